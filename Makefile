@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine (Python 3.11, no GPU needed):
+#   make demo   - the main job
+#   make test   - the test suite (what CI runs)
+# Both create/reuse the virtualenv in $(VENV); a second run installs nothing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.cfat-installed
+CUHK01_ROOT ?= ../shared/data/cuhk01-mini
+DEMO_OUT ?= output/demo
+
+.PHONY: install demo test clean-venv
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.14.1 torchvision==0.29.1
+	# fastreid 1.4.0 pins torch 1.13: install it without its pins; cfat_plugin.compat fixes it.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps fastreid==1.4.0
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	# FastReID's Cython rank evaluator, compiled into the environment at install time.
+	$(PY) cfat_plugin/compat/cython_eval.py
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tools/train_net.py --config-file configs/CUHK01/baseline_R18_cpu.yml \
+		DATASETS.ROOT $(CUHK01_ROOT) OUTPUT_DIR $(DEMO_OUT)/baseline_R18_cuhk01
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,42 @@
+"""FastReID's data loader that needs CUDA even when training on CPU."""
+import torch
+from torch.utils.data import DataLoader
+
+ORIGINAL_DATALOADERX = None
+# Set by the engine from cfg.MODEL.DEVICE: prefetch batches to the GPU only when
+# the model lives there (a CPU/gloo run on a GPU machine must not touch CUDA).
+PREFETCH_TO_CUDA = True
+
+
+class CPUDataLoader(DataLoader):
+    """A plain DataLoader with DataLoaderX's signature (``local_rank`` first)."""
+
+    def __init__(self, local_rank: int, **kwargs):
+        kwargs["pin_memory"] = False
+        super().__init__(**kwargs)
+        self.local_rank = local_rank
+
+
+def _device_aware_loader(local_rank: int, **kwargs) -> DataLoader:
+    if PREFETCH_TO_CUDA and torch.cuda.is_available():
+        return ORIGINAL_DATALOADERX(local_rank, **kwargs)
+    return CPUDataLoader(local_rank, **kwargs)
+
+
+def fix_cpu_data_loader() -> None:
+    """Use a plain DataLoader when there is no GPU to prefetch to.
+
+    Symptom: ``build_reid_train_loader``/``build_reid_test_loader`` raise
+    "Torch not compiled with CUDA enabled" / "No CUDA GPUs are available" on a
+    CPU machine, because ``DataLoaderX`` creates a CUDA stream in its
+    constructor and calls ``torch.cuda.set_device`` in its prefetch thread.
+    On a GPU the original prefetching loader is kept.
+    """
+    global ORIGINAL_DATALOADERX
+    import fastreid.data.build as data_build
+    import fastreid.data.data_utils as data_utils
+
+    if ORIGINAL_DATALOADERX is not None:
+        return
+    ORIGINAL_DATALOADERX = data_utils.DataLoaderX
+    data_build.DataLoaderX = _device_aware_loader

@@ -1,0 +1,65 @@
+"""Distance computations of FastReID that break on torch 2 or without a GPU."""
+import torch
+
+ORIGINAL_EUCLIDEAN = None
+ORIGINAL_JACCARD = None
+
+
+@torch.no_grad()
+def compute_euclidean_distance(features: torch.Tensor, others: torch.Tensor):
+    """Squared Euclidean distances, as FastReID's, with the keyword ``addmm_`` overload."""
+    m, n = features.size(0), others.size(0)
+    dist = (features.pow(2).sum(dim=1, keepdim=True).expand(m, n)
+            + others.pow(2).sum(dim=1, keepdim=True).expand(n, m).t())
+    dist.addmm_(features, others.t(), beta=1, alpha=-2)
+    return dist.cpu().numpy()
+
+
+def fix_addmm_overload() -> None:
+    """Use ``addmm_(mat1, mat2, beta=, alpha=)``.
+
+    Symptom: every evaluation with ``TEST.METRIC euclidean`` warns "This
+    overload of addmm_ is deprecated" (torch 2.x; the positional
+    ``addmm_(beta, alpha, mat1, mat2)`` overload that FastReID's
+    ``compute_euclidean_distance`` uses is slated for removal, after which it
+    raises ``TypeError``).
+    """
+    global ORIGINAL_EUCLIDEAN
+    import fastreid.utils.compute_dist as compute_dist
+
+    if ORIGINAL_EUCLIDEAN is not None:
+        return
+    ORIGINAL_EUCLIDEAN = compute_dist.compute_euclidean_distance
+    compute_dist.compute_euclidean_distance = compute_euclidean_distance
+
+
+def _gpu_search_available() -> bool:
+    import faiss
+
+    return torch.cuda.is_available() and hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+def fix_rerank_on_cpu() -> None:
+    """Run k-reciprocal re-ranking with faiss-cpu when faiss has no GPU.
+
+    Symptom: ``TEST.RERANK.ENABLED True`` crashes on CPU / with faiss-cpu
+    ("Torch not compiled with CUDA enabled", or ``faiss`` has no
+    ``StandardGpuResources``): ``build_dist(metric="jaccard")`` always asks for
+    ``search_option=0`` (GPU). The CPU path (``search_option=3``) already exists
+    in FastReID; this selects it when no GPU search is possible.
+    """
+    global ORIGINAL_JACCARD
+    import fastreid.utils.compute_dist as compute_dist
+
+    if ORIGINAL_JACCARD is not None:
+        return
+    ORIGINAL_JACCARD = compute_dist.compute_jaccard_distance
+
+    @torch.no_grad()
+    def compute_jaccard_distance(features, k1=20, k2=6, search_option=0, fp16=False):
+        if search_option < 3 and not _gpu_search_available():
+            search_option = 3
+            features = features.cpu()
+        return ORIGINAL_JACCARD(features, k1=k1, k2=k2, search_option=search_option, fp16=fp16)
+
+    compute_dist.compute_jaccard_distance = compute_jaccard_distance

@@ -1,0 +1,1 @@
+"""The 20 benchmark corruptions (issue 4)."""

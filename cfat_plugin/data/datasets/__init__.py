@@ -1,0 +1,4 @@
+"""Data sets registered in FastReID's DATASET_REGISTRY."""
+from .cuhk01 import CUHK01  # noqa: F401
+from . import synthreid  # noqa: F401
+from . import corrupted  # noqa: F401

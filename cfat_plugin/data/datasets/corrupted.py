@@ -1,0 +1,1 @@
+"""Corrupted benchmark test sets (issue 4)."""

@@ -1,0 +1,1 @@
+"""SynthReID: the generated pedestrian data set (issue 3)."""

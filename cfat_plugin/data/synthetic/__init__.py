@@ -1,0 +1,1 @@
+"""Procedural generator of person crops (issue 3)."""

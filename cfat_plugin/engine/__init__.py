@@ -1,0 +1,5 @@
+"""Training engine: FastReID's DefaultTrainer with the plugin's loaders and evaluation."""
+from .setup import ConfigError, apply_runtime_config, load_config, setup
+from .trainer import CFATTrainer
+
+__all__ = ["CFATTrainer", "ConfigError", "apply_runtime_config", "load_config", "setup"]

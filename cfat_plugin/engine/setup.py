@@ -1,0 +1,60 @@
+"""Building a run's config from a file and overrides, with errors a user can act on."""
+import argparse
+import os
+from typing import List, Optional
+
+from fastreid.config import CfgNode, get_cfg
+from fastreid.engine import default_setup
+
+from ..compat.config import configure_compat
+from ..config import add_cfat_config
+from .config import datasets_root
+
+
+class ConfigError(ValueError):
+    """The config file or an override is wrong."""
+
+
+def _describe(error: Exception) -> str:
+    """yacs' message, with a hint when the key does not exist."""
+    message = str(error.args[0]) if error.args else repr(error)
+    if "Non-existent" in message:
+        message += " (not a FastReID or cfat_plugin config key)"
+    return message
+
+
+def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgNode:
+    """FastReID defaults + plugin keys + ``config_file`` + ``KEY VALUE`` overrides."""
+    cfg = add_cfat_config(get_cfg())
+    if config_file:
+        if not os.path.isfile(config_file):
+            raise ConfigError(f"Config file not found: {config_file}")
+        try:
+            cfg.merge_from_file(config_file)
+        except (KeyError, AssertionError, ValueError) as error:
+            raise ConfigError(f"{config_file}: {_describe(error)}") from None
+    if opts:
+        if len(opts) % 2:
+            raise ConfigError(f"Overrides must be KEY VALUE pairs, got an odd count: {opts}")
+        try:
+            cfg.merge_from_list(opts)
+        except (KeyError, AssertionError, ValueError) as error:
+            raise ConfigError(f"command line: {_describe(error)}") from None
+    return cfg
+
+
+def apply_runtime_config(cfg: CfgNode) -> None:
+    """Point FastReID and the compat fixes at this run's settings (data root, AMP, trusted files)."""
+    import fastreid.data.build as data_build
+
+    data_build._root = datasets_root(cfg)
+    configure_compat(cfg)
+
+
+def setup(args: argparse.Namespace) -> CfgNode:
+    """The frozen config of a ``tools/`` run, with FastReID's logging and output folder."""
+    cfg = load_config(args.config_file, args.opts)
+    cfg.freeze()
+    default_setup(cfg, args)
+    apply_runtime_config(cfg)
+    return cfg

@@ -1,0 +1,1 @@
+"""Evaluation: robustness benchmark on top of FastReID's ReidEvaluator."""

@@ -1,0 +1,1 @@
+"""CFAT backbones (issue 5)."""

@@ -1,0 +1,1 @@
+"""CFAT heads (issue 5)."""

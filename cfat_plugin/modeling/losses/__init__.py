@@ -1,0 +1,1 @@
+"""CFAT losses (issue 5)."""

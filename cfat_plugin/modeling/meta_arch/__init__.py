@@ -1,0 +1,1 @@
+"""CFAT meta_arch (issue 5)."""

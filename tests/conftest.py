@@ -1,0 +1,48 @@
+"""Shared fixtures: the real CUHK01 sample, and small configs that train in seconds on CPU."""
+import os
+import sys
+
+import pytest
+
+import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.environ.get("CFAT_SHARED_DATA",
+                             os.path.join(REPO_ROOT, "..", "shared", "data"))
+CUHK01_MINI = os.path.join(SHARED_DATA, "cuhk01-mini")
+
+
+@pytest.fixture(scope="session")
+def cuhk01_root() -> str:
+    """The folder holding the shared CUHK01 sample (``campus/`` inside)."""
+    if not os.path.isdir(os.path.join(CUHK01_MINI, "campus")):
+        raise FileNotFoundError(
+            f"The shared CUHK01 sample is missing at {CUHK01_MINI}; set CFAT_SHARED_DATA "
+            f"to the folder that holds cuhk01-mini/")
+    return CUHK01_MINI
+
+
+@pytest.fixture
+def tiny_baseline_cfg(cuhk01_root, tmp_path):
+    """FastReID Baseline + ResNet-18 on CUHK01 at 64x32: one step takes a fraction of a second."""
+    from cfat_plugin.engine import apply_runtime_config, load_config
+
+    cfg = load_config(os.path.join(REPO_ROOT, "configs", "CUHK01", "baseline_R18_cpu.yml"), [
+        "DATASETS.ROOT", cuhk01_root,
+        "OUTPUT_DIR", str(tmp_path / "out"),
+        "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
+        "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4",
+        "DATALOADER.NUM_WORKERS", "0", "SOLVER.WARMUP_ITERS", "0",
+        "TEST.IMS_PER_BATCH", "64",
+    ])
+    apply_runtime_config(cfg)
+    os.makedirs(cfg.OUTPUT_DIR)
+    return cfg
+
+
+def run_tool(args, timeout=600, **kwargs):
+    """Run a ``tools/`` script with this interpreter from the repo root; return the CompletedProcess."""
+    import subprocess
+
+    return subprocess.run([sys.executable] + list(args), cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, **kwargs)

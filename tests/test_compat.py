@@ -1,0 +1,314 @@
+"""Each compat fix: the symptom with FastReID's original code, and its absence after the fix."""
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import cfat_plugin  # noqa: F401
+from cfat_plugin import compat
+from cfat_plugin.compat import amp, checkpoint, cython_eval, dataloader, distances, optimizer
+from cfat_plugin.compat import imports as imports_module, preprocess, sampler, transforms
+
+
+# Loads cfat_plugin/compat/imports.py without importing cfat_plugin (which applies every fix).
+LOAD_SHIMS_ALONE = (
+    "import importlib.util\n"
+    f"spec = importlib.util.spec_from_file_location('imports', {os.path.abspath(imports_module.__file__)!r})\n"
+    "imports = importlib.util.module_from_spec(spec); spec.loader.exec_module(imports)\n")
+
+
+def _tiny_model_cfg():
+    from fastreid.config import get_cfg
+
+    cfg = cfat_plugin.add_cfat_config(get_cfg())
+    cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.BACKBONE.DEPTH = "18x"
+    cfg.MODEL.BACKBONE.FEAT_DIM = 512
+    cfg.MODEL.BACKBONE.PRETRAIN = False
+    cfg.MODEL.HEADS.NUM_CLASSES = 4
+    cfg.MODEL.HEADS.WITH_BNNECK = True
+    cfg.MODEL.LOSSES.NAME = ("CrossEntropyLoss",)
+    cfg.SOLVER.OPT = "SGD"
+    cfg.SOLVER.BASE_LR = 0.1
+    return cfg
+
+
+def _batch(n=8, classes=4):
+    torch.manual_seed(0)
+    return {"images": torch.rand(n, 3, 64, 32) * 255, "targets": torch.arange(n) % classes,
+            "camids": torch.zeros(n, dtype=torch.long)}
+
+
+def _one_sgd_step(model, optim):
+    from fastreid.utils.events import EventStorage
+
+    with EventStorage(0):  # Baseline.losses logs its accuracy there
+        loss = sum(model(_batch()).values())
+    optim.zero_grad()
+    loss.backward()
+    optim.step()
+
+
+def test_every_fix_is_named_and_documented():
+    names = compat.fix_names()
+    assert len(names) == len(set(names)) >= 13
+    for fix in compat.IMPORT_SHIMS + compat._post_import_fixes():
+        assert fix.__doc__ and "ymptom" in fix.__doc__, fix.__name__
+
+
+@pytest.mark.parametrize("left_out, error", [
+    ("shim_torch_six", "No module named 'torch._six'"),
+    ("shim_collections_abc_aliases", "cannot import name 'Mapping' from 'collections'"),
+])
+def test_fastreid_import_needs_each_import_shim(left_out, error):
+    code = (LOAD_SHIMS_ALONE +
+            "for shim in imports.IMPORT_SHIMS:\n"
+            f"    if shim.__name__ != {left_out!r}: shim()\n"
+            "import fastreid.engine\n")
+    broken = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert broken.returncode != 0 and error in broken.stderr
+    fixed = subprocess.run([sys.executable, "-c", "import cfat_plugin, fastreid.engine"],
+                           capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stderr
+
+
+def test_numpy_aliases_make_python_cuhk03_metric_work():
+    # NumPy 1.24-1.26 have no np.bool: emulate them by removing it before the shim runs.
+    code = ("import numpy as np\n"
+            "np.__dict__.pop('bool', None)\n"
+            + LOAD_SHIMS_ALONE +
+            "imports.shim_torch_six(); imports.shim_collections_abc_aliases()\n"
+            "{shim}"
+            "from fastreid.evaluation.rank import eval_cuhk03\n"
+            "rng = np.random.default_rng(0)\n"
+            "cmc, aps = eval_cuhk03(rng.random((4, 10)).astype(np.float32), np.arange(4),\n"
+            "                          np.arange(10) % 5, np.zeros(4), np.ones(10), 5)\n"
+            "assert cmc.shape == (5,) and (np.diff(cmc) >= 0).all()\n")
+    broken = subprocess.run([sys.executable, "-c", code.format(shim="")], capture_output=True, text=True)
+    assert broken.returncode != 0 and "has no attribute 'bool'" in broken.stderr
+    fixed = subprocess.run([sys.executable, "-c", code.format(shim="imports.shim_numpy_aliases()\n")],
+                           capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stderr
+
+
+def test_contiguous_optimizer_never_updates_but_fixed_one_does():
+    from fastreid.modeling.meta_arch import build_model
+    from fastreid.solver import build_optimizer
+
+    cfg = _tiny_model_cfg()
+    torch.manual_seed(0)
+    broken = build_model(cfg)
+    before = [p.detach().clone() for p in broken.parameters()]
+    optim, _ = optimizer.ORIGINAL_BUILD_OPTIMIZER(cfg, broken, contiguous=True)
+    _one_sgd_step(broken, optim)
+    assert all(torch.equal(b, p) for b, p in zip(before, broken.parameters()))  # the symptom
+
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    before = [p.detach().clone() for p in model.parameters()]
+    optim, _ = build_optimizer(cfg, model)
+    _one_sgd_step(model, optim)
+    changed = [not torch.equal(b, p) for b, p in zip(before, model.parameters())]
+    assert sum(changed) > 0.9 * len(changed)
+
+
+def test_data_loader_works_without_cuda(tiny_baseline_cfg):
+    from fastreid.data import build_reid_test_loader
+
+    if not torch.cuda.is_available():
+        with pytest.raises((RuntimeError, AssertionError, AttributeError)):
+            dataloader.ORIGINAL_DATALOADERX(0, dataset=list(range(4)))  # the symptom
+    loader, num_query = build_reid_test_loader(tiny_baseline_cfg, dataset_name="CUHK01")
+    batch = next(iter(loader))
+    assert batch["images"].shape[1:] == (3, 64, 32) and num_query == 120
+
+
+def test_amp_trains_in_bfloat16_on_cpu():
+    from fastreid.modeling.meta_arch import build_model
+    from fastreid.solver import build_optimizer
+    from fastreid.utils.events import EventStorage
+
+    cfg = _tiny_model_cfg()
+    model = build_model(cfg)
+    optim, wrapper = build_optimizer(cfg, model)
+    loader = [_batch() for _ in range(2)]
+    if not torch.cuda.is_available():
+        original = amp.ORIGINAL_AMP_TRAINER(model, loader, optim, wrapper)
+        with pytest.raises(AssertionError, match="CUDA is required"), EventStorage(0):
+            original.run_step()  # the symptom
+    trainer = amp.AMPTrainerClass(model, loader, optim, wrapper) if hasattr(amp, "AMPTrainerClass") \
+        else __import__("fastreid.engine.train_loop", fromlist=["AMPTrainer"]).AMPTrainer(
+            model, loader, optim, wrapper)
+    assert trainer.amp_dtype is (torch.float16 if trainer.device_type == "cuda" else torch.bfloat16)
+    before = [p.detach().clone() for p in model.parameters()]
+    with EventStorage(0) as storage:
+        trainer.iter = 0
+        trainer.run_step()
+        assert np.isfinite(storage.history("total_loss").latest())
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+    with pytest.raises(ValueError, match="bfloat16 on CPU"):
+        amp.resolve_amp_dtype("cpu", "float16")
+
+
+def test_euclidean_distance_uses_the_keyword_addmm():
+    from fastreid.utils.compute_dist import build_dist
+
+    x, y = torch.randn(5, 8), torch.randn(7, 8)
+    with pytest.warns(UserWarning, match="overload of addmm_ is deprecated"):
+        distances.ORIGINAL_EUCLIDEAN(x, y)  # the symptom (an error once torch drops it)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dist = build_dist(x, y, "euclidean")
+    np.testing.assert_allclose(dist, (torch.cdist(x, y) ** 2).numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_rerank_runs_with_faiss_cpu():
+    from fastreid.utils.compute_dist import build_dist
+
+    torch.manual_seed(0)
+    centers = torch.randn(4, 16) * 5
+    q = centers.repeat_interleave(2, 0) + 0.1 * torch.randn(8, 16)
+    g = centers.repeat_interleave(3, 0) + 0.1 * torch.randn(12, 16)
+    if not torch.cuda.is_available():
+        with pytest.raises((AssertionError, RuntimeError, AttributeError)):
+            distances.ORIGINAL_JACCARD(torch.cat([q, g]), k1=4, k2=2)  # the symptom
+    dist = build_dist(q, g, metric="jaccard", k1=4, k2=2)
+    assert dist.shape == (8, 12) and np.all(dist >= 0) and np.all(dist <= 1)
+    nearest = dist.argmin(1) // 3
+    assert np.array_equal(nearest, np.arange(8) // 2)
+
+
+def test_normalisation_leaves_the_batch_untouched_and_flip_test_is_consistent():
+    from fastreid.modeling.meta_arch import build_model
+
+    model = build_model(_tiny_model_cfg()).eval()
+    batch = _batch(4)
+    pixels = batch["images"].clone()
+    with torch.no_grad():
+        first = model(batch)
+        again = model(batch)
+    assert torch.equal(batch["images"], pixels)
+    torch.testing.assert_close(first, again)
+    broken = {"images": pixels.clone()}
+    preprocess.ORIGINAL_PREPROCESS[type(model).__mro__[0]](model, broken)
+    assert not torch.equal(broken["images"], pixels)  # the symptom: the batch changed
+
+
+def test_checkpoints_load_safely(tmp_path):
+    from fastreid.modeling.meta_arch import build_model
+    from fastreid.solver import build_optimizer
+    from fastreid.utils.checkpoint import Checkpointer
+
+    cfg = _tiny_model_cfg()
+    model = build_model(cfg)
+    optim, _ = build_optimizer(cfg, model)
+    Checkpointer(model, str(tmp_path), optimizer=optim).save("model_a", epoch=3)
+    other = build_model(cfg)
+    extra = Checkpointer(other).load(str(tmp_path / "model_a.pth"))
+    assert extra["epoch"] == 3
+    for (name, a), b in zip(model.state_dict().items(), other.state_dict().values()):
+        assert torch.equal(a, b), name
+
+    raw = tmp_path / "raw_state_dict.pth"  # timm / TransReID style: no "model" key
+    torch.save({k: v * 0 + 1 for k, v in model.state_dict().items()}, raw)
+    with pytest.raises(KeyError):
+        checkpoint.ORIGINAL_LOAD_FILE(Checkpointer(other), str(raw)).pop("model")  # the symptom
+    Checkpointer(other).load(str(raw))
+    assert torch.all(other.heads.bottleneck[0].weight == 1)
+
+    evil = tmp_path / "evil.pth"
+    torch.save({"model": model.state_dict(), "note": _Note("hello")}, evil)
+    with pytest.raises(checkpoint.UntrustedCheckpointError, match="COMPAT.TRUSTED_CHECKPOINTS"):
+        Checkpointer(other).load(str(evil))
+    checkpoint.trust_checkpoints([str(evil)])
+    try:
+        assert Checkpointer(other).load(str(evil))["note"].text == "hello"
+    finally:
+        checkpoint.trust_checkpoints([])
+
+    with pytest.raises(FileNotFoundError, match="does_not_exist.pth"):
+        Checkpointer(other).load(str(tmp_path / "does_not_exist.pth"))
+
+
+class _Note:
+    def __init__(self, text):
+        self.text = text
+
+
+def test_cython_evaluator_is_built_and_used():
+    import fastreid.evaluation.rank as rank
+    from fastreid.evaluation.rank import evaluate_rank
+
+    assert cython_eval.cython_evaluator_built()
+    assert rank.IS_CYTHON_AVAI and rank.evaluate_cy.__module__.endswith("rank_cy")
+    rng = np.random.default_rng(1)
+    dist = rng.random((20, 50)).astype(np.float32)
+    q_pids, g_pids = rng.integers(0, 10, 20), rng.integers(0, 10, 50)
+    q_cams, g_cams = rng.integers(0, 3, 20), rng.integers(0, 3, 50)
+    cy = evaluate_rank(dist, q_pids, g_pids, q_cams, g_cams, max_rank=10)
+    py = evaluate_rank(dist, q_pids, g_pids, q_cams, g_cams, max_rank=10, use_cython=False)
+    np.testing.assert_allclose(cy[0], py[0], rtol=1e-5)
+    np.testing.assert_allclose(np.mean(cy[1]), np.mean(py[1]), rtol=1e-5)
+
+
+def test_cython_build_failure_is_a_clear_error(monkeypatch, tmp_path):
+    import fastreid.evaluation.rank_cylib as rank_cylib
+
+    (tmp_path / "rank_cy.pyx").write_text("this is not cython ((\n")
+    (tmp_path / "roc_cy.pyx").write_text("this is not cython ((\n")
+    monkeypatch.setattr(cython_eval, "rank_cylib_dir", lambda: str(tmp_path))
+    with pytest.raises(cython_eval.CythonBuildError, match="Cython rank evaluator failed"):
+        rank_cylib.compile_helper()
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1))
+    with pytest.raises(SystemExit):
+        cython_eval.ORIGINAL_COMPILE_HELPER()  # the symptom: the whole run exits
+
+
+def test_identity_sampler_fails_fast_with_the_three_numbers():
+    from fastreid.data.samplers import NaiveIdentitySampler
+
+    items = [(f"{i}.jpg", i // 4, 0) for i in range(40)]
+    with pytest.raises(sampler.BatchLayoutError, match=r"30 images per process.*NUM_INSTANCE = 4"):
+        NaiveIdentitySampler(items, 30, 4)
+    with pytest.raises(sampler.BatchLayoutError, match="needs 16 identities"):
+        NaiveIdentitySampler(items, 64, 4)
+    batch = list(__import__("itertools").islice(iter(NaiveIdentitySampler(items, 16, 4, seed=0)), 16))
+    assert sorted(np.bincount([items[i][1] for i in batch])[np.nonzero(
+        np.bincount([items[i][1] for i in batch]))]) == [4, 4, 4, 4]
+
+
+def test_original_identity_sampler_hangs():
+    code = ("import cfat_plugin, itertools\n"
+            "from cfat_plugin.compat import sampler\n"
+            "from fastreid.data.samplers import NaiveIdentitySampler as S\n"
+            "s = S.__new__(S); sampler.ORIGINAL_INITS[S](s, [(str(i), i // 4, 0) for i in range(40)], 30, 4, seed=0)\n"
+            "next(iter(s))\n")
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=20)
+
+
+def test_random_affine_builds_with_todays_torchvision():
+    from fastreid.data.transforms import build_transforms
+    from PIL import Image
+
+    cfg = _tiny_model_cfg()
+    cfg.INPUT.SIZE_TRAIN = [64, 32]
+    cfg.INPUT.AFFINE.ENABLED = True
+    with pytest.raises(TypeError, match="resample"):
+        transforms.ORIGINAL_RANDOM_AFFINE(degrees=10, resample=False, fillcolor=0)  # the symptom
+    out = build_transforms(cfg, is_train=True)(Image.new("RGB", (32, 64), (200, 10, 10)))
+    assert out.shape == (3, 64, 32)
+
+
+def test_missing_stock_dataset_names_path_and_layout(tmp_path):
+    from fastreid.data.datasets import DATASET_REGISTRY
+    from cfat_plugin.compat import datasets
+
+    with pytest.raises(FileNotFoundError, match=r"Market-1501-v15\.09\.15/\{bounding_box_train"):
+        DATASET_REGISTRY.get("Market1501")(root=str(tmp_path))
+    with pytest.raises(RuntimeError, match="is not found"):  # the symptom: no layout, no hint
+        datasets.ORIGINAL_CHECK_BEFORE_RUN(None, [str(tmp_path / "x")])

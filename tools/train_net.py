@@ -1,0 +1,39 @@
+#!/usr/bin/env python
+"""Train or evaluate a FastReID model with the cfat_plugin components registered.
+
+    python tools/train_net.py --config-file projects/CFAT/market.yml
+    python tools/train_net.py --config-file CFG --resume            # continue an interrupted run
+    python tools/train_net.py --config-file CFG --eval-only MODEL.WEIGHTS model_final.pth
+    python tools/train_net.py --config-file CFG --num-gpus 4        # one machine, 4 GPUs
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import cfat_plugin  # noqa: E402,F401  (compat fixes + registrations, before FastReID)
+from cfat_plugin.engine import CFATTrainer, setup  # noqa: E402
+from cfat_plugin.engine.cli import run_cli  # noqa: E402
+from fastreid.engine import default_argument_parser, launch  # noqa: E402
+from fastreid.utils.checkpoint import Checkpointer  # noqa: E402
+
+
+def main(args):
+    cfg = setup(args)
+    if args.eval_only:
+        cfg.defrost()
+        cfg.MODEL.BACKBONE.PRETRAIN = False
+        model = CFATTrainer.build_model(cfg)
+        Checkpointer(model).load(cfg.MODEL.WEIGHTS)
+        return CFATTrainer.test(cfg, model)
+
+    trainer = CFATTrainer(cfg)
+    trainer.resume_or_load(resume=args.resume)
+    return trainer.train()
+
+
+if __name__ == "__main__":
+    args = default_argument_parser().parse_args()
+    print("Command Line Args:", args)
+    run_cli(lambda: launch(main, args.num_gpus, num_machines=args.num_machines,
+                           machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,)))
