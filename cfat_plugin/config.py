@@ -4,6 +4,7 @@ from fastreid.config import CfgNode
 from .compat.config import add_compat_config
 from .data.config import add_data_config
 from .engine.config import add_engine_config
+from .evaluation.config import add_evaluation_config
 from .modeling.config import add_model_config
 
 
@@ -17,4 +18,5 @@ def add_cfat_config(cfg: CfgNode) -> CfgNode:
     add_engine_config(cfg)
     add_data_config(cfg)
     add_model_config(cfg)
+    add_evaluation_config(cfg)
     return cfg

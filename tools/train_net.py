@@ -5,6 +5,8 @@
     python tools/train_net.py --config-file CFG --resume            # continue an interrupted run
     python tools/train_net.py --config-file CFG --eval-only MODEL.WEIGHTS model_final.pth
     python tools/train_net.py --config-file CFG --num-gpus 4        # one machine, 4 GPUs
+    python tools/train_net.py --config-file CFG --num-gpus 2 MODEL.DEVICE cpu   # 2 CPU processes (gloo)
+    torchrun --nproc_per_node 4 tools/train_net.py --config-file CFG  # torchrun / SLURM: no spawn
 """
 import os
 import sys
@@ -13,8 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import cfat_plugin  # noqa: E402,F401  (compat fixes + registrations, before FastReID)
 from cfat_plugin.engine import CFATTrainer, setup  # noqa: E402
-from cfat_plugin.engine.cli import run_cli  # noqa: E402
-from fastreid.engine import default_argument_parser, launch  # noqa: E402
+from cfat_plugin.engine.cli import launch_from_args  # noqa: E402
+from fastreid.engine import default_argument_parser  # noqa: E402
 from fastreid.utils.checkpoint import Checkpointer  # noqa: E402
 
 
@@ -35,5 +37,4 @@ def main(args):
 if __name__ == "__main__":
     args = default_argument_parser().parse_args()
     print("Command Line Args:", args)
-    run_cli(lambda: launch(main, args.num_gpus, num_machines=args.num_machines,
-                           machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,)))
+    launch_from_args(main, args)

@@ -18,6 +18,7 @@ def _post_import_fixes():
     from .cython_eval import fix_cython_evaluator
     from .dataloader import fix_cpu_data_loader
     from .datasets import fix_missing_dataset_message
+    from .ddp import fix_ddp_on_cpu
     from .distances import fix_addmm_overload, fix_rerank_on_cpu
     from .optimizer import fix_contiguous_optimizer
     from .preprocess import fix_inplace_normalisation
@@ -27,7 +28,7 @@ def _post_import_fixes():
     return (fix_contiguous_optimizer, fix_cpu_data_loader, fix_amp_trainer, fix_rerank_on_cpu,
             fix_addmm_overload, fix_inplace_normalisation, fix_checkpoint_loading,
             fix_cython_evaluator, fix_identity_sampler_hang, fix_random_affine,
-            fix_missing_dataset_message)
+            fix_missing_dataset_message, fix_ddp_on_cpu)
 
 
 def apply_all() -> None:

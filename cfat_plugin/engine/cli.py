@@ -1,11 +1,13 @@
-"""What every ``tools/`` entry script shares: turning user errors into a message and exit code 2."""
+"""What every ``tools/`` entry script shares: launching, and turning user errors into a message and exit 2."""
+import argparse
 import sys
 from typing import Callable
 
 from ..compat.checkpoint import UntrustedCheckpointError
 from ..compat.cython_eval import CythonBuildError
 from ..compat.sampler import BatchLayoutError
-from .setup import ConfigError
+from .launch import launch, world_size_of_launch
+from .setup import ConfigError, check_batch_layout, load_config
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
                CythonBuildError)
@@ -18,3 +20,20 @@ def run_cli(entry: Callable[[], object]) -> object:
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+def launch_from_args(main: Callable, args: argparse.Namespace, check_batch: bool = True) -> None:
+    """Validate the config in this process, then run ``main(args)`` on every process of the launch.
+
+    The config is read once here so that a bad key, a missing file or an
+    impossible batch layout fails in seconds, before any process is spawned.
+    """
+    def entry():
+        cfg = load_config(args.config_file, args.opts)
+        world_size = world_size_of_launch(args.num_gpus, args.num_machines)
+        if check_batch and not getattr(args, "eval_only", False):
+            check_batch_layout(cfg, world_size)
+        launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+               dist_url=args.dist_url, args=(args,), device=cfg.MODEL.DEVICE)
+
+    run_cli(entry)

@@ -47,8 +47,24 @@ def apply_runtime_config(cfg: CfgNode) -> None:
     """Point FastReID and the compat fixes at this run's settings (data root, AMP, trusted files)."""
     import fastreid.data.build as data_build
 
+    from ..data.datasets.corrupted import configure_corrupted_test
+
     data_build._root = datasets_root(cfg)
     configure_compat(cfg)
+    configure_corrupted_test(cfg)
+
+
+def check_batch_layout(cfg: CfgNode, world_size: int) -> None:
+    """Fail before any process starts when the global batch cannot be split as configured."""
+    from ..compat.sampler import BatchLayoutError, check_identity_batch
+
+    batch = cfg.SOLVER.IMS_PER_BATCH
+    if batch % world_size:
+        raise BatchLayoutError(f"SOLVER.IMS_PER_BATCH = {batch} does not split evenly over {world_size} "
+                               f"processes; make it a multiple of {world_size}.")
+    if cfg.DATALOADER.SAMPLER_TRAIN in ("NaiveIdentitySampler", "BalancedIdentitySampler"):
+        check_identity_batch(batch // world_size, cfg.DATALOADER.NUM_INSTANCE, num_identities=10 ** 9,
+                             world_size=world_size)
 
 
 def setup(args: argparse.Namespace) -> CfgNode:

@@ -1,9 +1,14 @@
-"""``CFATTrainer``: FastReID's DefaultTrainer with the plugin's training loader."""
+"""``CFATTrainer``: FastReID's DefaultTrainer with the plugin's training loader and robustness test."""
 import logging
 
+import torch
+import torch.distributed as dist
 from fastreid.engine import DefaultTrainer
+from fastreid.utils import comm
 
 logger = logging.getLogger(__name__)
+
+CORRUPTED_PREFIX = "corrupted_"
 
 
 def paired_training_enabled(cfg) -> bool:
@@ -12,8 +17,30 @@ def paired_training_enabled(cfg) -> bool:
     return bool(corruption is not None and corruption.TRAIN.ENABLED)
 
 
+def headline_metrics(summary: dict) -> dict:
+    """The corrupted (query + gallery) means of a robustness summary, as flat scalar keys."""
+    both = summary["settings"].get("both")
+    if not both:
+        return {}
+    return {f"{CORRUPTED_PREFIX}{metric}": stats["mean"] for metric, stats in both.items()}
+
+
+def broadcast_buffers_from_main(model: torch.nn.Module) -> None:
+    """Give every process the main process's buffers (BatchNorm statistics).
+
+    FastReID wraps DDP with ``broadcast_buffers=False``, so each process keeps
+    BatchNorm statistics of its own data shard; evaluating then mixes several
+    models, and the numbers differ from a single-process evaluation of the
+    saved checkpoint (which holds rank 0's statistics).
+    """
+    if comm.get_world_size() == 1:
+        return
+    for buffer in getattr(model, "module", model).buffers():
+        dist.broadcast(buffer.data, src=0)
+
+
 class CFATTrainer(DefaultTrainer):
-    """DefaultTrainer that feeds paired clean/corrupted views when the config asks for them.
+    """DefaultTrainer that feeds paired clean/corrupted views and runs the robustness benchmark.
 
     Everything else (optimizer, scheduler, hooks, checkpointing, DDP,
     evaluation) is FastReID's.
@@ -27,3 +54,26 @@ class CFATTrainer(DefaultTrainer):
             logger.info("Prepare paired clean/corrupted training set")
             return build_paired_train_loader(cfg)
         return super().build_train_loader(cfg)
+
+    @classmethod
+    def test(cls, cfg, model):
+        """FastReID's clean evaluation, plus the corrupted benchmark when ``TEST.ROBUSTNESS.ENABLED``.
+
+        The corrupted means are added as ``corrupted_*`` keys beside the clean
+        ones, so ``metric`` (best-checkpoint selection) stays the clean metric.
+        """
+        broadcast_buffers_from_main(model)
+        results = super().test(cfg, model)
+        if not cfg.TEST.ROBUSTNESS.ENABLED:
+            return results
+        from ..evaluation import run_robustness
+
+        summaries = run_robustness(cfg, model)
+        if not comm.is_main_process():
+            return results
+        if len(cfg.DATASETS.TESTS) == 1 and len(summaries) == 1:
+            results.update(headline_metrics(next(iter(summaries.values()))))
+        else:
+            for name, summary in summaries.items():
+                results.setdefault(name, {}).update(headline_metrics(summary))
+        return results

@@ -1,1 +1,4 @@
-"""Evaluation: robustness benchmark on top of FastReID's ReidEvaluator."""
+"""Evaluation: the corruption-robustness benchmark on top of FastReID's ReidEvaluator."""
+from .robustness import RobustnessEvaluator, run_robustness
+
+__all__ = ["RobustnessEvaluator", "run_robustness"]

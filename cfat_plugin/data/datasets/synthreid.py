@@ -1,1 +1,78 @@
-"""SynthReID: the generated pedestrian data set (issue 3)."""
+"""SynthReID: the generated pedestrian data set, registered in DATASET_REGISTRY (issue 3).
+
+Use it like any FastReID data set (``DATASETS.NAMES: ("SynthReID",)``). It
+reads ``<root>/SynthReID/`` (root = ``$FASTREID_DATASETS``, default
+``datasets``) and generates the folder there on first use, with no config:
+
+- ``SYNTHREID_PRESET`` (``demo``, the default, or ``tiny``) and
+  ``SYNTHREID_SEED`` (default 0) pick what to generate, or the kwargs
+  ``preset=`` / ``seed=``; a non-default choice lives in
+  ``<root>/SynthReID-<preset>-s<seed>/`` so sets never overwrite each other.
+- An existing complete folder is used as it is, so a set made by the CLI with
+  custom knobs (``--name SynthReID``) is picked up too.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from fastreid.data.datasets import DATASET_REGISTRY
+from fastreid.data.datasets.bases import ImageDataset
+
+from ..synthetic import SPLIT_DIRS, ensure_dataset, folder_name, parse_name
+from ..synthetic import preset as preset_spec
+from ..synthetic.naming import JUNK_PID
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SynthReID"]
+
+
+@DATASET_REGISTRY.register()
+class SynthReID(ImageDataset):
+    """Procedural pedestrians in the Market-1501 layout; pid 0000 images are
+    gallery distractors (kept, as Market1501 does), pid -1 junk is dropped."""
+
+    _junk_pids = [0, -1]
+    dataset_name = "synthreid"
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        preset = preset or os.environ.get("SYNTHREID_PRESET", "demo")
+        if seed is None:
+            raw = os.environ.get("SYNTHREID_SEED", "0")
+            try:
+                seed = int(raw)
+            except ValueError:
+                raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
+        spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
+        self.root = root
+        self.dataset_dir = str(Path(root) / folder_name(preset, seed))
+        manifest = ensure_dataset(spec, self.dataset_dir, progress=True)
+        logger.info("SynthReID: %s (digest %s...)", self.dataset_dir, manifest["digest"][:12])
+
+        self.train_dir, self.query_dir, self.gallery_dir = (
+            os.path.join(self.dataset_dir, SPLIT_DIRS[s]) for s in ("train", "query", "gallery"))
+        self.check_before_run([self.train_dir, self.query_dir, self.gallery_dir])
+        train = lambda: self.process_dir(self.train_dir, is_train=True)  # noqa: E731  (lazy, as FastReID does)
+        query = lambda: self.process_dir(self.query_dir, is_train=False)  # noqa: E731
+        gallery = lambda: self.process_dir(self.gallery_dir, is_train=False)  # noqa: E731
+        super().__init__(train, query, gallery, **kwargs)
+
+    def process_dir(self, dir_path: str, is_train: bool = True) -> list[tuple[str, int | str, int | str]]:
+        """(path, pid, camid) per image, sorted by name so the order is the same
+        on every file system; camids 0-based; train ids/cams prefixed with the
+        data set name, as FastReID's train sets are."""
+        data = []
+        for name in sorted(os.listdir(dir_path)):
+            if not name.endswith(".jpg"):
+                continue
+            fields = parse_name(name)
+            if fields.pid == JUNK_PID:
+                continue
+            pid, camid = fields.pid, fields.camid - 1
+            if is_train:
+                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
+            data.append((os.path.join(dir_path, name), pid, camid))
+        return data

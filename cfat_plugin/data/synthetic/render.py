@@ -1,0 +1,185 @@
+"""Rendering one planned record to an image: a pure function of (spec, record).
+
+A crop is composed like a detector's box: a window of the camera's scene,
+maybe a passer-by behind, the person (standing size, position and viewpoint
+fixed for the tracklet; pose, box jitter and occlusion per frame), drawn at
+``SUPERSAMPLE`` times the size and box-filtered down (anti-aliasing), then
+passed through the camera's light and sensor.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import rng as streams
+from .camera import PANORAMA_SIZE, Camera, apply_sensor, panorama, sample_camera
+from .identity import Identity, sample_identity
+from .person import VIEWS, Pose, draw_person
+from .plan import ImageRecord
+from .shapes import ellipse, shade
+from .spec import SynthSpec
+
+SUPERSAMPLE = 3
+
+
+@dataclass(frozen=True)
+class Tracklet:
+    """What stays fixed while one identity walks through one camera."""
+
+    height: int  # crop height in output pixels
+    aspect: float  # crop width / height
+    view: str
+    fill: float  # standing person height / crop height
+    cx: float  # person centre, fraction of crop width
+    bg_zoom: float  # scene window height / scene height
+    bg_x: float  # scene window left edge, fraction of the free width
+    bg_drift: float  # per-frame window shift, fraction of scene width
+    light: float
+    phase: float
+    phase_step: float
+
+
+def sample_tracklet(spec: SynthSpec, camera: Camera, pid: int) -> Tracklet:
+    rng = streams.stream(spec.seed, streams.TRACKLET, pid, camera.index)
+    lo, hi = spec.height_range
+    d = spec.difficulty
+    return Tracklet(
+        height=int(rng.integers(lo, hi + 1)),
+        aspect=float(rng.uniform(*camera.aspect)),
+        view=VIEWS[int(rng.choice(4, p=np.array(camera.view_weights)))],
+        fill=float(rng.uniform(*camera.fill)),
+        cx=float(0.5 + rng.normal(0.0, 0.03)),
+        bg_zoom=float(rng.uniform(0.5, 0.9)),
+        bg_x=float(rng.uniform(0.0, 1.0)),
+        bg_drift=float(rng.uniform(-0.015, 0.015)),
+        light=float(rng.uniform(1.0 - 0.15 * d, 1.0 + 0.1 * d)),
+        phase=float(rng.uniform(0.0, 2.0 * math.pi)),
+        phase_step=float(rng.uniform(0.8, 1.8)),
+    )
+
+
+def _background(camera: Camera, size: tuple[int, int], zoom: float, x_frac: float) -> Image.Image:
+    """A window of the camera's scene, resized to ``size``; its bottom rests on the floor."""
+    pw, ph = PANORAMA_SIZE
+    w, h = size
+    win_h = ph * zoom
+    win_w = min(pw, win_h * w / h)
+    x0 = (pw - win_w) * min(1.0, max(0.0, x_frac))
+    y0 = ph - win_h
+    return panorama(camera).resize(size, Image.BILINEAR, box=(x0, y0, x0 + win_w, y0 + win_h))
+
+
+def _occlude(canvas: Image.Image, rng: np.random.Generator, seed: int, difficulty: float) -> None:
+    """Something between the camera and the person: low clutter, a pole, or a passer-by."""
+    w, h = canvas.size
+    draw = ImageDraw.Draw(canvas)
+    kind = int(rng.integers(3))
+    color = tuple(int(v) for v in rng.integers(30, 200, size=3))
+    if kind == 0:  # bush, box, car bonnet: hides the legs
+        top = h * float(rng.uniform(0.62, 0.82))
+        left, right = sorted(float(v) for v in rng.uniform(-0.3 * w, 1.3 * w, size=2))
+        if right - left < 0.5 * w:
+            right = left + 0.5 * w
+        if rng.random() < 0.5:
+            green = (int(rng.integers(30, 70)), int(rng.integers(80, 130)), int(rng.integers(30, 60)))
+            ellipse(draw, ((left + right) / 2, h), (right - left) / 2, h - top, green)
+        else:
+            draw.rounded_rectangle((left, top, right, h + 10), radius=0.05 * w, fill=color)
+    elif kind == 1:  # pole or sign post
+        x, half = w * float(rng.uniform(0.1, 0.9)), w * float(rng.uniform(0.04, 0.1))
+        draw.rectangle((x - half, 0, x + half, h), fill=color)
+        draw.rectangle((x - half * 0.3, 0, x - half * 0.1, h), fill=shade(color, 1.2))
+    else:  # a passer-by close to the camera, cut by the box edge
+        other = sample_identity(seed, int(rng.integers(2**31)), difficulty, tag=streams.EXTRA_PERSON)
+        side = 1 if rng.random() < 0.5 else -1
+        height = h * float(rng.uniform(1.0, 1.3))
+        cx = w / 2 + side * w * float(rng.uniform(0.55, 0.75))
+        draw_person(canvas, other, Pose(VIEWS[int(rng.integers(4))], float(rng.uniform(0, 6.283)), cx,
+                                        h * float(rng.uniform(1.0, 1.15)), height))
+
+
+def _passer_by(canvas: Image.Image, rng: np.random.Generator, seed: int, difficulty: float) -> None:
+    """A smaller, farther person behind the subject (background clutter)."""
+    w, h = canvas.size
+    other = sample_identity(seed, int(rng.integers(2**31)), difficulty, tag=streams.EXTRA_PERSON)
+    height = h * float(rng.uniform(0.35, 0.6))
+    cx = w * float(rng.uniform(-0.1, 1.1))
+    draw_person(canvas, other, Pose(VIEWS[int(rng.integers(4))], float(rng.uniform(0, 6.283)), cx,
+                                    h * float(rng.uniform(0.55, 0.75)), height))
+
+
+def _canvas_size(height: int, aspect: float) -> tuple[int, int]:
+    return max(16, int(round(height * aspect))), height
+
+
+def _render_person_crop(spec: SynthSpec, camera: Camera, ident: Identity, pid: int, index: int,
+                        rng: np.random.Generator, misplace: bool = False) -> Image.Image:
+    trk = sample_tracklet(spec, camera, pid)
+    d, s = spec.difficulty, SUPERSAMPLE
+    # the detector's box wobbles from frame to frame
+    out_h = max(spec.height_range[0] // 2, int(round(trk.height * float(rng.uniform(0.96, 1.04)))))
+    out_w, out_h = _canvas_size(out_h, trk.aspect * float(rng.uniform(0.96, 1.04)))
+    W, H = out_w * s, out_h * s
+    canvas = _background(camera, (W, H), trk.bg_zoom, trk.bg_x + index * trk.bg_drift)
+    if rng.random() < 0.1 + 0.15 * d:
+        _passer_by(canvas, rng, spec.seed, d)
+    fill = trk.fill * ident.height * float(rng.uniform(0.97, 1.03))
+    cx = W * (trk.cx + float(rng.normal(0.0, 0.025)))
+    foot_y = H * (1.0 - float(rng.uniform(0.01, 0.05)))
+    if misplace:  # junk: the box caught only part of the person, or far too much around them
+        if rng.random() < 0.5:
+            cx += W * float(rng.choice([-1, 1])) * float(rng.uniform(0.4, 0.6))
+        else:
+            fill *= float(rng.uniform(0.35, 0.55))
+            cx = W * float(rng.uniform(0.25, 0.75))
+    pose = Pose(trk.view, trk.phase + index * trk.phase_step + float(rng.normal(0.0, 0.2)), cx, foot_y, H * fill)
+    draw_person(canvas, ident, pose)
+    if rng.random() < 0.08 + 0.17 * d:
+        _occlude(canvas, rng, spec.seed, d)
+    small = canvas.reduce(s)
+    return apply_sensor(small, camera, rng, light=trk.light * float(rng.uniform(0.96, 1.04)))
+
+
+def _render_distractor(spec: SynthSpec, camera: Camera, index: int, rng: np.random.Generator) -> Image.Image:
+    """A false detection: empty scene, a body fragment, or a person half out of the box."""
+    lo, hi = spec.height_range
+    out_w, out_h = _canvas_size(int(rng.integers(lo, hi + 1)), float(rng.uniform(*camera.aspect)))
+    s = SUPERSAMPLE
+    W, H = out_w * s, out_h * s
+    canvas = _background(camera, (W, H), float(rng.uniform(0.3, 0.9)), float(rng.uniform(0, 1)))
+    kind = int(rng.integers(3))
+    if kind > 0:
+        other = sample_identity(spec.seed, 1_000_000 + index, spec.difficulty, tag=streams.EXTRA_PERSON)
+        view = VIEWS[int(rng.integers(4))]
+        if kind == 1:  # fragment: a much larger person, only a part in view
+            height = H * float(rng.uniform(1.6, 2.6))
+            foot_y = H * float(rng.uniform(0.5, 1.0)) + height * float(rng.uniform(0.0, 0.5))
+            pose = Pose(view, float(rng.uniform(0, 6.283)), W / 2, foot_y, height)
+        else:  # half out of the box
+            side = 1 if rng.random() < 0.5 else -1
+            pose = Pose(view, float(rng.uniform(0, 6.283)), W / 2 + side * W * float(rng.uniform(0.4, 0.6)),
+                        H * 0.97, H * 0.85)
+        draw_person(canvas, other, pose)
+    if rng.random() < 0.3:
+        _occlude(canvas, rng, spec.seed, spec.difficulty)
+    return apply_sensor(canvas.reduce(s), camera, rng, light=float(rng.uniform(0.9, 1.1)))
+
+
+def render_record(spec: SynthSpec, record: ImageRecord) -> Image.Image:
+    """The image of ``record``; identical on every call, process and machine."""
+    camera = sample_camera(spec.seed, record.camid, spec.difficulty)
+    if record.kind == "person":
+        rng = streams.stream(spec.seed, streams.IMAGE, record.pid, record.camid, record.index)
+        ident = sample_identity(spec.seed, record.pid, spec.difficulty)
+        return _render_person_crop(spec, camera, ident, record.pid, record.index, rng)
+    if record.kind == "junk":
+        rng = streams.stream(spec.seed, streams.JUNK, record.index, 1)
+        ident = sample_identity(spec.seed, record.source, spec.difficulty)
+        return _render_person_crop(spec, camera, ident, record.source, int(rng.integers(8)), rng, misplace=True)
+    if record.kind == "distractor":
+        rng = streams.stream(spec.seed, streams.DISTRACTOR, record.index, 1)
+        return _render_distractor(spec, camera, record.index, rng)
+    raise ValueError(f"unknown record kind {record.kind!r}")

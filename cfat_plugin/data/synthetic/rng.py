@@ -1,0 +1,26 @@
+"""Independent random streams, one per (purpose, identity, camera, image).
+
+Every random choice is drawn from a stream keyed by *what* it is for, never by
+the order in which things are generated, so the output does not depend on
+generation order or on how many worker processes share the work.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# Purpose tags (part of the stream key; never renumber, it would change data).
+SPLIT = 1  # which identities are test identities
+PLAN = 2  # cameras, counts and file names of one identity
+IDENTITY = 3  # the persistent look of one identity
+FAMILY = 4  # a shared outfit that several look-alike identities derive from
+CAMERA = 5  # one camera: scene, light, viewpoint habits
+TRACKLET = 6  # one identity passing one camera: size, position, view, light
+IMAGE = 7  # one frame: pose, jitter, occlusion, sensor noise
+DISTRACTOR = 8  # one pid-0000 gallery distractor
+JUNK = 9  # one pid -1 junk box
+EXTRA_PERSON = 10  # look of a non-identity person (fragments, passers-by)
+
+
+def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:
+    """A generator determined only by ``(seed, tag, *keys)`` (all ints >= 0)."""
+    return np.random.default_rng([seed, tag, *keys])

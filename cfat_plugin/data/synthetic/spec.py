@@ -1,0 +1,129 @@
+"""The size and difficulty knobs of a SynthReID data set, and its named presets.
+
+One frozen value object describes a data set completely: the same spec gives
+byte-identical files, so a spec (with the generator version) is what the
+manifest stores and what a cached folder is checked against.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+# Bumped whenever a change to the generator changes the pixels it writes, so
+# that an old cached folder is recognised as stale.
+GENERATOR_VERSION = 1
+
+# Limits imposed by the Market-1501 file naming that FastReID's stock reader
+# parses: 4-digit ids up to 1501 and one digit of camera, 1..6.
+MAX_IDS = 1501
+MAX_CAMERAS = 6
+
+
+@dataclass(frozen=True)
+class SynthSpec:
+    """Everything that determines a generated data set.
+
+    Counts are per split; ``images_per_camera`` is the inclusive (min, max)
+    number of images of one identity in one camera it appears in, and every
+    identity appears in at least ``min_cameras_per_id`` cameras (so that
+    cross-camera matching is always possible, as in Market-1501).
+    ``difficulty`` in [0, 1] scales how alike identities are (shared outfits,
+    palette jitter) and how much cameras and images vary (light, occlusion).
+    """
+
+    num_train_ids: int = 200
+    num_test_ids: int = 150
+    num_cameras: int = 4
+    images_per_camera: tuple[int, int] = (2, 4)
+    min_cameras_per_id: int = 2
+    num_distractors: int = 120
+    num_junk: int = 40
+    difficulty: float = 0.5
+    height_range: tuple[int, int] = (128, 192)
+    jpeg_quality: int = 90
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Tuples may arrive as lists (from JSON or argparse); store tuples so
+        # the spec stays hashable and compares equal after a round trip.
+        object.__setattr__(self, "images_per_camera", tuple(self.images_per_camera))
+        object.__setattr__(self, "height_range", tuple(self.height_range))
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the bad knob; called on construction."""
+        def need(cond: bool, msg: str) -> None:
+            if not cond:
+                raise ValueError(f"SynthSpec: {msg}")
+
+        for name in ("num_train_ids", "num_test_ids", "num_cameras", "min_cameras_per_id",
+                     "num_distractors", "num_junk", "jpeg_quality", "seed"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and not isinstance(value, bool),
+                 f"{name} must be an int, got {value!r}")
+        need(self.num_train_ids >= 1 and self.num_test_ids >= 1, "need at least one train and one test id")
+        need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
+             f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
+             f"got {self.num_train_ids + self.num_test_ids}")
+        need(2 <= self.num_cameras <= MAX_CAMERAS,
+             f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
+        need(2 <= self.min_cameras_per_id <= self.num_cameras,
+             f"min_cameras_per_id must be in 2..num_cameras, got {self.min_cameras_per_id}")
+        lo, hi = self.images_per_camera
+        need(len(self.images_per_camera) == 2 and 1 <= lo <= hi,
+             f"images_per_camera must be (min, max) with 1 <= min <= max, got {self.images_per_camera}")
+        need(self.num_distractors >= 0 and self.num_junk >= 0, "num_distractors/num_junk must be >= 0")
+        need(isinstance(self.difficulty, (int, float)) and 0.0 <= self.difficulty <= 1.0,
+             f"difficulty must be in [0, 1], got {self.difficulty!r}")
+        hlo, hhi = self.height_range
+        need(len(self.height_range) == 2 and 64 <= hlo <= hhi <= 512,
+             f"height_range must be (min, max) within 64..512, got {self.height_range}")
+        need(1 <= self.jpeg_quality <= 100, f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
+        need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+
+    def replace(self, **changes: Any) -> "SynthSpec":
+        """A copy with some knobs changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form, as written to the manifest."""
+        out = dataclasses.asdict(self)
+        out["images_per_camera"] = list(self.images_per_camera)
+        out["height_range"] = list(self.height_range)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SynthSpec":
+        """Inverse of :meth:`to_dict`; unknown keys are an error, not ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"SynthSpec: unknown keys {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+
+# "demo": the out-of-the-box data set of the main job (a few thousand images).
+# "tiny": what the tests use (a couple of hundred images, generated in seconds).
+PRESETS: dict[str, SynthSpec] = {
+    "demo": SynthSpec(),
+    "tiny": SynthSpec(num_train_ids=12, num_test_ids=12, num_cameras=3, images_per_camera=(2, 3),
+                      num_distractors=10, num_junk=4),
+}
+
+
+def preset(name: str, **changes: Any) -> SynthSpec:
+    """The named preset, with optional knob overrides (e.g. ``seed=3``)."""
+    try:
+        base = PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown SynthReID preset {name!r}; choose one of {sorted(PRESETS)}") from None
+    return base.replace(**changes) if changes else base
+
+
+def folder_name(preset_name: str = "demo", seed: int = 0) -> str:
+    """The folder a preset is generated into under the data root: ``SynthReID``
+    for the demo with seed 0, ``SynthReID-<preset>-s<seed>`` otherwise."""
+    if preset_name == "demo" and seed == 0:
+        return "SynthReID"
+    return f"SynthReID-{preset_name}-s{seed}"

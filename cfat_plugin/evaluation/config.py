@@ -1,0 +1,27 @@
+"""Config keys of the robustness evaluation (``TEST.ROBUSTNESS``)."""
+from fastreid.config import CfgNode as CN
+
+
+def add_evaluation_config(cfg: CN) -> None:
+    """Add ``TEST.ROBUSTNESS.*`` (idempotent)."""
+    if "ROBUSTNESS" in cfg.TEST:
+        return
+    cfg.TEST.ROBUSTNESS = CN()
+    # Run the benchmark inside the trainer's test() too (EvalHook, eval-only).
+    cfg.TEST.ROBUSTNESS.ENABLED = False
+    # Data sets to evaluate; empty: DATASETS.TESTS.
+    cfg.TEST.ROBUSTNESS.DATASETS = []
+    # Which of the benchmark's settings: clean, both, query, gallery.
+    cfg.TEST.ROBUSTNESS.SETTINGS = ["clean", "both", "query", "gallery"]
+    # Random draws (uniform type and severity per image); the benchmark uses 10.
+    cfg.TEST.ROBUSTNESS.REPEATS = 10
+    # Seed of the draws: >= 0 is reproducible everywhere; -1 draws a fresh seed (the benchmark's way).
+    cfg.TEST.ROBUSTNESS.SEED = 0
+    # Corruption types and severities of the random draws and the grid; empty: all 20 x 1-5.
+    cfg.TEST.ROBUSTNESS.TYPES = []
+    cfg.TEST.ROBUSTNESS.SEVERITIES = []
+    # The full grid: one cell per (type, severity), query and gallery both corrupted.
+    cfg.TEST.ROBUSTNESS.GRID = False
+    # Report seen vs held-out types (needs DATASETS.CORRUPTION.TRAIN.TYPES to hold some out).
+    cfg.TEST.ROBUSTNESS.SEEN_HELD_OUT = True
+    # The corrupted-image cache and its workers: DATASETS.CORRUPTION.TEST.CACHE_DIR / NUM_WORKERS.

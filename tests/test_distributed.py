@@ -1,0 +1,71 @@
+"""Multi-process training and evaluation on CPU (gloo): spawned by --num-gpus, and under torchrun."""
+import json
+import os
+import re
+
+import pytest
+
+from conftest import run_tool
+
+CPU_RUN = ["MODEL.DEVICE", "cpu", "INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]",
+           "SOLVER.IMS_PER_BATCH", "16", "SOLVER.MAX_EPOCH", "1", "TEST.EVAL_PERIOD", "1",
+           "SOLVER.CHECKPOINT_PERIOD", "1", "DATALOADER.NUM_WORKERS", "0", "SOLVER.WARMUP_ITERS", "0",
+           "TEST.ROBUSTNESS.ENABLED", "True", "TEST.ROBUSTNESS.SETTINGS", "['clean','both']",
+           "TEST.ROBUSTNESS.REPEATS", "1", "TEST.ROBUSTNESS.TYPES", "['gaussian_noise','contrast']",
+           "DATASETS.CORRUPTION.TEST.NUM_WORKERS", "1"]
+CONFIG = os.path.join("configs", "CUHK01", "baseline_R18_cpu.yml")
+TABLE_ROW = re.compile(r"\| CUHK01 +\|[^\n]*")
+
+
+def _table(text: str) -> str:
+    rows = TABLE_ROW.findall(text)
+    assert rows, "no metric table in the output"
+    return rows[-1]
+
+
+def _assert_one_run_written(out, cuhk01_root, tmp_path, log):
+    assert (out / "model_final.pth").exists()
+    logs = "".join((out / name).read_text() for name in os.listdir(out) if name.startswith("log.txt"))
+    assert logs.count("Saving checkpoint to " + str(out / "model_final.pth")) == 1  # rank 0 only
+    results = json.loads((out / "robustness" / "results.json").read_text())
+    assert set(results["cells"]) == {"clean", "random/both/r0"}
+    single = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--eval-only",
+                       "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(tmp_path / "single"),
+                       "MODEL.WEIGHTS", str(out / "model_final.pth")] + CPU_RUN)
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert _table(single.stdout + single.stderr) == _table(log)
+    single_results = json.loads((tmp_path / "single" / "robustness" / "results.json").read_text())
+    for cell in ("clean", "random/both/r0"):
+        assert single_results["cells"][cell]["mAP"] == pytest.approx(results["cells"][cell]["mAP"], abs=1e-4)
+
+
+def test_two_spawned_gloo_processes_train_evaluate_and_write_once(cuhk01_root, tmp_path):
+    out = tmp_path / "ddp"
+    result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--num-gpus", "2",
+                       "--dist-url", "auto", "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out)] + CPU_RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = (out / "log.txt").read_text()
+    assert "World size: 2" in log and (out / "log.txt.rank1").exists()
+    _assert_one_run_written(out, cuhk01_root, tmp_path, log)
+
+
+def test_torchrun_two_processes(cuhk01_root, tmp_path):
+    out = tmp_path / "torchrun"
+    result = run_tool(["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29731",
+                       os.path.join("tools", "train_net.py"), "--config-file", CONFIG,
+                       "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out)] + CPU_RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = (out / "log.txt").read_text()
+    assert "World size: 2" in log
+    _assert_one_run_written(out, cuhk01_root, tmp_path, log)
+
+
+def test_bad_batch_layout_fails_within_seconds(cuhk01_root, tmp_path):
+    result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--num-gpus", "2",
+                       "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(tmp_path / "o"),
+                       "MODEL.DEVICE", "cpu", "SOLVER.IMS_PER_BATCH", "12", "DATALOADER.NUM_INSTANCE", "4"],
+                      timeout=120)
+    assert result.returncode == 2
+    assert "6 images per process" in result.stderr and "NUM_INSTANCE = 4" in result.stderr
+    assert "world size 2" in result.stderr
+    assert not (tmp_path / "o").exists()  # checked before any process was started or data read

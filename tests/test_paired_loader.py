@@ -1,0 +1,123 @@
+"""Paired clean/corrupted training views through FastReID's sampler, collator and loader, on CPU."""
+import numpy as np
+import pytest
+import torch
+
+from cfat_plugin.data.corruptions import CORRUPTION_TYPES, corrupt
+from cfat_plugin.data.paired import PairedCorruptionDataset, PositionTaggedSampler, build_paired_train_loader
+
+DETERMINISTIC_INPUT = ["INPUT.FLIP.ENABLED", "False", "INPUT.PADDING.ENABLED", "False", "INPUT.REA.ENABLED", "False"]
+
+
+def _cfg(base, *opts):
+    cfg = base.clone()
+    cfg.defrost()
+    cfg.merge_from_list(["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.SEED", "5",
+                         *opts])
+    return cfg
+
+
+def _batches(cfg, count, sampler_seed=0):
+    np.random.seed(sampler_seed)  # FastReID's samplers take their seed from the global RNG
+    loader = build_paired_train_loader(cfg)
+    iterator = iter(loader)
+    return loader, [next(iterator) for _ in range(count)]
+
+
+def test_batches_hold_both_views_with_ids_and_cameras(tiny_baseline_cfg):
+    from fastreid.data.samplers import NaiveIdentitySampler
+
+    cfg = _cfg(tiny_baseline_cfg, *DETERMINISTIC_INPUT)
+    loader, (batch,) = _batches(cfg, 1)
+    dataset = loader.dataset
+    assert isinstance(dataset, PairedCorruptionDataset)
+    assert isinstance(loader.batch_sampler.sampler.sampler, NaiveIdentitySampler)
+    assert set(batch) == {"images", "clean_images", "targets", "camids", "img_paths", "corruption_types",
+                          "corruption_severities"}
+    assert batch["images"].shape == batch["clean_images"].shape == (16, 3, 64, 32)
+
+    items = {path: (pid, camid) for path, pid, camid in dataset.img_items}
+    expected = [items[p] for p in batch["img_paths"]]
+    assert batch["targets"].tolist() == [dataset.pid_dict[pid] for pid, _ in expected]
+    assert batch["camids"].tolist() == [dataset.cam_dict[camid] for _, camid in expected]
+    counts = torch.bincount(batch["targets"])
+    assert sorted(counts[counts > 0].tolist()) == [4, 4, 4, 4]  # P x K = 4 identities x 4 images
+
+    # Each view is the stock transform of the file, and of its corrupted copy (drawn at stream position i).
+    index_of = {item[0]: i for i, item in enumerate(dataset.img_items)}
+    for i, path in enumerate(batch["img_paths"]):
+        clean, corrupted, draw = dataset.views(index_of[path], position=i)
+        assert torch.equal(batch["clean_images"][i], dataset.transform(clean))
+        assert torch.equal(batch["images"][i], dataset.transform(corrupted))
+        if draw is None:
+            assert batch["corruption_types"][i] == -1 and batch["corruption_severities"][i] == 0
+        else:
+            assert CORRUPTION_TYPES[batch["corruption_types"][i]] == draw.name
+            assert batch["corruption_severities"][i] == draw.severity
+            np.testing.assert_array_equal(np.asarray(corrupted),
+                                          corrupt(np.asarray(clean), draw.name, draw.severity, draw.seed))
+    assert (batch["corruption_types"] >= 0).sum() >= 12
+    assert not torch.equal(batch["images"], batch["clean_images"])
+
+
+def test_same_batches_with_any_number_of_workers(tiny_baseline_cfg):
+    runs = []
+    for workers in ("0", "2"):
+        cfg = _cfg(tiny_baseline_cfg, *DETERMINISTIC_INPUT, "DATALOADER.NUM_WORKERS", workers)
+        runs.append(_batches(cfg, 3)[1])
+    for one, other in zip(*runs):
+        assert one["img_paths"] == other["img_paths"]
+        for key in ("images", "clean_images", "targets", "camids", "corruption_types", "corruption_severities"):
+            assert torch.equal(one[key], other[key]), key
+
+
+def test_same_geometry_replays_the_augmentation(tiny_baseline_cfg):
+    # Flip + pad/crop + random erasing on; the "corrupted" view kept clean to compare geometry only.
+    base = ["INPUT.REA.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", "1.0"]
+    _, same = _batches(_cfg(tiny_baseline_cfg, *base, "DATASETS.CORRUPTION.TRAIN.SAME_GEOMETRY", "True"), 2)
+    _, independent = _batches(_cfg(tiny_baseline_cfg, *base), 2)
+    for batch in same:
+        assert torch.equal(batch["images"], batch["clean_images"])
+        assert (batch["corruption_types"] == -1).all()
+    differing = sum(not torch.equal(b["images"][i], b["clean_images"][i]) for b in independent for i in range(16))
+    assert differing >= 8
+
+
+def test_held_out_types_and_chosen_severities(tiny_baseline_cfg):
+    cfg = _cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.TYPES", "['fog', 'rain']",
+               "DATASETS.CORRUPTION.TRAIN.SEVERITIES", "[5]", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", "0.0")
+    loader, batches = _batches(cfg, 2)
+    assert loader.dataset.types == ("fog", "rain")
+    types = torch.cat([b["corruption_types"] for b in batches])
+    assert set(types.tolist()) == {0, 1}
+    assert (torch.cat([b["corruption_severities"] for b in batches]) == 5).all()
+
+    with pytest.raises(KeyError, match="unknown corruption 'foggy'"):
+        build_paired_train_loader(_cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.TYPES", "['foggy']"))
+
+
+def test_draws_follow_seed_position_and_epoch():
+    items = [(f"/data/{i}.jpg", i // 2, i % 2) for i in range(2000)]
+    dataset = PairedCorruptionDataset(items, clean_prob=1 / 21, seed=3)
+    by_position = [dataset.draw(i, position=i) for i in range(2000)]
+    assert by_position == [dataset.draw(i, position=i) for i in range(2000)]
+    assert by_position != [dataset.draw(i, position=i + 2000) for i in range(2000)]  # next pass: fresh draws
+    assert by_position != [PairedCorruptionDataset(items, seed=4).draw(i, position=i) for i in range(2000)]
+    clean = sum(d is None for d in by_position)
+    assert abs(clean - 2000 / 21) < 5 * np.sqrt(2000 * (1 / 21) * (20 / 21))  # binomial, 5 sigma
+
+    epoch0 = [dataset.draw(i) for i in range(100)]
+    dataset.set_epoch(1)
+    assert epoch0 != [dataset.draw(i) for i in range(100)]
+    dataset.set_epoch(0)
+    assert epoch0 == [dataset.draw(i) for i in range(100)]
+    with pytest.raises(ValueError, match="clean_prob"):
+        PairedCorruptionDataset(items, clean_prob=1.5)
+
+
+def test_positions_are_global_across_ddp_ranks():
+    class RankOneOfTwo(list):
+        _rank, _world_size = 1, 2
+
+    tagged = list(PositionTaggedSampler(RankOneOfTwo([7, 3, 9])))
+    assert tagged == [(7, 1), (3, 3), (9, 5)]  # items 1, 3, 5 of the shared stream
