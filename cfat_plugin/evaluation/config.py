@@ -24,4 +24,7 @@ def add_evaluation_config(cfg: CN) -> None:
     cfg.TEST.ROBUSTNESS.GRID = False
     # Report seen vs held-out types (needs DATASETS.CORRUPTION.TRAIN.TYPES to hold some out).
     cfg.TEST.ROBUSTNESS.SEEN_HELD_OUT = True
+    # The "seen" types, when they are not this config's training set (e.g. to compare a
+    # clean-trained model on the same split as corruption-trained ones); empty: from the config.
+    cfg.TEST.ROBUSTNESS.SEEN_TYPES = []
     # The corrupted-image cache and its workers: DATASETS.CORRUPTION.TEST.CACHE_DIR / NUM_WORKERS.

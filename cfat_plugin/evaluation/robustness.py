@@ -43,7 +43,9 @@ def model_fingerprint(model: torch.nn.Module) -> str:
 
 
 def training_corruption_types(cfg) -> Optional[List[str]]:
-    """The corruption types the model was trained on, when its config says so."""
+    """The "seen" corruption types: TEST.ROBUSTNESS.SEEN_TYPES, else the config's training types."""
+    if cfg.TEST.ROBUSTNESS.SEEN_TYPES:
+        return list(cfg.TEST.ROBUSTNESS.SEEN_TYPES)
     corruption = cfg.DATASETS.get("CORRUPTION")
     if corruption is None or not corruption.TRAIN.ENABLED or not corruption.TRAIN.TYPES:
         return None
