@@ -7,7 +7,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.cfat-installed
-CUHK01_ROOT ?= ../shared/data/cuhk01-mini
 DEMO_OUT ?= output/demo
 
 .PHONY: install demo test clean-venv
@@ -25,8 +24,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) tools/train_net.py --config-file configs/CUHK01/baseline_R18_cpu.yml \
-		DATASETS.ROOT $(CUHK01_ROOT) OUTPUT_DIR $(DEMO_OUT)/baseline_R18_cuhk01
+	$(PY) tools/demo.py --output-dir $(DEMO_OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest tests

@@ -22,6 +22,17 @@ def cuhk01_root() -> str:
     return CUHK01_MINI
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest on one thread; on a busy 2-core machine two threads spin-wait."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def tiny_baseline_cfg(cuhk01_root, tmp_path):
     """FastReID Baseline + ResNet-18 on CUHK01 at 64x32: one step takes a fraction of a second."""

@@ -6,11 +6,12 @@ from typing import Callable
 from ..compat.checkpoint import UntrustedCheckpointError
 from ..compat.cython_eval import CythonBuildError
 from ..compat.sampler import BatchLayoutError
+from ..modeling.meta_arch import TeacherError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
-               CythonBuildError)
+               CythonBuildError, TeacherError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:

@@ -69,8 +69,16 @@ def check_batch_layout(cfg: CfgNode, world_size: int) -> None:
 
 def setup(args: argparse.Namespace) -> CfgNode:
     """The frozen config of a ``tools/`` run, with FastReID's logging and output folder."""
+    from fastreid.utils import comm
+    from fastreid.utils.logger import setup_logger
+
     cfg = load_config(args.config_file, args.opts)
+    if getattr(args, "eval_only", False):
+        # evaluating a CFAT student needs no teacher
+        cfg.MODEL.TEACHER.ENABLED = False
     cfg.freeze()
     default_setup(cfg, args)
+    # the plugin's own loggers (weight-load reports, robustness progress) into the same log
+    setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="cfat_plugin", abbrev_name="cfat")
     apply_runtime_config(cfg)
     return cfg

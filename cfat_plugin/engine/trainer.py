@@ -46,6 +46,12 @@ class CFATTrainer(DefaultTrainer):
     evaluation) is FastReID's.
     """
 
+    def __init__(self, cfg):
+        from ..modeling.meta_arch import check_teacher_available
+
+        check_teacher_available(cfg)  # before any data is read: say which command makes the teacher
+        super().__init__(cfg)
+
     @classmethod
     def build_train_loader(cls, cfg):
         if paired_training_enabled(cfg):

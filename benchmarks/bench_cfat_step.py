@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Cost of one CFAT training step against FastReID's Baseline with the same student backbone.
+
+Same batch, same backbone (the plugin's ReID ViT), same optimizer; a step is
+forward + backward + SGD update. CFAT's extra work is the frozen teacher's
+forward on the clean view plus the small BFG VAE, so the ratio should stay
+near 1 + (teacher forward / student forward+backward), about 1.3.
+
+    python benchmarks/bench_cfat_step.py                       # CPU, ViT-tiny 128x64, batch 16
+    python benchmarks/bench_cfat_step.py --size base --height 256 --width 128 --batch 64 --device cuda
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import cfat_plugin  # noqa: E402,F401  (compat fixes before any FastReID import)
+import torch  # noqa: E402
+from cfat_plugin.config import add_cfat_config  # noqa: E402
+from fastreid.config import get_cfg  # noqa: E402
+from fastreid.modeling import build_model  # noqa: E402
+from fastreid.utils.checkpoint import Checkpointer  # noqa: E402
+from fastreid.utils.events import EventStorage  # noqa: E402
+
+
+def model_cfg(args, arch: str, head: str, sie: bool):
+    cfg = add_cfat_config(get_cfg())
+    cfg.MODEL.DEVICE = args.device
+    cfg.MODEL.META_ARCHITECTURE = arch
+    cfg.MODEL.BACKBONE.NAME = "build_cfat_vit_backbone"
+    cfg.MODEL.BACKBONE.DEPTH = args.size
+    cfg.MODEL.BACKBONE.FEAT_DIM = {"tiny": 192, "small": 384, "base": 768}[args.size]
+    cfg.MODEL.BACKBONE.STRIDE_SIZE = (args.stride, args.stride)
+    cfg.MODEL.BACKBONE.SIE_CAMERAS = 6 if sie else 0
+    cfg.MODEL.HEADS.NAME = head
+    cfg.MODEL.HEADS.POOL_LAYER = "Identity"
+    cfg.MODEL.HEADS.WITH_BNNECK = True
+    cfg.MODEL.HEADS.NUM_CLASSES = args.batch // 4
+    cfg.MODEL.LOSSES.NAME = ("CrossEntropyLoss", "TripletLoss")
+    cfg.MODEL.LOSSES.TRI.HARD_MINING = True
+    cfg.INPUT.SIZE_TRAIN = [args.height, args.width]
+    return cfg
+
+
+def make_batch(args):
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(args.batch, 3, args.height, args.width, generator=g) * 255
+    return {"images": images, "clean_images": images.flip(-1).clone(),
+            "targets": torch.arange(args.batch) // 4, "camids": torch.arange(args.batch) % 6}
+
+
+class Stepper:
+    """One model with its optimizer; ``step()`` times forward + backward + update."""
+
+    def __init__(self, model, batch, device: str):
+        self.model = model.train()
+        self.batch = batch
+        self.optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-3,
+                                         momentum=0.9)
+        self.sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+        self.times = []
+
+    def step(self, record: bool) -> None:
+        self.sync()
+        start = time.perf_counter()
+        losses = self.model(self.batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        self.optimizer.step()
+        self.sync()
+        if record:
+            self.times.append(time.perf_counter() - start)
+
+
+def time_interleaved(steppers, warmup: int, steps: int) -> dict:
+    """Median step time of each model, the models taking turns so load changes hit all alike."""
+    with EventStorage(0) as storage:
+        for i in range(warmup + steps):
+            storage.iter = i
+            for stepper in steppers.values():
+                stepper.step(record=i >= warmup)
+    return {name: statistics.median(s.times) for name, s in steppers.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="tiny", choices=["tiny", "small", "base"])
+    parser.add_argument("--height", type=int, default=128)
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--stride", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    torch.manual_seed(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        t_cfg = model_cfg(args, "CameraAwareBaseline", "EmbeddingHead", sie=True)
+        t_cfg.OUTPUT_DIR = tmp
+        Checkpointer(build_model(t_cfg), tmp).save("teacher")
+        with open(os.path.join(tmp, "teacher.yml"), "w") as f:
+            f.write(t_cfg.dump())
+        c_cfg = model_cfg(args, "CFAT", "BFGHead", sie=True)
+        c_cfg.MODEL.TEACHER.CONFIG_FILE = os.path.join(tmp, "teacher.yml")
+        c_cfg.MODEL.TEACHER.WEIGHTS = os.path.join(tmp, "teacher.pth")
+        models = {
+            "Baseline (FastReID)": build_model(model_cfg(args, "Baseline", "EmbeddingHead", sie=False)),
+            "CameraAwareBaseline": build_model(t_cfg),
+            "CFAT": build_model(c_cfg),
+        }
+    batch = make_batch(args)
+    print(f"device={args.device} threads={torch.get_num_threads()} ViT-{args.size} "
+          f"{args.height}x{args.width} stride {args.stride} batch {args.batch}, median of {args.steps} "
+          f"interleaved steps")
+    steppers = {name: Stepper(model, batch, args.device) for name, model in models.items()}
+    seconds = time_interleaved(steppers, args.warmup, args.steps)
+    for name, sec in seconds.items():
+        print(f"  {name:<22s} {sec * 1000:9.1f} ms/step")
+    base = seconds["Baseline (FastReID)"]
+    print(f"CFAT / Baseline step-cost ratio: {seconds['CFAT'] / base:.2f}x "
+          f"(CFAT / CameraAwareBaseline: {seconds['CFAT'] / seconds['CameraAwareBaseline']:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

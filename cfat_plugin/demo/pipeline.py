@@ -1,0 +1,162 @@
+"""The main job: data, teacher, three students trained the same way, the benchmark, one comparison.
+
+Every step runs FastReID's own entry points (``tools/train_net.py``,
+``tools/eval_robustness.py``) in a child process, logs to a file under the
+output folder, and is skipped when its result is already there, so an
+interrupted demo picks up where it stopped (training steps resume from their
+last checkpoint).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable, Dict, List, Optional
+
+from ..data.corruptions import CORRUPTION_TYPES
+from .compare import write_comparison
+from .profiles import DemoProfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass(frozen=True)
+class Student:
+    """One of the compared models: how it is trained from the teacher (None: not trained)."""
+
+    key: str
+    title: str
+    config: Optional[str]
+    overrides: tuple = ()
+
+
+def students(profile: DemoProfile, teacher_dir: str) -> List[Student]:
+    """The four compared models; the CFAT students build their teacher from the config it was trained with."""
+    teacher_weights = os.path.join(teacher_dir, "model_final.pth")
+    teacher = ("MODEL.TEACHER.CONFIG_FILE", os.path.join(teacher_dir, "config.yaml"),
+               "MODEL.TEACHER.WEIGHTS", teacher_weights)
+    no_bfg = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON.SCALE", "0.0",
+              "MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON_TRIPLET.SCALE", "0.0",
+              "MODEL.CFAT.BFG_WARMUP_ITERS", "0")
+    return [
+        Student("a_teacher", "(a) clean-trained teacher, no further training", None),
+        Student("b_augmented", "(b) corruption-augmented baseline (ID + triplet)", profile.teacher_config,
+                ("DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "MODEL.WEIGHTS", teacher_weights)),
+        Student("c_cfat", "(c) CFAT (coarse + fine)", profile.cfat_config, teacher),
+        Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only)", profile.cfat_config, teacher + no_bfg),
+    ]
+
+
+class Demo:
+    """Runs the pipeline into ``output_dir``; ``echo`` receives progress lines."""
+
+    def __init__(self, profile: DemoProfile, output_dir: str, echo: Callable[[str], None] = print):
+        self.profile = profile
+        self.output_dir = os.path.abspath(output_dir)
+        self.datasets_root = os.path.join(self.output_dir, "datasets")
+        self.echo = echo
+        self.timings: Dict[str, float] = {}
+        self.env = {**os.environ, "SYNTHREID_PRESET": profile.synthreid_preset,
+                    "SYNTHREID_SEED": str(profile.seed), "PYTHONUNBUFFERED": "1",
+                    "CFAT_CORRUPTION_CACHE": os.path.join(self.output_dir, "corruption-cache")}
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _common(self) -> List[str]:
+        seen = [t for t in CORRUPTION_TYPES if t not in self.profile.held_out_types]
+        return ["DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
+                "TEST.ROBUSTNESS.SEEN_TYPES", repr(seen),
+                "DATASETS.CORRUPTION.TRAIN.SEED", str(self.profile.seed), "DATASETS.TESTS", '("SynthReID",)',
+                "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat] + list(self.profile.model_overrides)
+
+    def _run(self, step: str, args: List[str], log_name: str) -> None:
+        """Run a tool in a child process; its output goes to a log file, progress lines to ``echo``."""
+        log_path = os.path.join(self.output_dir, "logs", log_name)
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        start = time.perf_counter()
+        with open(log_path, "a", buffering=1) as log:
+            child = subprocess.Popen([sys.executable] + args, cwd=REPO_ROOT, env=self.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for line in child.stdout:
+                log.write(line)
+                if _is_progress(line):
+                    self.echo("    " + line.rstrip().split("]: ", 1)[-1][:150])
+            code = child.wait()
+        self.timings[step] = self.timings.get(step, 0.0) + time.perf_counter() - start
+        if code != 0:
+            tail = "".join(open(log_path).readlines()[-25:])
+            raise RuntimeError(f"step '{step}' failed (exit {code}); log: {log_path}\n{tail}")
+
+    def _train(self, step: str, config: str, out: str, overrides: List[str]) -> str:
+        final = os.path.join(out, "model_final.pth")
+        if os.path.exists(final):
+            self.echo(f"    done before: {final}")
+            return final
+        self._run(step, ["tools/train_net.py", "--config-file", config, "--resume", "OUTPUT_DIR", out]
+                  + self._common() + overrides, f"{step}.log")
+        return final
+
+    # -- steps ---------------------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        from ..data.datasets.synthreid import SynthReID
+
+        start = time.perf_counter()
+        SynthReID(root=self.datasets_root, preset=self.profile.synthreid_preset, seed=self.profile.seed)
+        self.timings["data"] = time.perf_counter() - start
+
+    def train_teacher(self) -> str:
+        p = self.profile
+        return self._train("teacher", p.teacher_config, os.path.join(self.output_dir, "a_teacher"), [
+            "SOLVER.MAX_EPOCH", str(p.teacher_epochs), "SOLVER.CHECKPOINT_PERIOD", str(p.teacher_epochs),
+            "TEST.EVAL_PERIOD", str(p.teacher_epochs), "SOLVER.IMS_PER_BATCH", str(p.batch),
+            "SOLVER.WARMUP_ITERS", str(p.teacher_warmup_iters)])
+
+    def evaluate(self, student: Student, config: str, weights: str) -> dict:
+        out = os.path.join(self.output_dir, student.key)
+        summary_path = os.path.join(out, "robustness", "summary.json")
+        p = self.profile
+        args = ["tools/eval_robustness.py", "--config-file", config, "--repeats", str(p.repeats),
+                "--seed", str(p.seed), "--severities"] + [str(s) for s in p.grid_severities]
+        if p.grid_types:
+            args += ["--types"] + list(p.grid_types)
+        if p.grid:
+            args.append("--grid")
+        self._run(f"evaluate {student.key}", args + ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights,
+                                                     "MODEL.TEACHER.ENABLED", "False"] + self._common(),
+                  f"evaluate_{student.key}.log")
+        with open(summary_path) as f:
+            return json.load(f)
+
+    def run(self) -> dict:
+        """The whole pipeline; returns the comparison (also written as files)."""
+        started = time.perf_counter()
+        os.makedirs(self.output_dir, exist_ok=True)
+        plan = students(self.profile, os.path.join(self.output_dir, "a_teacher"))
+        total = 2 + sum(1 + (s.config is not None) for s in plan)
+        self.echo(f"[1/{total}] SynthReID ({self.profile.synthreid_preset}) in {self.datasets_root}")
+        self.prepare_data()
+        self.echo(f"[2/{total}] training the teacher on clean images")
+        teacher = self.train_teacher()
+        summaries = {}
+        step = 3
+        for student in plan:
+            weights, config = teacher, self.profile.teacher_config
+            if student.config is not None:
+                self.echo(f"[{step}/{total}] training {student.title}")
+                config = student.config
+                weights = self._train(student.key, config, os.path.join(self.output_dir, student.key),
+                                      self.profile.student_solver() + list(student.overrides))
+            step += student.config is not None
+            self.echo(f"[{step}/{total}] robustness benchmark of {student.title}")
+            summaries[student.key] = (student.title, self.evaluate(student, config, weights))
+            step += 1
+        self.timings["total"] = time.perf_counter() - started
+        comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings)
+        with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
+            json.dump({"profile": asdict(self.profile), "timings_s": self.timings}, f, indent=1)
+        return comparison
+
+
+def _is_progress(line: str) -> bool:
+    """FastReID's training progress and metric lines (everything else stays in the step's log)."""
+    return any(mark in line for mark in ("eta:", "| SynthReID", "Resuming from", "Total training time"))

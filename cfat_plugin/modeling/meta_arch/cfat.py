@@ -1,0 +1,212 @@
+"""``CFAT``: coarse-to-fine feature alignment of a corrupted-view student to a frozen clean-view teacher.
+
+Training batches carry two views of each image: ``images`` (corrupted, for
+the student) and ``clean_images`` (for the teacher). Losses, each logged:
+
+- ``loss_cls``, ``loss_triplet``: the student's ID + triplet (FastReID's, on the CLS token);
+- ``loss_align``: coarse weighted contrastive alignment of student and teacher CLS;
+- ``loss_kl``: KL( q(z|f_co) || q(z|f_bb) ), f_bb a bridge between the two features;
+- ``loss_recon``: the VAE's reconstruction of the teacher feature;
+- ``loss_recon_cls``, ``loss_recon_triplet``: ID + triplet on the VAE reconstruction of the student feature.
+
+The teacher lives outside the module tree (not in ``parameters()``,
+``state_dict()``, the optimizer or DDP), follows the model's device and
+dtype, and stays in eval mode under no_grad. At inference the student alone
+returns the retrieval feature.
+"""
+import logging
+from typing import Dict, Optional, Sequence
+
+import torch
+from torch import nn
+
+from fastreid.config import configurable
+from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
+from fastreid.utils import events
+
+from ..heads.bridge import bridge_features, sample_t
+from ..heads.bfg_vae import Posterior
+from ..losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
+                      weighted_contrastive_alignment_loss)
+from .camera_baseline import CameraAwareBaseline, batch_images
+from .features import pooled_feature, run_backbone
+from .teacher import TeacherError, build_frozen_teacher
+
+logger = logging.getLogger(__name__)
+
+LOSS_SCALES = ("align", "kl", "recon", "recon_id", "recon_triplet")
+
+
+def value_without_gradient(loss: torch.Tensor) -> torch.Tensor:
+    """Same value, zero gradient: the parameters behind ``loss`` still get a (zero) gradient, so
+    DDP sees every parameter used, yet nothing learns from it."""
+    return loss.detach() + loss * 0.0
+
+
+def _split(post: Posterior, sizes: Sequence[int]):
+    return [Posterior(mu, sigma) for mu, sigma in zip(post.mu.split(sizes), post.sigma.split(sizes))]
+
+
+@META_ARCH_REGISTRY.register()
+class CFAT(CameraAwareBaseline):
+    """Student (backbone + BFGHead) trained on corrupted views against a frozen clean-view teacher."""
+
+    @configurable
+    def __init__(self, *, teacher: Optional[nn.Module] = None, init_from_teacher: bool = True,
+                 bfg_warmup_iters: int = 0, t_range: Sequence[float] = (0.0, 1.0), t_per_sample: bool = False,
+                 align_temperature: float = 0.5, align_weighted: bool = True,
+                 scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum", **kwargs):
+        self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
+        super().__init__(**kwargs)
+        if not (hasattr(self.heads, "bfg") and hasattr(self.heads, "classify")):
+            raise TypeError(f"CFAT needs a head with the BFG VAE (MODEL.HEADS.NAME: BFGHead), "
+                            f"got {type(self.heads).__name__}")
+        sample_t(1, t_range)  # validates the range now rather than at the first step
+        self.__dict__["_teacher"] = teacher
+        self.bfg_warmup_iters = int(bfg_warmup_iters)
+        self.t_range = tuple(float(t) for t in t_range)
+        self.t_per_sample = t_per_sample
+        self.align_temperature = align_temperature
+        self.align_weighted = align_weighted
+        self.scales = {name: 1.0 for name in LOSS_SCALES}
+        self.scales.update(scales or {})
+        self.recon_reduction = recon_reduction
+        self._fallback_iter = 0
+        if teacher is not None:
+            teacher.to(self.device)
+            if init_from_teacher:
+                self.init_student_from_teacher()
+
+    @classmethod
+    def from_config(cls, cfg) -> dict:
+        args = super().from_config(cfg)
+        c = cfg.MODEL.CFAT
+        args.update(
+            teacher=build_frozen_teacher(cfg) if cfg.MODEL.TEACHER.ENABLED else None,
+            init_from_teacher=c.INIT_STUDENT_FROM_TEACHER,
+            bfg_warmup_iters=c.BFG_WARMUP_ITERS,
+            t_range=tuple(c.BRIDGE.T_RANGE),
+            t_per_sample=c.BRIDGE.T_PER_SAMPLE,
+            align_temperature=c.LOSS.ALIGN.TEMPERATURE,
+            align_weighted=c.LOSS.ALIGN.WEIGHTED,
+            scales={"align": c.LOSS.ALIGN.SCALE, "kl": c.LOSS.KL.SCALE, "recon": c.LOSS.RECON.SCALE,
+                    "recon_id": c.LOSS.RECON_ID.SCALE, "recon_triplet": c.LOSS.RECON_TRIPLET.SCALE},
+            recon_reduction=c.LOSS.RECON.REDUCTION,
+        )
+        return args
+
+    # ---- the teacher, kept outside the module tree ----
+    @property
+    def teacher(self) -> Optional[nn.Module]:
+        return self.__dict__.get("_teacher")
+
+    def _apply(self, fn, *args, **kwargs):
+        """``to``/``cuda``/``half``... move the teacher along with the student."""
+        super()._apply(fn, *args, **kwargs)
+        if self.teacher is not None:
+            self.teacher._apply(fn, *args, **kwargs)
+        return self
+
+    def train(self, mode: bool = True):
+        """The student follows ``mode``; the teacher always stays in eval mode."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    @torch.no_grad()
+    def init_student_from_teacher(self) -> None:
+        """Copy every teacher tensor whose name and shape the student shares (backbone, BNNeck, classifier)."""
+        own = self.state_dict()
+        copied, skipped = [], []
+        for key, value in self.teacher.state_dict().items():
+            if key in own and own[key].shape == value.shape:
+                own[key].copy_(value)
+                copied.append(key)
+            else:
+                skipped.append(key)
+        if not any(k.startswith("backbone.") for k in copied):
+            raise TeacherError("the teacher and student backbones share no tensor: check that "
+                               "MODEL.BACKBONE matches the teacher's config")
+        if not (torch.equal(self.pixel_mean, self.teacher.pixel_mean)
+                and torch.equal(self.pixel_std, self.teacher.pixel_std)):
+            logger.warning("teacher and student normalise pixels differently (MODEL.PIXEL_MEAN/STD)")
+        student_only = sorted({".".join(k.split(".")[:2]) for k in own if k not in copied})
+        logger.info(f"Student initialised from the teacher: {len(copied)} tensors copied; "
+                    f"teacher-only: {skipped or 'none'}; student-only (own init): {student_only or 'none'}")
+
+    # ---- iteration and warm-up ----
+    def current_iter(self) -> int:
+        """The trainer's iteration (EventStorage) when one runs, else a count of training forwards."""
+        if events._CURRENT_STORAGE_STACK:
+            return events.get_event_storage().iter
+        return self._fallback_iter
+
+    def in_bfg_warmup(self) -> bool:
+        return self.bfg_warmup_iters > 0 and self.current_iter() < self.bfg_warmup_iters
+
+    # ---- forward ----
+    def teacher_feature(self, batched_inputs, camids: Optional[torch.Tensor]) -> torch.Tensor:
+        """The teacher's pooled pre-BNNeck feature (CLS for the ViT) of the clean view."""
+        try:
+            clean = batch_images(batched_inputs, "clean_images")
+        except (KeyError, TypeError):
+            raise KeyError("CFAT trains on paired views but the batch has no 'clean_images': enable the "
+                           "paired loader with DATASETS.CORRUPTION.TRAIN.ENABLED True") from None
+        teacher = self.teacher
+        with torch.no_grad():
+            images = self.normalise(clean, teacher.pixel_mean, teacher.pixel_std)
+            out = run_backbone(teacher.backbone, images, camids)
+            return pooled_feature(teacher.heads, out.feature_map)
+
+    def forward(self, batched_inputs):
+        if not self.training:
+            return super().forward(batched_inputs)
+        if self.teacher is None:
+            raise TeacherError("this CFAT model was built without its teacher (MODEL.TEACHER.ENABLED False) "
+                               "and can only run inference")
+        camids = self.camids_of(batched_inputs)
+        targets = self.targets_of(batched_inputs)
+        f_clean = self.teacher_feature(batched_inputs, camids)
+        images = self.preprocess_image(batched_inputs)
+        out = run_backbone(self.backbone, images, camids)
+        losses = self.losses(self.heads(out.feature_map, targets), targets, f_clean)
+        if not events._CURRENT_STORAGE_STACK:
+            self._fallback_iter += 1
+        return losses
+
+    def losses(self, outputs, gt_labels, teacher_feat: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """Student ID/triplet (FastReID's), then coarse alignment and the BFG losses."""
+        loss_dict = super().losses(outputs, gt_labels)
+        if teacher_feat is None:
+            return loss_dict
+        f_corrupt = outputs["pool_feat"]
+        loss_dict["loss_align"] = weighted_contrastive_alignment_loss(
+            f_corrupt, teacher_feat, self.align_temperature, self.align_weighted) * self.scales["align"]
+        warmup = self.in_bfg_warmup()
+        if warmup:  # only the VAE learns: student losses keep their value, lose their gradient
+            loss_dict = {k: value_without_gradient(v) for k, v in loss_dict.items()}
+            f_corrupt = f_corrupt.detach()
+        loss_dict.update(self.bfg_losses(f_corrupt, teacher_feat, gt_labels, detach_head=warmup))
+        return loss_dict
+
+    def bfg_losses(self, f_corrupt: torch.Tensor, f_clean: torch.Tensor, targets: torch.Tensor,
+                   detach_head: bool = False) -> Dict[str, torch.Tensor]:
+        """KL to the bridge posterior, teacher reconstruction, and ID + triplet on the student's reconstruction."""
+        head, vae = self.heads, self.heads.bfg
+        n = f_corrupt.shape[0]
+        x_co, x_cl = head.vae_input(f_corrupt), head.vae_input(f_clean)
+        t = sample_t(n, self.t_range, self.t_per_sample, device=f_corrupt.device, dtype=f_corrupt.dtype)
+        f_bridge = bridge_features(f_clean, f_corrupt, t)
+        q_co, q_bb, q_cl = _split(vae.encode(torch.cat([x_co, f_bridge, x_cl])), [n, n, n])
+        recon = vae.decode(torch.cat([vae.sample(q_co), vae.sample(q_cl)]))
+        recon_co, recon_cl = recon[:n], recon[n:]
+        losses = {
+            "loss_kl": bridge_kl_loss(q_co.mu, q_co.sigma, q_bb.mu, q_bb.sigma) * self.scales["kl"],
+            "loss_recon": reconstruction_loss(recon_cl, x_cl, self.recon_reduction) * self.scales["recon"],
+        }
+        logits = head.classify(recon_co, targets, detach=detach_head)
+        losses.update(reconstruction_reid_losses(
+            logits["cls_outputs"], recon_co, targets, self.loss_kwargs["ce"], self.loss_kwargs["tri"],
+            self.scales["recon_id"], self.scales["recon_triplet"]))
+        return losses
