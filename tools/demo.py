@@ -23,8 +23,21 @@ def main() -> None:
     parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
     parser.add_argument("--output-dir", default="output/demo")
     parser.add_argument("--seed", type=int, default=0, help="data, corruption draws and training seed")
+    parser.add_argument("--repeats", type=int, default=None, help="random draws per setting")
+    parser.add_argument("--grid-severities", type=int, nargs="*", default=None,
+                        help="severities of the type x severity grid; none: no grid")
+    parser.add_argument("--student-epochs", type=int, default=None)
     args = parser.parse_args()
-    profile = get_profile(args.profile, seed=args.seed)
+    changes = {"seed": args.seed}
+    if args.repeats is not None:
+        changes["repeats"] = args.repeats
+    if args.grid_severities is not None:
+        changes["grid"] = bool(args.grid_severities)
+        if args.grid_severities:
+            changes["grid_severities"] = tuple(args.grid_severities)
+    if args.student_epochs is not None:
+        changes["student_epochs"] = args.student_epochs
+    profile = get_profile(args.profile, **changes)
     demo = Demo(profile, args.output_dir, echo=lambda line: print(line, flush=True))
     comparison = run_cli(demo.run)
     print("\n" + comparison["markdown"])

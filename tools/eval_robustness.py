@@ -30,7 +30,10 @@ def build_parser():
     parser.add_argument("--seed", type=int, default=None, help="seed of the draws; -1: unseeded")
     parser.add_argument("--grid", action="store_true", help="also the full type x severity grid")
     parser.add_argument("--types", nargs="+", default=None, help="corruption types (default: all 20)")
-    parser.add_argument("--severities", nargs="+", type=int, default=None)
+    parser.add_argument("--severities", nargs="+", type=int, default=None,
+                        help="severities of the random draws and the grid (default: 1-5)")
+    parser.add_argument("--grid-severities", nargs="+", type=int, default=None,
+                        help="severities of the grid only (default: --severities)")
     return parser
 
 
@@ -38,7 +41,7 @@ def robustness_overrides(args) -> list:
     """The command-line options as config overrides (so they are saved with the config)."""
     opts = []
     for flag, key in (("datasets", "DATASETS"), ("settings", "SETTINGS"), ("types", "TYPES"),
-                      ("severities", "SEVERITIES")):
+                      ("severities", "SEVERITIES"), ("grid_severities", "GRID_SEVERITIES")):
         value = getattr(args, flag)
         if value is not None:
             opts += [f"TEST.ROBUSTNESS.{key}", repr(list(value))]

@@ -115,12 +115,12 @@ class Demo:
         out = os.path.join(self.output_dir, student.key)
         summary_path = os.path.join(out, "robustness", "summary.json")
         p = self.profile
-        args = ["tools/eval_robustness.py", "--config-file", config, "--repeats", str(p.repeats),
-                "--seed", str(p.seed), "--severities"] + [str(s) for s in p.grid_severities]
+        args = ["tools/eval_robustness.py", "--config-file", config, "--repeats", str(p.repeats)]
         if p.grid_types:
             args += ["--types"] + list(p.grid_types)
         if p.grid:
-            args.append("--grid")
+            args += ["--grid", "--grid-severities"] + [str(s) for s in p.grid_severities]
+        args += ["--seed", str(p.seed)]  # an option last: list options must not swallow KEY VALUE pairs
         self._run(f"evaluate {student.key}", args + ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights,
                                                      "MODEL.TEACHER.ENABLED", "False"] + self._common(),
                   f"evaluate_{student.key}.log")

@@ -28,7 +28,7 @@ class DemoProfile:
     retrieval_feat: str = "bnneck"
     repeats: int = 3
     grid: bool = True
-    grid_types: Tuple[str, ...] = ()  # empty: all 20
+    grid_types: Tuple[str, ...] = ()  # random draws and grid: empty = all 20 (the protocol)
     grid_severities: Tuple[int, ...] = (1, 3, 5)
     seed: int = 0
     model_overrides: List[str] = field(default_factory=list)  # applied to every training config

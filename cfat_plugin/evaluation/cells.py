@@ -55,7 +55,7 @@ def _random_cells(kind: str, settings: Sequence[str], types: Tuple[str, ...], se
 
 def plan_cells(settings: Sequence[str], repeats: int, seed: int, types: Sequence[str] = (),
                severities: Sequence[int] = (), grid: bool = False,
-               seen_types: Optional[Sequence[str]] = None) -> Plan:
+               seen_types: Optional[Sequence[str]] = None, grid_severities: Sequence[int] = ()) -> Plan:
     """The cells of a run.
 
     ``settings``: the benchmark settings to evaluate with random draws;
@@ -79,7 +79,7 @@ def plan_cells(settings: Sequence[str], repeats: int, seed: int, types: Sequence
             plan.cells += _random_cells("held_out", ["both"], held_out, severities, seed, repeats, "held_out")
     if grid:
         for name in types:
-            for severity in severities:
+            for severity in tuple(int(s) for s in grid_severities) or severities:
                 spec = FixedCorruption(name, severity, seed)
                 plan.cells.append(Cell(f"grid/{name}/{severity}", "grid", "both", spec, spec,
                                        corruption=name, severity=severity))

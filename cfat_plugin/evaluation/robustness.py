@@ -89,6 +89,7 @@ class RobustnessEvaluator:
             "settings": list(self.options.SETTINGS),
             "types": list(self.options.TYPES), "severities": [int(s) for s in self.options.SEVERITIES],
             "grid": bool(self.options.GRID),
+            "grid_severities": [int(s) for s in self.options.GRID_SEVERITIES],
             "seen_types": training_corruption_types(self.cfg) if self.options.SEEN_HELD_OUT else None,
             "metric": self.cfg.TEST.METRIC, "flip_test": bool(self.cfg.TEST.FLIP.ENABLED),
             "model": model_fingerprint(self.model),
@@ -146,7 +147,8 @@ class RobustnessEvaluator:
     # -- run ---------------------------------------------------------------------------------
     def plan(self, protocol: dict) -> Plan:
         return plan_cells(protocol["settings"], protocol["repeats"], protocol["seed"], protocol["types"],
-                          protocol["severities"], protocol["grid"], protocol["seen_types"])
+                          protocol["severities"], protocol["grid"], protocol["seen_types"],
+                          protocol["grid_severities"])
 
     def run(self) -> Optional[dict]:
         """Evaluate every missing cell, write the report; return the summary on the main process."""
