@@ -57,3 +57,13 @@ def run_tool(args, timeout=600, **kwargs):
 
     return subprocess.run([sys.executable] + list(args), cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=timeout, **kwargs)
+
+
+def set_tiny_vit(cfg) -> None:
+    """Point ``cfg`` at a 2-block, 32-wide ReID ViT: the size the unit tests build."""
+    cfg.MODEL.BACKBONE.NAME = "build_cfat_vit_backbone"
+    cfg.MODEL.BACKBONE.DEPTH = "tiny"
+    cfg.MODEL.BACKBONE.VIT.EMBED_DIM = 32
+    cfg.MODEL.BACKBONE.VIT.NUM_LAYERS = 2
+    cfg.MODEL.BACKBONE.VIT.NUM_HEADS = 2
+    cfg.MODEL.BACKBONE.FEAT_DIM = 32

@@ -5,6 +5,8 @@ import os
 import pytest
 import torch
 
+from conftest import set_tiny_vit
+
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
 from cfat_plugin.config import add_cfat_config
 from cfat_plugin.modeling.meta_arch import (CFAT, TeacherError, TeacherNotFoundError, check_teacher_available,
@@ -25,12 +27,7 @@ def model_cfg(arch="CameraAwareBaseline", head="EmbeddingHead", backbone="vit"):
     cfg.MODEL.DEVICE = "cpu"
     cfg.MODEL.META_ARCHITECTURE = arch
     if backbone == "vit":
-        cfg.MODEL.BACKBONE.NAME = "build_cfat_vit_backbone"
-        cfg.MODEL.BACKBONE.DEPTH = "tiny"
-        cfg.MODEL.BACKBONE.VIT.EMBED_DIM = 32
-        cfg.MODEL.BACKBONE.VIT.NUM_LAYERS = 2
-        cfg.MODEL.BACKBONE.VIT.NUM_HEADS = 2
-        cfg.MODEL.BACKBONE.FEAT_DIM = 32
+        set_tiny_vit(cfg)
         cfg.MODEL.BACKBONE.SIE_CAMERAS = 3
         cfg.MODEL.HEADS.POOL_LAYER = "Identity"
     else:  # FastReID's own ResNet

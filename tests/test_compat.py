@@ -140,9 +140,9 @@ def test_amp_trains_in_bfloat16_on_cpu():
         original = amp.ORIGINAL_AMP_TRAINER(model, loader, optim, wrapper)
         with pytest.raises(AssertionError, match="CUDA is required"), EventStorage(0):
             original.run_step()  # the symptom
-    trainer = amp.AMPTrainerClass(model, loader, optim, wrapper) if hasattr(amp, "AMPTrainerClass") \
-        else __import__("fastreid.engine.train_loop", fromlist=["AMPTrainer"]).AMPTrainer(
-            model, loader, optim, wrapper)
+    from fastreid.engine.train_loop import AMPTrainer  # the compat replacement
+
+    trainer = AMPTrainer(model, loader, optim, wrapper)
     assert trainer.amp_dtype is (torch.float16 if trainer.device_type == "cuda" else torch.bfloat16)
     before = [p.detach().clone() for p in model.parameters()]
     with EventStorage(0) as storage:

@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import set_tiny_vit
+
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
 from cfat_plugin.config import add_cfat_config
 from cfat_plugin.modeling.backbones import (ReIDViT, build_cfat_vit_backbone, infer_grid,
@@ -22,12 +24,7 @@ def tiny_vit(img_size=(64, 32), **kwargs) -> ReIDViT:
 
 def vit_cfg(**overrides):
     cfg = add_cfat_config(get_cfg())
-    cfg.MODEL.BACKBONE.NAME = "build_cfat_vit_backbone"
-    cfg.MODEL.BACKBONE.DEPTH = "tiny"
-    cfg.MODEL.BACKBONE.VIT.EMBED_DIM = 32
-    cfg.MODEL.BACKBONE.VIT.NUM_LAYERS = 2
-    cfg.MODEL.BACKBONE.VIT.NUM_HEADS = 2
-    cfg.MODEL.BACKBONE.FEAT_DIM = 32
+    set_tiny_vit(cfg)
     cfg.INPUT.SIZE_TRAIN = [64, 32]
     for key, value in overrides.items():
         node = cfg

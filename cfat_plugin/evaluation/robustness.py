@@ -170,7 +170,7 @@ class RobustnessEvaluator:
             if comm.is_main_process():
                 state["cells"][cell.cell_id] = {**_describe(cell), **metrics}
                 _write_json_atomic(self.results_path, state)
-            self._release(memo, last, index, plan)
+            self._release(memo, last, index)
             bar.update(1)
         bar.close()
         if not comm.is_main_process():
@@ -178,7 +178,7 @@ class RobustnessEvaluator:
         return write_report(state, plan, self.output_dir)
 
     @staticmethod
-    def _release(memo: Dict, last: Dict, index: int, plan: Plan) -> None:
+    def _release(memo: Dict, last: Dict, index: int) -> None:
         for key in [k for k in memo if last.get(k, -1) <= index]:
             # keep clean versions: later cells of a resumed run may need them again
             if key[1] is not CLEAN:
