@@ -1,4 +1,4 @@
-"""Config keys of the model side (ViT backbone, BFG head, CFAT meta-architecture).
+"""Config keys of the model side (ViT and torchreid backbones, BFG head, CFAT meta-architecture).
 
 FastReID already has the ViT keys it shares with us: ``MODEL.BACKBONE.DEPTH``
 (here a size name: tiny/small/base/large), ``STRIDE_SIZE``, ``SIE_COE`` (the SIE
@@ -37,6 +37,11 @@ def add_model_config(cfg: CN) -> None:
     _add(vit, "PATCH_SIZE", 16)
     _add(vit, "QKV_BIAS", True)
 
+    # ---- torchreid model as backbone (build_torchreid_backbone); weights: PRETRAIN + PRETRAIN_PATH ----
+    torchreid = _child(backbone, "TORCHREID")
+    # A name of torchreid's catalogue (torchreid.reid.models), e.g. "osnet_x0_25"; FEAT_DIM = its map's channels.
+    _add(torchreid, "NAME", "osnet_x1_0")
+
     # ---- Retrieval feature returned at inference (CameraAwareBaseline and CFAT) ----
     retrieval = _child(model, "RETRIEVAL")
     # "cls": CLS token (pooled map for CNNs); "patch_mean": mean of the patch tokens after
@@ -65,6 +70,9 @@ def add_model_config(cfg: CN) -> None:
     # ---- CFAT ----
     cfat = _child(model, "CFAT")
     _add(cfat, "INIT_STUDENT_FROM_TEACHER", True)
+    # Student feature map -> teacher width when the two differ: "none" (widths must match) or
+    # "linear" (a learnable 1x1 projection in the student; head and BFG VAE then use the teacher width).
+    _add(cfat, "TEACHER_PROJECTION", "none")
     # BFG warm-up: for this many iterations only the VAE learns (student losses carry zero gradient).
     _add(cfat, "BFG_WARMUP_ITERS", 0)
     bridge = _child(cfat, "BRIDGE")

@@ -11,7 +11,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -93,11 +93,12 @@ def read_checkpoint(path: str) -> Dict[str, torch.Tensor]:
     return {k: torch.as_tensor(v) for k, v in state.items() if isinstance(v, (torch.Tensor, np.ndarray))}
 
 
-def _strip(key: str) -> str:
+def strip_prefixes(key: str, prefixes: Sequence[str] = _PREFIXES) -> str:
+    """``key`` without any of ``prefixes`` at its start, however many are stacked."""
     changed = True
     while changed:
         changed = False
-        for prefix in _PREFIXES:
+        for prefix in prefixes:
             if key.startswith(prefix):
                 key, changed = key[len(prefix):], True
     return key
@@ -107,10 +108,10 @@ def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
                      report: WeightLoadReport) -> Dict[str, torch.Tensor]:
     """Rename, resize and filter ``state`` to fit ``model``, recording every decision in ``report``."""
     own = model.state_dict()
-    num_prefix = 2 if any(_strip(k) == "dist_token" for k in state) else 1  # DeiT-distilled
+    num_prefix = 2 if any(strip_prefixes(k) == "dist_token" for k in state) else 1  # DeiT-distilled
     out = {}
     for raw_key, value in state.items():
-        key = _strip(raw_key)
+        key = strip_prefixes(raw_key)
         if key not in own:
             report.dropped.append(f"{raw_key} (not in the model)")
             continue
@@ -135,18 +136,23 @@ def adapt_state_dict(state: Dict[str, torch.Tensor], model: nn.Module,
     return out
 
 
-def load_pretrained_vit(model: nn.Module, path: str) -> WeightLoadReport:
-    """Load a local checkpoint into ``model`` (a ReIDViT) and log what was dropped or missing."""
-    report = WeightLoadReport(path=path)
-    state = adapt_state_dict(read_checkpoint(path), model, report)
+def load_adapted_state(model: nn.Module, state: Dict[str, torch.Tensor], report: WeightLoadReport,
+                       nothing_fits: str) -> WeightLoadReport:
+    """Load an adapted ``state`` non-strictly, complete ``report`` and log it; raise ``nothing_fits`` if nothing loaded."""
     result = model.load_state_dict(state, strict=False)
     report.loaded = sorted(state)
     report.missing = list(result.missing_keys)
     if not report.loaded:
-        raise ValueError(f"{path}: no tensor matches the ViT backbone; is it a ViT checkpoint?\n"
-                         + report.summary())
+        raise ValueError(f"{report.path}: {nothing_fits}\n" + report.summary())
     logger.info(report.summary())
     return report
+
+
+def load_pretrained_vit(model: nn.Module, path: str) -> WeightLoadReport:
+    """Load a local checkpoint into ``model`` (a ReIDViT) and log what was dropped or missing."""
+    report = WeightLoadReport(path=path)
+    state = adapt_state_dict(read_checkpoint(path), model, report)
+    return load_adapted_state(model, state, report, "no tensor matches the ViT backbone; is it a ViT checkpoint?")
 
 
 def state_dict_to_npz_dict(model: nn.Module) -> Dict[str, np.ndarray]:

@@ -13,7 +13,7 @@ from fastreid.config import configurable
 from fastreid.modeling.meta_arch.baseline import Baseline
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 
-from .features import check_retrieval_feature, retrieval_feature, run_backbone
+from .features import BackboneOutput, check_retrieval_feature, retrieval_feature, run_backbone
 
 
 def batch_images(batched_inputs, key: str = "images") -> torch.Tensor:
@@ -64,9 +64,13 @@ class CameraAwareBaseline(Baseline):
         # PreciseBN batches from another data set carry -1 labels (as in Baseline)
         return torch.zeros_like(targets) if targets.sum() < 0 else targets
 
+    def backbone_output(self, images: torch.Tensor, camids: Optional[torch.Tensor]) -> BackboneOutput:
+        """The feature map the head pools (and the patch mean); subclasses may transform it (CFAT's projection)."""
+        return run_backbone(self.backbone, images, camids)
+
     def forward(self, batched_inputs):
         images = self.preprocess_image(batched_inputs)
-        out = run_backbone(self.backbone, images, self.camids_of(batched_inputs))
+        out = self.backbone_output(images, self.camids_of(batched_inputs))
         if not self.training:
             return retrieval_feature(self.retrieval_feat, self.heads, out, self.retrieval_norm)
         targets = self.targets_of(batched_inputs)

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from fastreid.config import configurable
+from fastreid.modeling.heads import build_heads
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 from fastreid.utils import events
 
@@ -29,8 +30,9 @@ from ..heads.bfg_vae import Posterior
 from ..losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
                       weighted_contrastive_alignment_loss)
 from .camera_baseline import CameraAwareBaseline, batch_images
-from .features import pooled_feature, run_backbone
-from .teacher import TeacherError, build_frozen_teacher
+from .features import BackboneOutput, pooled_feature, run_backbone
+from .projection import build_projection
+from .teacher import TeacherError, build_frozen_teacher, teacher_config
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +49,26 @@ def _split(post: Posterior, sizes: Sequence[int]):
     return [Posterior(mu, sigma) for mu, sigma in zip(post.mu.split(sizes), post.sigma.split(sizes))]
 
 
+def teacher_width(cfg) -> int:
+    """Width of the teacher's pooled feature: its config's FEAT_DIM, or its own teacher's when it projects."""
+    t_cfg = teacher_config(cfg)
+    if t_cfg.MODEL.META_ARCHITECTURE == "CFAT" and t_cfg.MODEL.CFAT.TEACHER_PROJECTION != "none":
+        return teacher_width(t_cfg)
+    return t_cfg.MODEL.BACKBONE.FEAT_DIM
+
+
+def backbone_kind(backbone: nn.Module) -> str:
+    """What makes two backbones "the same model": the torchreid name, else the class."""
+    return getattr(backbone, "torchreid_name", None) or type(backbone).__name__
+
+
 @META_ARCH_REGISTRY.register()
 class CFAT(CameraAwareBaseline):
     """Student (backbone + BFGHead) trained on corrupted views against a frozen clean-view teacher."""
 
     @configurable
-    def __init__(self, *, teacher: Optional[nn.Module] = None, init_from_teacher: bool = True,
+    def __init__(self, *, teacher: Optional[nn.Module] = None, projection: Optional[nn.Module] = None,
+                 init_from_teacher: bool = True,
                  bfg_warmup_iters: int = 0, t_range: Sequence[float] = (0.0, 1.0), t_per_sample: bool = False,
                  align_temperature: float = 0.5, align_weighted: bool = True,
                  scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum", **kwargs):
@@ -63,6 +79,7 @@ class CFAT(CameraAwareBaseline):
                             f"got {type(self.heads).__name__}")
         sample_t(1, t_range)  # validates the range now rather than at the first step
         self.__dict__["_teacher"] = teacher
+        self.projection = projection  # student -> teacher width (MODEL.CFAT.TEACHER_PROJECTION), or None
         self.bfg_warmup_iters = int(bfg_warmup_iters)
         self.t_range = tuple(float(t) for t in t_range)
         self.t_per_sample = t_per_sample
@@ -81,8 +98,18 @@ class CFAT(CameraAwareBaseline):
     def from_config(cls, cfg) -> dict:
         args = super().from_config(cfg)
         c = cfg.MODEL.CFAT
+        projection = None
+        if cfg.MODEL.TEACHER.ENABLED or c.TEACHER_PROJECTION != "none":
+            width = teacher_width(cfg)
+            projection = build_projection(c.TEACHER_PROJECTION, cfg.MODEL.BACKBONE.FEAT_DIM, width)
+        if projection is not None:  # the student's head and BFG VAE work at the teacher's width
+            head_cfg = cfg.clone()
+            head_cfg.defrost()
+            head_cfg.MODEL.BACKBONE.FEAT_DIM = width
+            args["heads"] = build_heads(head_cfg)
         args.update(
             teacher=build_frozen_teacher(cfg) if cfg.MODEL.TEACHER.ENABLED else None,
+            projection=projection,
             init_from_teacher=c.INIT_STUDENT_FROM_TEACHER,
             bfg_warmup_iters=c.BFG_WARMUP_ITERS,
             t_range=tuple(c.BRIDGE.T_RANGE),
@@ -116,7 +143,12 @@ class CFAT(CameraAwareBaseline):
 
     @torch.no_grad()
     def init_student_from_teacher(self) -> None:
-        """Copy every teacher tensor whose name and shape the student shares (backbone, BNNeck, classifier)."""
+        """Copy every teacher tensor whose name and shape the student shares (backbone, BNNeck, classifier).
+
+        Backbones of different models (a ViT teacher, an OSNet student) share no
+        tensor: the student's backbone keeps its own initialisation. The same
+        model sharing nothing means the configs disagree, and is an error.
+        """
         own = self.state_dict()
         copied, skipped = [], []
         for key, value in self.teacher.state_dict().items():
@@ -125,15 +157,21 @@ class CFAT(CameraAwareBaseline):
                 copied.append(key)
             else:
                 skipped.append(key)
-        if not any(k.startswith("backbone.") for k in copied):
-            raise TeacherError("the teacher and student backbones share no tensor: check that "
-                               "MODEL.BACKBONE matches the teacher's config")
+        same_model = backbone_kind(self.backbone) == backbone_kind(self.teacher.backbone)
+        if same_model and not any(k.startswith("backbone.") for k in copied):
+            raise TeacherError(f"the teacher and student backbones are both {backbone_kind(self.backbone)} but "
+                               f"share no tensor: check that MODEL.BACKBONE matches the teacher's config")
         if not (torch.equal(self.pixel_mean, self.teacher.pixel_mean)
                 and torch.equal(self.pixel_std, self.teacher.pixel_std)):
             logger.warning("teacher and student normalise pixels differently (MODEL.PIXEL_MEAN/STD)")
         student_only = sorted({".".join(k.split(".")[:2]) for k in own if k not in copied})
         logger.info(f"Student initialised from the teacher: {len(copied)} tensors copied; "
                     f"teacher-only: {skipped or 'none'}; student-only (own init): {student_only or 'none'}")
+
+    def backbone_output(self, images: torch.Tensor, camids: Optional[torch.Tensor]) -> BackboneOutput:
+        """The student's backbone output, projected to the teacher's width when a projection is configured."""
+        out = run_backbone(self.backbone, images, camids)
+        return out if self.projection is None else self.projection(out)
 
     # ---- iteration and warm-up ----
     def current_iter(self) -> int:
@@ -156,7 +194,10 @@ class CFAT(CameraAwareBaseline):
         teacher = self.teacher
         with torch.no_grad():
             images = self.normalise(clean, teacher.pixel_mean, teacher.pixel_std)
-            out = run_backbone(teacher.backbone, images, camids)
+            if hasattr(teacher, "backbone_output"):
+                out = teacher.backbone_output(images, camids)
+            else:  # FastReID's own meta-architectures
+                out = run_backbone(teacher.backbone, images, camids)
             return pooled_feature(teacher.heads, out.feature_map)
 
     def forward(self, batched_inputs):
@@ -169,7 +210,7 @@ class CFAT(CameraAwareBaseline):
         targets = self.targets_of(batched_inputs)
         f_clean = self.teacher_feature(batched_inputs, camids)
         images = self.preprocess_image(batched_inputs)
-        out = run_backbone(self.backbone, images, camids)
+        out = self.backbone_output(images, camids)
         losses = self.losses(self.heads(out.feature_map, targets), targets, f_clean)
         if not events._CURRENT_STORAGE_STACK:
             self._fallback_iter += 1
