@@ -22,6 +22,12 @@ LOSS_NAMES = {"loss_cls", "loss_triplet", "loss_align", "loss_kl", "loss_recon",
               "loss_recon_triplet"}
 
 
+# CNN backbones by config: (MODEL.BACKBONE.NAME, DEPTH or torchreid name, FEAT_DIM)
+CNN_BACKBONES = {"resnet": ("build_resnet_backbone", "18x", 512),  # FastReID's ResNets
+                 "resnet50": ("build_resnet_backbone", "50x", 2048),
+                 "osnet": ("build_torchreid_backbone", "osnet_x0_25", 128)}  # torchreid's smallest OSNet
+
+
 def model_cfg(arch="CameraAwareBaseline", head="EmbeddingHead", backbone="vit"):
     cfg = add_cfat_config(get_cfg())
     cfg.MODEL.DEVICE = "cpu"
@@ -30,10 +36,12 @@ def model_cfg(arch="CameraAwareBaseline", head="EmbeddingHead", backbone="vit"):
         set_tiny_vit(cfg)
         cfg.MODEL.BACKBONE.SIE_CAMERAS = 3
         cfg.MODEL.HEADS.POOL_LAYER = "Identity"
-    else:  # FastReID's own ResNet
-        cfg.MODEL.BACKBONE.NAME = "build_resnet_backbone"
-        cfg.MODEL.BACKBONE.DEPTH = "18x"
-        cfg.MODEL.BACKBONE.FEAT_DIM = 512
+    else:
+        name, depth, feat_dim = CNN_BACKBONES[backbone]
+        cfg.MODEL.BACKBONE.NAME = name
+        cfg.MODEL.BACKBONE.DEPTH = depth
+        cfg.MODEL.BACKBONE.TORCHREID.NAME = depth
+        cfg.MODEL.BACKBONE.FEAT_DIM = feat_dim
         cfg.MODEL.BACKBONE.PRETRAIN = False
         cfg.MODEL.HEADS.POOL_LAYER = "GlobalAvgPool"
     cfg.MODEL.HEADS.NAME = head
@@ -63,8 +71,9 @@ def save_teacher(tmp_path, backbone="vit"):
     return str(config_file), os.path.join(t_cfg.OUTPUT_DIR, "model_final.pth")
 
 
-def cfat_cfg(tmp_path, backbone="vit", **cfat):
-    config_file, weights = save_teacher(tmp_path, backbone)
+def cfat_cfg(tmp_path, backbone="vit", teacher_backbone=None, **cfat):
+    """CFAT with a fresh teacher on file; the teacher's backbone is the student's unless named."""
+    config_file, weights = save_teacher(tmp_path, teacher_backbone or backbone)
     cfg = model_cfg("CFAT", "BFGHead", backbone)
     cfg.MODEL.TEACHER.CONFIG_FILE = config_file
     cfg.MODEL.TEACHER.WEIGHTS = weights

@@ -145,9 +145,10 @@ class CFAT(CameraAwareBaseline):
     def init_student_from_teacher(self) -> None:
         """Copy every teacher tensor whose name and shape the student shares (backbone, BNNeck, classifier).
 
-        Backbones of different models (a ViT teacher, an OSNet student) share no
-        tensor: the student's backbone keeps its own initialisation. The same
-        model sharing nothing means the configs disagree, and is an error.
+        Backbones of different models (a ViT teacher, an OSNet student) or of
+        different widths behind a projection share no tensor: the student's
+        backbone then keeps its own initialisation. The same model at the same
+        width sharing nothing means the configs disagree, and is an error.
         """
         own = self.state_dict()
         copied, skipped = [], []
@@ -158,7 +159,7 @@ class CFAT(CameraAwareBaseline):
             else:
                 skipped.append(key)
         same_model = backbone_kind(self.backbone) == backbone_kind(self.teacher.backbone)
-        if same_model and not any(k.startswith("backbone.") for k in copied):
+        if same_model and self.projection is None and not any(k.startswith("backbone.") for k in copied):
             raise TeacherError(f"the teacher and student backbones are both {backbone_kind(self.backbone)} but "
                                f"share no tensor: check that MODEL.BACKBONE matches the teacher's config")
         if not (torch.equal(self.pixel_mean, self.teacher.pixel_mean)
