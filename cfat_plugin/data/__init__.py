@@ -1,2 +1,2 @@
 """Data sets, corruptions and loaders; importing registers the data sets."""
-from . import datasets  # noqa: F401  (registers CUHK01, SynthReID, *C benchmark sets)
+from . import datasets  # noqa: F401  (registers CUHK01, SynthReID, *C benchmark sets, TorchreidCUHK01)

@@ -2,3 +2,4 @@
 from .cuhk01 import CUHK01  # noqa: F401
 from . import synthreid  # noqa: F401
 from . import corrupted  # noqa: F401
+from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)
