@@ -25,9 +25,10 @@ import hashlib
 import os
 from typing import Callable
 
-import numpy as np
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
+
+from ..corruptions.seeding import seeded_global_numpy
 
 WORK_DIR_ENV = "CFAT_TORCHREID_DATA"
 
@@ -52,17 +53,6 @@ def mirror_folder(source: str, work_dir: str, dataset_dir: str, tag: str) -> str
     return mirror
 
 
-@contextlib.contextmanager
-def numpy_global_seed(seed: int):
-    """Seed NumPy's global generator for the block, then put its previous state back."""
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
 class TorchreidImageDataset(ImageDataset):
     """A torchreid image data set read by torchreid's reader, its items in FastReID's format.
 
@@ -79,7 +69,7 @@ class TorchreidImageDataset(ImageDataset):
         self.root = root
         source = self.find_source(root)
         mirror = mirror_folder(source, default_work_dir(), self.dataset_dir, f"seed{split_seed}")
-        with numpy_global_seed(split_seed):
+        with seeded_global_numpy(split_seed):
             data = type(self).reader()(root=mirror, split_id=split_id, verbose=False)
         mirrored = os.path.join(mirror, self.dataset_dir)
 
