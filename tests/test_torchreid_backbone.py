@@ -74,8 +74,9 @@ def test_checkpoint_report_names_dropped_keys_and_a_missing_file_names_the_key(t
 
     backbone = build_backbone(torchreid_cfg())
     path = tmp_path / "osnet.pth"
-    torch.save({"state_dict": {**{f"module.{k}": v for k, v in backbone.model.state_dict().items()},
-                               "module.classifier.weight": torch.zeros(7, 512)}}, path)
+    # a raw state dict, like torchreid's ImageNet files (the other test covers {"state_dict": ...})
+    torch.save({**{f"module.{k}": v for k, v in backbone.model.state_dict().items()},
+                "module.classifier.weight": torch.zeros(7, 512)}, path)
     report = load_torchreid_checkpoint(backbone, str(path))
     assert report.dropped == ["module.classifier.weight (not in the backbone)"] and report.missing == []
     with pytest.raises(FileNotFoundError, match="MODEL.BACKBONE.PRETRAIN_PATH"):
