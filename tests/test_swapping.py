@@ -1,9 +1,11 @@
 """Swapping CFAT's teacher and student by config: ViT, FastReID's ResNet-50, torchreid's OSNet, and the projection."""
 import copy
+import os
 
 import pytest
 import torch
 
+from conftest import REPO_ROOT
 from test_cfat_model import B, LOSS_NAMES, cfat_cfg, paired_batch
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
@@ -80,3 +82,32 @@ def test_a_narrower_student_of_the_same_model_starts_from_its_own_init(tmp_path)
     cfg.MODEL.CFAT.TEACHER_PROJECTION = "none"
     with pytest.raises(ValueError, match="48-d"):
         build_model(cfg)
+
+
+def test_cuhk01_osnet_project_config_builds_and_trains_one_step(tmp_path, monkeypatch):
+    """projects/CFAT/cuhk01_osnet.yml as written (OSNet x1.0 student, projection), its teacher swapped for a
+    tiny saved ViT and its ImageNet file left out; its teacher config names the same data set."""
+    from cfat_plugin.data.datasets import corrupted
+    from cfat_plugin.engine import load_config
+    from fastreid.data.datasets import DATASET_REGISTRY
+
+    monkeypatch.chdir(REPO_ROOT)  # project configs name their teacher relative to the repository root
+    student_file = os.path.join("projects", "CFAT", "cuhk01_osnet.yml")
+    teacher = load_config(load_config(student_file).MODEL.TEACHER.CONFIG_FILE)
+    assert teacher.DATASETS.NAMES == ("TorchreidCUHK01",) and teacher.MODEL.BACKBONE.FEAT_DIM == 768
+
+    tiny = cfat_cfg(tmp_path)  # saves a tiny ViT teacher
+    cfg = load_config(student_file, [
+        "MODEL.TEACHER.CONFIG_FILE", tiny.MODEL.TEACHER.CONFIG_FILE,
+        "MODEL.TEACHER.WEIGHTS", tiny.MODEL.TEACHER.WEIGHTS,
+        "MODEL.BACKBONE.PRETRAIN", "False", "MODEL.DEVICE", "cpu", "MODEL.HEADS.NUM_CLASSES", "4",
+        "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]"])
+    monkeypatch.setattr(corrupted, "_active", corrupted.active_test_options())  # restored after the test
+    corrupted.configure_corrupted_test(cfg)
+    assert all(name in DATASET_REGISTRY._obj_map for name in cfg.DATASETS.TESTS)  # TorchreidCUHK01C too
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    assert model.backbone.torchreid_name == "osnet_x1_0" and model.projection.proj.weight.shape == (32, 512, 1, 1)
+    losses, no_grad, _ = one_training_step(model, cfg)
+    assert set(losses) == LOSS_NAMES and no_grad == []
+    assert all(torch.isfinite(v) for v in losses.values())
