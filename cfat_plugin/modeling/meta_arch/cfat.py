@@ -13,6 +13,11 @@ The teacher lives outside the module tree (not in ``parameters()``,
 ``state_dict()``, the optimizer or DDP), follows the model's device and
 dtype, and stays in eval mode under no_grad. At inference the student alone
 returns the retrieval feature.
+
+Teacher and student may be different models (a ViT teacher, a torchreid
+OSNet student); when their widths differ, a learnable student-side
+projection maps the student to the teacher's width before its head
+(``MODEL.CFAT.TEACHER_PROJECTION``, :mod:`.projection`).
 """
 import logging
 from typing import Dict, Optional, Sequence
