@@ -97,3 +97,23 @@ def test_missing_checkpoint_is_a_clear_error(cuhk01_root, tmp_path):
                        "OUTPUT_DIR", str(tmp_path / "o")])
     assert result.returncode == 2
     assert "missing.pth" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_seed_key_repeats_a_run_and_minus_one_does_not(cuhk01_root, tmp_path):
+    """FastReID 1.4.0 seeds from the clock; SEED >= 0 makes setup() seed every RNG the same way."""
+    import random
+
+    from fastreid.engine import default_argument_parser
+
+    from cfat_plugin.engine import setup
+
+    def draws_after_setup(seed: int):
+        args = default_argument_parser().parse_args([
+            "--config-file", os.path.join(REPO_ROOT, "configs", "CUHK01", "baseline_R18_cpu.yml"),
+            "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(tmp_path / f"seed{seed}"), "SEED", str(seed)])
+        setup(args)
+        return torch.rand(4).tolist(), np.random.rand(4).tolist(), random.random()
+
+    assert draws_after_setup(3) == draws_after_setup(3)
+    assert draws_after_setup(3) != draws_after_setup(4)
+    assert draws_after_setup(-1) != draws_after_setup(-1)

@@ -34,6 +34,8 @@ def build_parser():
                         help="severities of the random draws and the grid (default: 1-5)")
     parser.add_argument("--grid-severities", nargs="+", type=int, default=None,
                         help="severities of the grid only (default: --severities)")
+    parser.add_argument("--grid-types", nargs="+", default=None,
+                        help="corruption types of the grid only (default: --types)")
     return parser
 
 
@@ -41,7 +43,8 @@ def robustness_overrides(args) -> list:
     """The command-line options as config overrides (so they are saved with the config)."""
     opts = []
     for flag, key in (("datasets", "DATASETS"), ("settings", "SETTINGS"), ("types", "TYPES"),
-                      ("severities", "SEVERITIES"), ("grid_severities", "GRID_SEVERITIES")):
+                      ("severities", "SEVERITIES"), ("grid_severities", "GRID_SEVERITIES"),
+                      ("grid_types", "GRID_TYPES")):
         value = getattr(args, flag)
         if value is not None:
             opts += [f"TEST.ROBUSTNESS.{key}", repr(list(value))]

@@ -64,7 +64,8 @@ class Demo:
     # -- helpers -------------------------------------------------------------------------------
     def _common(self) -> List[str]:
         seen = [t for t in CORRUPTION_TYPES if t not in self.profile.held_out_types]
-        return ["DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
+        return ["SEED", str(self.profile.seed),  # FastReID seeds its RNGs from it: the same run twice
+                "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
                 "TEST.ROBUSTNESS.SEEN_TYPES", repr(seen),
                 "DATASETS.CORRUPTION.TRAIN.SEED", str(self.profile.seed), "DATASETS.TESTS", '("SynthReID",)',
                 "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat] + list(self.profile.model_overrides)
@@ -116,10 +117,10 @@ class Demo:
         summary_path = os.path.join(out, "robustness", "summary.json")
         p = self.profile
         args = ["tools/eval_robustness.py", "--config-file", config, "--repeats", str(p.repeats)]
-        if p.grid_types:
-            args += ["--types"] + list(p.grid_types)
-        if p.grid:
+        if p.grid and student.key in p.grid_models:
             args += ["--grid", "--grid-severities"] + [str(s) for s in p.grid_severities]
+            if p.grid_types:
+                args += ["--grid-types"] + list(p.grid_types)
         args += ["--seed", str(p.seed)]  # an option last: list options must not swallow KEY VALUE pairs
         self._run(f"evaluate {student.key}", args + ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights,
                                                      "MODEL.TEACHER.ENABLED", "False"] + self._common(),

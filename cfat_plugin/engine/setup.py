@@ -70,6 +70,7 @@ def check_batch_layout(cfg: CfgNode, world_size: int) -> None:
 def setup(args: argparse.Namespace) -> CfgNode:
     """The frozen config of a ``tools/`` run, with FastReID's logging and output folder."""
     from fastreid.utils import comm
+    from fastreid.utils.env import seed_all_rng
     from fastreid.utils.logger import setup_logger
 
     cfg = load_config(args.config_file, args.opts)
@@ -78,6 +79,8 @@ def setup(args: argparse.Namespace) -> CfgNode:
         cfg.MODEL.TEACHER.ENABLED = False
     cfg.freeze()
     default_setup(cfg, args)
+    if cfg.SEED >= 0:  # after default_setup, which seeds from the clock
+        seed_all_rng(cfg.SEED + comm.get_rank())
     # the plugin's own loggers (weight-load reports, robustness progress) into the same log
     setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="cfat_plugin", abbrev_name="cfat")
     apply_runtime_config(cfg)

@@ -55,13 +55,16 @@ def _random_cells(kind: str, settings: Sequence[str], types: Tuple[str, ...], se
 
 def plan_cells(settings: Sequence[str], repeats: int, seed: int, types: Sequence[str] = (),
                severities: Sequence[int] = (), grid: bool = False,
-               seen_types: Optional[Sequence[str]] = None, grid_severities: Sequence[int] = ()) -> Plan:
+               seen_types: Optional[Sequence[str]] = None, grid_severities: Sequence[int] = (),
+               grid_types: Sequence[str] = ()) -> Plan:
     """The cells of a run.
 
     ``settings``: the benchmark settings to evaluate with random draws;
     ``grid``: one ``both`` cell per (type, severity); ``seen_types``: the
     training corruption types, to add ``both`` cells drawn only from seen and
-    only from held-out types (skipped when nothing is held out).
+    only from held-out types (skipped when nothing is held out);
+    ``grid_types`` / ``grid_severities``: the grid's rows and columns (empty:
+    ``types`` / ``severities``), so a cheaper grid leaves the random draws alone.
     """
     types = tuple(types) or CORRUPTION_TYPES
     severities = tuple(int(s) for s in severities) or SEVERITIES
@@ -78,7 +81,7 @@ def plan_cells(settings: Sequence[str], repeats: int, seed: int, types: Sequence
             plan.cells += _random_cells("seen", ["both"], seen, severities, seed, repeats, "seen")
             plan.cells += _random_cells("held_out", ["both"], held_out, severities, seed, repeats, "held_out")
     if grid:
-        for name in types:
+        for name in tuple(grid_types) or types:
             for severity in tuple(int(s) for s in grid_severities) or severities:
                 spec = FixedCorruption(name, severity, seed)
                 plan.cells.append(Cell(f"grid/{name}/{severity}", "grid", "both", spec, spec,

@@ -24,6 +24,8 @@ def add_evaluation_config(cfg: CN) -> None:
     cfg.TEST.ROBUSTNESS.GRID = False
     # Severities of the grid only (the random draws keep SEVERITIES); empty: SEVERITIES.
     cfg.TEST.ROBUSTNESS.GRID_SEVERITIES = []
+    # Types of the grid only (the random draws keep TYPES); empty: TYPES.
+    cfg.TEST.ROBUSTNESS.GRID_TYPES = []
     # Report seen vs held-out types (needs DATASETS.CORRUPTION.TRAIN.TYPES to hold some out).
     cfg.TEST.ROBUSTNESS.SEEN_HELD_OUT = True
     # The "seen" types, when they are not this config's training set (e.g. to compare a

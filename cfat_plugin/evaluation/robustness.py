@@ -90,6 +90,7 @@ class RobustnessEvaluator:
             "types": list(self.options.TYPES), "severities": [int(s) for s in self.options.SEVERITIES],
             "grid": bool(self.options.GRID),
             "grid_severities": [int(s) for s in self.options.GRID_SEVERITIES],
+            "grid_types": list(self.options.GRID_TYPES),
             "seen_types": training_corruption_types(self.cfg) if self.options.SEEN_HELD_OUT else None,
             "metric": self.cfg.TEST.METRIC, "flip_test": bool(self.cfg.TEST.FLIP.ENABLED),
             "model": model_fingerprint(self.model),
@@ -148,7 +149,7 @@ class RobustnessEvaluator:
     def plan(self, protocol: dict) -> Plan:
         return plan_cells(protocol["settings"], protocol["repeats"], protocol["seed"], protocol["types"],
                           protocol["severities"], protocol["grid"], protocol["seen_types"],
-                          protocol["grid_severities"])
+                          protocol["grid_severities"], protocol.get("grid_types", ()))
 
     def run(self) -> Optional[dict]:
         """Evaluate every missing cell, write the report; return the summary on the main process."""
