@@ -137,3 +137,12 @@ def test_interrupted_run_resumes_only_missing_cells(robustness_cfg, tiny_model, 
     calls.clear()
     RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", out, False).run()
     assert len(calls) == 13
+
+
+def test_grid_types_slice_the_grid_and_leave_the_random_draws_alone():
+    from cfat_plugin.data.corruptions import CORRUPTION_TYPES
+    from cfat_plugin.evaluation.cells import plan_cells
+
+    plan = plan_cells(["both"], repeats=1, seed=0, grid=True, grid_types=("fog", "rain"), grid_severities=(3,))
+    assert [c.cell_id for c in plan.by_kind("grid")] == ["grid/fog/3", "grid/rain/3"]
+    assert plan.by_kind("random")[0].query.types == tuple(CORRUPTION_TYPES)
