@@ -15,6 +15,7 @@ def test_tiny_demo_runs_end_to_end_and_resumes(tmp_path):
                      timeout=1800, env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "[9/9] robustness benchmark of (d) CFAT without BFG" in first.stdout
+    assert "Robustness cell 1/" in first.stdout and "Corrupted test images ready" in first.stdout  # progress
 
     rows = list(csv.DictReader(open(out / "comparison.csv")))
     assert [r["key"] for r in rows] == list(MODELS)

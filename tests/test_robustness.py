@@ -146,3 +146,25 @@ def test_grid_types_slice_the_grid_and_leave_the_random_draws_alone():
     plan = plan_cells(["both"], repeats=1, seed=0, grid=True, grid_types=("fog", "rain"), grid_severities=(3,))
     assert [c.cell_id for c in plan.by_kind("grid")] == ["grid/fog/3", "grid/rain/3"]
     assert plan.by_kind("random")[0].query.types == tuple(CORRUPTION_TYPES)
+
+
+def test_one_pool_corrupts_every_version_before_the_first_cell(robustness_cfg, tiny_model, tmp_path, monkeypatch):
+    from cfat_plugin.data.corruptions import CorruptionCache
+
+    robustness_cfg.TEST.ROBUSTNESS.GRID = False
+    robustness_cfg.TEST.ROBUSTNESS.SETTINGS = ["clean", "both", "query"]
+    robustness_cfg.DATASETS.CORRUPTION.TEST.CACHE_DIR = str(tmp_path / "fresh-cache")
+    fills = []
+    original = CorruptionCache.fill
+
+    def recorded(self, jobs, *args, **kwargs):
+        stats = original(self, jobs, *args, **kwargs)
+        fills.append((len(jobs), stats.computed))
+        return stats
+
+    monkeypatch.setattr(CorruptionCache, "fill", recorded)
+    summary = RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", str(tmp_path / "rob"), False).run()
+    sizes = summary["protocol"]["num_query"], summary["protocol"]["num_gallery"]
+    # 2 draws x (query + gallery) versions, all in the first fill; "query" reuses "both"'s corrupted query
+    assert fills[0] == (2 * sum(sizes), 2 * sum(sizes))
+    assert all(computed == 0 for _, computed in fills[1:]) and len(fills) > 1

@@ -27,8 +27,10 @@ def main() -> None:
     parser.add_argument("--grid-severities", type=int, nargs="*", default=None,
                         help="severities of the type x severity grid; none: no grid")
     parser.add_argument("--student-epochs", type=int, default=None)
+    parser.add_argument("--precision", default="auto", choices=["auto", "bfloat16", "float32"],
+                        help="backbones in bfloat16 autocast (auto: where the CPU has native bfloat16)")
     args = parser.parse_args()
-    changes = {"seed": args.seed}
+    changes = {"seed": args.seed, "precision": args.precision}
     if args.repeats is not None:
         changes["repeats"] = args.repeats
     if args.grid_severities is not None:

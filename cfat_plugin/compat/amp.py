@@ -22,7 +22,8 @@ def resolve_amp_dtype(device_type: str, requested: str = "auto") -> torch.dtype:
     return dtype
 
 
-def _model_device_type(model: torch.nn.Module) -> str:
+def model_device_type(model: torch.nn.Module) -> str:
+    """``cpu`` or ``cuda``: where the model's first tensor lives."""
     module = getattr(model, "module", model)
     for tensor in list(module.parameters()) + list(module.buffers()):
         return tensor.device.type
@@ -38,7 +39,7 @@ def _build_amp_trainer_class():
         def __init__(self, model, data_loader, optimizer, param_wrapper,
                      grad_scaler: Optional[torch.amp.GradScaler] = None):
             super().__init__(model, data_loader, optimizer, param_wrapper)
-            self.device_type = _model_device_type(model)
+            self.device_type = model_device_type(model)
             self.amp_dtype = resolve_amp_dtype(self.device_type, AMP_DTYPE)
             if grad_scaler is None:
                 grad_scaler = torch.amp.GradScaler(

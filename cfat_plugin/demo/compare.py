@@ -36,6 +36,12 @@ def _pm(pair) -> str:
     return "–" if np.isnan(mean) else f"{mean:.2f} ± {std:.2f}"
 
 
+def _precision_note(profile: DemoProfile) -> str:
+    if profile.resolved_precision() == "bfloat16":
+        return "bfloat16 autocast for the backbones (training and feature extraction), float32 heads, losses and features"
+    return "float32"
+
+
 def markdown(rows: list, profile: DemoProfile) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
@@ -47,7 +53,7 @@ def markdown(rows: list, profile: DemoProfile) -> str:
             f"corrupted, one random (type, severity) per image, mean ± std over {profile.repeats} draws. "
             f"Seen / held-out: the same draw restricted to the 15 training corruption types / to the "
             f"{len(profile.held_out_types)} held out ({', '.join(profile.held_out_types)}). "
-            f"Retrieval feature: {profile.retrieval_feat}.")
+            f"Retrieval feature: {profile.retrieval_feat}. Precision: {_precision_note(profile)}.")
     return "\n".join(lines) + "\n\n" + note + "\n"
 
 

@@ -68,7 +68,9 @@ class Demo:
                 "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
                 "TEST.ROBUSTNESS.SEEN_TYPES", repr(seen),
                 "DATASETS.CORRUPTION.TRAIN.SEED", str(self.profile.seed), "DATASETS.TESTS", '("SynthReID",)',
-                "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat] + list(self.profile.model_overrides)
+                "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,
+                "DATALOADER.NUM_WORKERS", str(self.profile.loader_workers)] + self.profile.precision_overrides() \
+            + list(self.profile.model_overrides)
 
     def _run(self, step: str, args: List[str], log_name: str) -> None:
         """Run a tool in a child process; its output goes to a log file, progress lines to ``echo``."""
@@ -134,6 +136,8 @@ class Demo:
         os.makedirs(self.output_dir, exist_ok=True)
         plan = students(self.profile, os.path.join(self.output_dir, "a_teacher"))
         total = 2 + sum(1 + (s.config is not None) for s in plan)
+        self.echo(f"Precision: {self.profile.resolved_precision()} (profile: {self.profile.precision}); "
+                  f"seed {self.profile.seed}; output {self.output_dir}")
         self.echo(f"[1/{total}] SynthReID ({self.profile.synthreid_preset}) in {self.datasets_root}")
         self.prepare_data()
         self.echo(f"[2/{total}] training the teacher on clean images")
@@ -154,10 +158,13 @@ class Demo:
         self.timings["total"] = time.perf_counter() - started
         comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings)
         with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
-            json.dump({"profile": asdict(self.profile), "timings_s": self.timings}, f, indent=1)
+            json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
+                       "timings_s": self.timings}, f, indent=1)
         return comparison
 
 
 def _is_progress(line: str) -> bool:
-    """FastReID's training progress and metric lines (everything else stays in the step's log)."""
-    return any(mark in line for mark in ("eta:", "| SynthReID", "Resuming from", "Total training time"))
+    """Training progress, metric lines and robustness cells (everything else stays in the step's log)."""
+    return any(mark in line for mark in ("eta:", "| SynthReID", "Resuming from", "Total training time",
+                                         "Robustness cell", "Corrupted test images ready",
+                                         "Resuming robustness run"))

@@ -9,6 +9,16 @@ HELD_OUT_TYPES: Tuple[str, ...] = ("speckle_noise", "glass_blur", "frost", "pixe
 GRID_SEEN_TYPES: Tuple[str, ...] = ("gaussian_noise", "motion_blur", "fog", "jpeg_compression", "contrast")
 
 
+def cpu_has_native_bfloat16() -> bool:
+    """Whether oneDNN runs bfloat16 natively here (AVX512-BF16 or AMX); emulated bfloat16 is slower than float32."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch without the query
+        return False
+
+
 @dataclass(frozen=True)
 class DemoProfile:
     """Everything that sets the demo's size; every student gets the same training budget."""
@@ -40,7 +50,28 @@ class DemoProfile:
     grid_severities: Tuple[int, ...] = (3,)
     grid_models: Tuple[str, ...] = ("a_teacher", "c_cfat")
     seed: int = 0
+    # Mixed precision of every training step and feature extraction (backbone in bfloat16, heads,
+    # losses and features in float32): "auto" = bfloat16 where the CPU computes it natively
+    # (AVX512-BF16 / AMX), else float32; or "bfloat16" / "float32".
+    precision: str = "auto"
+    # Data-loader worker processes of every step: on 2 cores, loading in the main process beats
+    # workers that compete with torch's threads (benchmarks/bench_loader_workers.py).
+    loader_workers: int = 0
     model_overrides: List[str] = field(default_factory=list)  # applied to every training config
+
+    def resolved_precision(self) -> str:
+        """``bfloat16`` or ``float32``: what ``precision`` means on this machine."""
+        if self.precision == "auto":
+            return "bfloat16" if cpu_has_native_bfloat16() else "float32"
+        if self.precision not in ("bfloat16", "float32"):
+            raise ValueError(f"demo precision must be auto, bfloat16 or float32, got {self.precision!r}")
+        return self.precision
+
+    def precision_overrides(self) -> List[str]:
+        """Config overrides for training (``SOLVER.AMP``) and feature extraction (``TEST.AMP``)."""
+        amp = self.resolved_precision() == "bfloat16"
+        return ["SOLVER.AMP.ENABLED", str(amp), "SOLVER.AMP.DTYPE", "bfloat16",
+                "TEST.AMP.ENABLED", str(amp), "TEST.AMP.DTYPE", "bfloat16"]
 
     def student_solver(self) -> List[str]:
         """Identical solver settings for the three trained students."""
@@ -59,8 +90,7 @@ PROFILES: Dict[str, DemoProfile] = {
         student_warmup_iters=0, batch=16, repeats=2,
         grid_types=("gaussian_noise", "contrast", "speckle_noise"), grid_severities=(1, 5),
         grid_models=("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse"),
-        model_overrides=["INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]",
-                         "DATALOADER.NUM_WORKERS", "0"]),
+        model_overrides=["INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]"]),
 }
 
 

@@ -65,11 +65,13 @@ class CFATTrainer(DefaultTrainer):
     def test(cls, cfg, model):
         """FastReID's clean evaluation, plus the corrupted benchmark when ``TEST.ROBUSTNESS.ENABLED``.
 
-        The corrupted means are added as ``corrupted_*`` keys beside the clean
+        Both extract features in ``TEST.AMP``'s precision. The corrupted means are added as ``corrupted_*`` keys beside the clean
         ones, so ``metric`` (best-checkpoint selection) stays the clean metric.
         """
+        from ..evaluation.precision import inference_model
+
         broadcast_buffers_from_main(model)
-        results = super().test(cfg, model)
+        results = super().test(cfg, inference_model(cfg, model))
         if not cfg.TEST.ROBUSTNESS.ENABLED:
             return results
         from ..evaluation import run_robustness

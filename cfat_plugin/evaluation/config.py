@@ -3,7 +3,14 @@ from fastreid.config import CfgNode as CN
 
 
 def add_evaluation_config(cfg: CN) -> None:
-    """Add ``TEST.ROBUSTNESS.*`` (idempotent)."""
+    """Add ``TEST.AMP.*`` and ``TEST.ROBUSTNESS.*`` (idempotent)."""
+    if "AMP" not in cfg.TEST:
+        cfg.TEST.AMP = CN()
+        # Extract features under torch.autocast (the backbone in low precision, features
+        # returned in float32): bfloat16 on CPUs with native support is several times faster.
+        cfg.TEST.AMP.ENABLED = False
+        # auto: float16 on CUDA, bfloat16 on CPU; or float16 / bfloat16 (as SOLVER.AMP.DTYPE).
+        cfg.TEST.AMP.DTYPE = "auto"
     if "ROBUSTNESS" in cfg.TEST:
         return
     cfg.TEST.ROBUSTNESS = CN()

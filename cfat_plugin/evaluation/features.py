@@ -11,6 +11,8 @@ from fastreid.evaluation import inference_on_dataset
 from fastreid.evaluation.evaluator import DatasetEvaluator
 from fastreid.utils import comm
 
+from .precision import inference_model
+
 
 @dataclass
 class Features:
@@ -47,10 +49,11 @@ def extract_features(cfg, model: torch.nn.Module, items: Sequence[tuple]) -> Opt
     """Features of ``items`` ((path, pid, camid) tuples), sharded over processes as FastReID does.
 
     Uses FastReID's test transforms, loader, ``inference_on_dataset`` and
-    flip-test setting; returns None on processes other than the main one.
+    flip-test and ``TEST.AMP`` settings; returns None on processes other than the main one.
     """
     dataset = CommDataset(list(items), build_transforms(cfg, is_train=False), relabel=False)
     loader, _ = build_reid_test_loader(test_set=dataset, test_batch_size=cfg.TEST.IMS_PER_BATCH,
                                        num_query=0, num_workers=cfg.DATALOADER.NUM_WORKERS)
-    result = inference_on_dataset(model, loader, FeatureCollector(), flip_test=cfg.TEST.FLIP.ENABLED)
+    result = inference_on_dataset(inference_model(cfg, model), loader, FeatureCollector(),
+                                  flip_test=cfg.TEST.FLIP.ENABLED)
     return result if isinstance(result, Features) else None

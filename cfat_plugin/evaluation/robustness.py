@@ -20,7 +20,7 @@ from fastreid.evaluation import ReidEvaluator
 from fastreid.utils import comm
 from tqdm import tqdm
 
-from ..data.corruptions import CorruptionCache, corrupted_items, resolve_seed
+from ..data.corruptions import CorruptionCache, corrupted_items, corruption_jobs, resolve_seed
 from ..engine.config import datasets_root
 from .cells import CLEAN, Cell, Plan, last_use, plan_cells
 from .features import Features, extract_features
@@ -119,10 +119,30 @@ class RobustnessEvaluator:
         return _broadcast(state)
 
     # -- features ----------------------------------------------------------------------------
+    def _workers(self) -> Optional[int]:
+        return int(self.cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS) or None
+
+    def _prefill(self, cells: Sequence[Cell], data) -> None:
+        """Corrupt every image the cells need in one go: one worker pool and one progress bar for
+        the whole run instead of one per query/gallery version (their start-up cost adds up)."""
+        if comm.is_main_process():
+            versions = dict.fromkeys((side, version) for cell in cells for side, version in cell.versions()
+                                     if version is not CLEAN)
+            jobs = [job for side, version in versions
+                    for job in corruption_jobs(data.query if side == "query" else data.gallery, version,
+                                               self.cache)]
+            if jobs:
+                stats = self.cache.fill(jobs, num_workers=self._workers(), progress=self.progress,
+                                        desc=f"corrupting ({len(versions)} query/gallery versions)")
+                logger.info(f"Corrupted test images ready: {len(versions)} query/gallery versions, "
+                            f"{stats.computed} images computed, {stats.reused} from the cache, "
+                            f"{stats.seconds:.0f} s")
+        comm.synchronize()
+
     def _items(self, items: Sequence[tuple], version) -> List[tuple]:
         if version is CLEAN:
             return list(items)
-        workers = int(self.cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS) or None
+        workers = self._workers()
         if comm.is_main_process():
             result = corrupted_items(items, version, self.cache, num_workers=workers, progress=self.progress)
         comm.synchronize()
@@ -161,6 +181,7 @@ class RobustnessEvaluator:
         last = last_use(plan)
         memo: Dict = {}
         todo = [(i, c) for i, c in enumerate(plan.cells) if c.cell_id not in state["cells"]]
+        self._prefill([c for _, c in todo], data)
         bar = tqdm(total=len(plan.cells), initial=len(plan.cells) - len(todo), desc="robustness cells",
                    disable=not self.progress, dynamic_ncols=True)
         for index, cell in todo:
@@ -171,6 +192,8 @@ class RobustnessEvaluator:
             if comm.is_main_process():
                 state["cells"][cell.cell_id] = {**_describe(cell), **metrics}
                 _write_json_atomic(self.results_path, state)
+                logger.info(f"Robustness cell {len(state['cells'])}/{len(plan.cells)} {cell.cell_id}: "
+                            f"mAP {metrics['mAP']:.2f}, Rank-1 {metrics['Rank-1']:.2f}")
             self._release(memo, last, index)
             bar.update(1)
         bar.close()

@@ -83,7 +83,8 @@ def write_png_atomic(image: np.ndarray, path: str) -> None:
     os.makedirs(directory, exist_ok=True)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        Image.fromarray(image).save(tmp, format="PNG")
+        # zlib level 1: a third of the default level's time for files ~10% larger (same pixels)
+        Image.fromarray(image).save(tmp, format="PNG", compress_level=1)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -6,12 +6,18 @@ FastReID's stock ``CommDataset`` and test loader read it unchanged.
 """
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .cache import CorruptionCache, FillStats
+from .cache import CorruptionCache, FillStats, Job
 from .specs import CorruptionSpec, image_key
 
 Item = tuple
 
 SETTINGS = ("clean", "both", "query", "gallery")
+
+
+def corruption_jobs(items: Sequence[Item], spec: CorruptionSpec, cache: CorruptionCache,
+                    key_fn: Callable[[str], str] = image_key) -> List[Job]:
+    """The cache jobs (source, corrupted file, draw) of ``items`` under ``spec``, in the items' order."""
+    return [cache.job(item[0], spec.draw(key_fn(item[0]))) for item in items]
 
 
 def corrupted_items_with_stats(items: Sequence[Item], spec: CorruptionSpec,
@@ -20,12 +26,8 @@ def corrupted_items_with_stats(items: Sequence[Item], spec: CorruptionSpec,
                                desc: str = "corrupting") -> Tuple[List[Item], FillStats]:
     """:func:`corrupted_items` and what filling the cache took (for benchmarks and logs)."""
     cache = cache or CorruptionCache()
-    jobs, out = [], []
-    for item in items:
-        source = item[0]
-        job = cache.job(source, spec.draw(key_fn(source)))
-        jobs.append(job)
-        out.append((job[1],) + tuple(item[1:]))
+    jobs = corruption_jobs(items, spec, cache, key_fn)
+    out = [(job[1],) + tuple(item[1:]) for job, item in zip(jobs, items)]
     stats = cache.fill(jobs, num_workers=num_workers, progress=progress, desc=desc)
     return out, stats
 

@@ -13,7 +13,8 @@ from fastreid.config import configurable
 from fastreid.modeling.meta_arch.baseline import Baseline
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 
-from .features import BackboneOutput, check_retrieval_feature, retrieval_feature, run_backbone
+from .features import (BackboneOutput, autocast_off, check_retrieval_feature, full_precision, retrieval_feature,
+                       run_backbone)
 
 
 def batch_images(batched_inputs, key: str = "images") -> torch.Tensor:
@@ -70,8 +71,9 @@ class CameraAwareBaseline(Baseline):
 
     def forward(self, batched_inputs):
         images = self.preprocess_image(batched_inputs)
-        out = self.backbone_output(images, self.camids_of(batched_inputs))
-        if not self.training:
-            return retrieval_feature(self.retrieval_feat, self.heads, out, self.retrieval_norm)
-        targets = self.targets_of(batched_inputs)
-        return self.losses(self.heads(out.feature_map, targets), targets)
+        out = full_precision(self.backbone_output(images, self.camids_of(batched_inputs)))
+        with autocast_off(images):
+            if not self.training:
+                return retrieval_feature(self.retrieval_feat, self.heads, out, self.retrieval_norm)
+            targets = self.targets_of(batched_inputs)
+            return self.losses(self.heads(out.feature_map, targets), targets)

@@ -35,7 +35,7 @@ from ..heads.bfg_vae import Posterior
 from ..losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
                       weighted_contrastive_alignment_loss)
 from .camera_baseline import CameraAwareBaseline, batch_images
-from .features import BackboneOutput, pooled_feature, run_backbone
+from .features import BackboneOutput, autocast_off, full_precision, pooled_feature, run_backbone
 from .projection import build_projection
 from .teacher import TeacherError, build_frozen_teacher, teacher_config
 
@@ -204,7 +204,8 @@ class CFAT(CameraAwareBaseline):
                 out = teacher.backbone_output(images, camids)
             else:  # FastReID's own meta-architectures
                 out = run_backbone(teacher.backbone, images, camids)
-            return pooled_feature(teacher.heads, out.feature_map)
+            with autocast_off(images):
+                return pooled_feature(teacher.heads, full_precision(out).feature_map)
 
     def forward(self, batched_inputs):
         if not self.training:
@@ -216,8 +217,9 @@ class CFAT(CameraAwareBaseline):
         targets = self.targets_of(batched_inputs)
         f_clean = self.teacher_feature(batched_inputs, camids)
         images = self.preprocess_image(batched_inputs)
-        out = self.backbone_output(images, camids)
-        losses = self.losses(self.heads(out.feature_map, targets), targets, f_clean)
+        out = full_precision(self.backbone_output(images, camids))
+        with autocast_off(images):
+            losses = self.losses(self.heads(out.feature_map, targets), targets, f_clean)
         if not events._CURRENT_STORAGE_STACK:
             self._fallback_iter += 1
         return losses

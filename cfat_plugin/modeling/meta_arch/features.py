@@ -32,6 +32,17 @@ def run_backbone(backbone: nn.Module, images: torch.Tensor, camids: Optional[tor
     return BackboneOutput(fmap, fmap.mean(dim=(2, 3)))
 
 
+def full_precision(out: BackboneOutput) -> BackboneOutput:
+    """``out`` in float32: under mixed precision (``SOLVER.AMP`` / ``TEST.AMP``) only the backbone runs in
+    low precision; heads and losses (triplet distances, the (1 - cos) alignment weights) need float32."""
+    return BackboneOutput(out.feature_map.float(), out.patch_mean.float())
+
+
+def autocast_off(tensor: torch.Tensor):
+    """A region where ``torch.autocast`` is off on ``tensor``'s device (heads and losses)."""
+    return torch.autocast(device_type=tensor.device.type, enabled=False)
+
+
 def pooled_feature(head: nn.Module, feature_map: torch.Tensor) -> torch.Tensor:
     """The head's pooled, pre-BNNeck feature (B, C): the CLS token for the ViT."""
     pool = getattr(head, "pool_layer", None)
