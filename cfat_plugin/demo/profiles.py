@@ -41,7 +41,7 @@ class DemoProfile:
     batch: int = 32
     held_out_types: Tuple[str, ...] = HELD_OUT_TYPES
     retrieval_feat: str = "bnneck"
-    repeats: int = 3  # random draws of each setting (all 20 types x severities 1-5, the protocol)
+    repeats: int = 2  # random draws of each setting (all 20 types x severities 1-5, the protocol)
     grid: bool = True
     # The type x severity grid (its heat maps) costs one query + gallery extraction per cell, so
     # the demo runs a slice of it; tools/eval_robustness.py --grid runs the whole 20 x 5.

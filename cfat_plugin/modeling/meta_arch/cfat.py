@@ -12,7 +12,8 @@ the student) and ``clean_images`` (for the teacher). Losses, each logged:
 The teacher lives outside the module tree (not in ``parameters()``,
 ``state_dict()``, the optimizer or DDP), follows the model's device and
 dtype, and stays in eval mode under no_grad. At inference the student alone
-returns the retrieval feature.
+returns the retrieval feature. Under mixed precision (``SOLVER.AMP``) the two
+backbones run in low precision; heads and every loss run in float32.
 
 Teacher and student may be different models (a ViT teacher, a torchreid
 OSNet student); when their widths differ, a learnable student-side
