@@ -65,8 +65,9 @@ class CFATTrainer(DefaultTrainer):
     def test(cls, cfg, model):
         """FastReID's clean evaluation, plus the corrupted benchmark when ``TEST.ROBUSTNESS.ENABLED``.
 
-        Both extract features in ``TEST.AMP``'s precision. The corrupted means are added as ``corrupted_*`` keys beside the clean
-        ones, so ``metric`` (best-checkpoint selection) stays the clean metric.
+        Both extract features in ``TEST.AMP``'s precision. The corrupted means are added as
+        ``corrupted_*`` keys beside the clean ones, so ``metric`` (best-checkpoint selection)
+        stays the clean metric.
         """
         from ..evaluation.precision import inference_model
 
