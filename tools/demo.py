@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The main job: show CFAT's effect end to end on generated data, on CPU.
 
-    python tools/demo.py                      # output/demo, 12-16 minutes on 2 cores (README)
+    python tools/demo.py                      # output/demo, 12-17 minutes on 2 cores (README)
     python tools/demo.py --profile tiny       # minutes: what the test runs
     python tools/demo.py --output-dir DIR --seed 1
 

@@ -1,4 +1,4 @@
-"""Sizes of the end-to-end demo: the default (2 CPU cores, 11.7 min measured, README) and a tiny one for tests."""
+"""Sizes of the end-to-end demo: the default (2 CPU cores, 11.7-16.3 min measured, README) and a tiny one for tests."""
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Tuple
 
@@ -45,7 +45,7 @@ class DemoProfile:
     grid: bool = True
     # The type x severity grid (its heat maps) costs one query + gallery extraction per cell, so
     # the demo runs a slice of it on the models it contrasts; tools/eval_robustness.py --grid
-    # runs the whole 20 x 5 (the slice on all four models: README's measurements).
+    # runs the whole 20 x 5.
     grid_types: Tuple[str, ...] = GRID_SEEN_TYPES + HELD_OUT_TYPES
     grid_severities: Tuple[int, ...] = (3,)
     grid_models: Tuple[str, ...] = ("a_teacher", "c_cfat")
