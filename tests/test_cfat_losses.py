@@ -8,7 +8,7 @@ from torch.distributions import Normal, kl_divergence
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
 from cfat_plugin.modeling.heads import BFGHead, BridgeVAE, bridge_features, sample_t
-from cfat_plugin.modeling.losses import (bridge_kl_loss, gaussian_kl, reconstruction_loss,
+from cfat_plugin.modeling.losses import (KL_FORMS, bridge_kl_loss, gaussian_kl, prior_kl_loss, reconstruction_loss,
                                          weighted_contrastive_alignment_loss)
 
 
@@ -23,17 +23,63 @@ def test_kl_matches_torch_distributions_on_a_hand_case():
     sigma_q = torch.tensor([[2.0, 0.5], [1.0, 3.0]])
     expected = kl_divergence(Normal(mu_p, sigma_p), Normal(mu_q, sigma_q)).sum(dim=1)
     assert torch.allclose(gaussian_kl(mu_p, sigma_p, mu_q, sigma_q), expected, atol=1e-6)
-    assert bridge_kl_loss(mu_p, sigma_p, mu_q, sigma_q).item() == pytest.approx(expected.mean().item(), abs=1e-6)
+    raw_mean = bridge_kl_loss(mu_p, sigma_p, mu_q, sigma_q, form="raw", reduction="mean")
+    assert raw_mean.item() == pytest.approx(expected.mean().item(), abs=1e-6)
+    raw_sum = bridge_kl_loss(mu_p, sigma_p, mu_q, sigma_q, form="raw", reduction="sum")
+    assert raw_sum.item() == pytest.approx(expected.sum().item(), abs=1e-6)
     # first element by hand: log(2/1) + (1 + 1) / (2 * 4) - 1/2, plus 0 for the identical second dimension
     assert gaussian_kl(mu_p, sigma_p, mu_q, sigma_q)[0].item() == pytest.approx(math.log(2) + 0.25 - 0.5, abs=1e-6)
 
 
-def test_kl_is_zero_for_equal_posteriors_and_a_batch_mean():
+def test_kl_is_zero_for_equal_posteriors_and_mean_or_sum_over_the_batch():
     mu, sigma = torch.randn(5, 16), torch.rand(5, 16) + 0.1
-    assert bridge_kl_loss(mu, sigma, mu, sigma).item() == pytest.approx(0.0, abs=1e-6)
-    one = bridge_kl_loss(mu[:1], sigma[:1], mu[:1] + 1, sigma[:1])
-    many = bridge_kl_loss(mu[:1].repeat(8, 1), sigma[:1].repeat(8, 1), mu[:1].repeat(8, 1) + 1, sigma[:1].repeat(8, 1))
-    assert many.item() == pytest.approx(one.item(), rel=1e-5)  # averaged, not summed, over the batch
+    for form in KL_FORMS:
+        assert bridge_kl_loss(mu, sigma, mu, sigma, form=form).item() == pytest.approx(0.0, abs=1e-5)
+        args = (mu[:1], sigma[:1], mu[:1] + 1, sigma[:1])
+        repeated = [a.repeat(8, 1) for a in args]
+        one = bridge_kl_loss(*args, form=form, reduction="mean")
+        assert bridge_kl_loss(*repeated, form=form, reduction="mean").item() == pytest.approx(one.item(), rel=1e-5)
+        assert bridge_kl_loss(*repeated, form=form, reduction="sum").item() == pytest.approx(8 * one.item(), rel=1e-5)
+
+
+def test_published_kl_normalises_mu_and_sigma_along_the_latent_axis_on_a_hand_case():
+    # mu_p = (3, 4) -> (0.6, 0.8); mu_q = (0, 2) -> (0, 1); sigma_p = (1, 1) -> (1/sqrt2, 1/sqrt2);
+    # sigma_q = (2, 0) -> (1, 0), floored at 1e-4 in its second entry.
+    mu_p, mu_q = torch.tensor([[3.0, 4.0]]), torch.tensor([[0.0, 2.0]])
+    sigma_p, sigma_q = torch.tensor([[1.0, 1.0]]), torch.tensor([[2.0, 1e-9]])
+    s, floor = 1 / math.sqrt(2), 1e-4
+    first = math.log(1 / s) + (s ** 2 + 0.6 ** 2) / 2 - 0.5
+    second = math.log(floor / s) + (s ** 2 + 0.2 ** 2) / (2 * floor ** 2) - 0.5
+    got = bridge_kl_loss(mu_p, sigma_p, mu_q, sigma_q, form="published", reduction="sum")
+    assert got.item() == pytest.approx(first + second, rel=1e-4)
+    # the scale of mu and sigma no longer matters: only their directions along the latent axis
+    assert bridge_kl_loss(mu_p * 7, sigma_p * 3, mu_q * 0.1, sigma_q * 5, form="published").item() == \
+        pytest.approx(got.item(), rel=1e-4)
+
+
+def test_published_kl_stays_finite_with_mu_near_zero():
+    mu = torch.zeros(4, 16, requires_grad=True)
+    sigma = torch.full((4, 16), 0.7)
+    other = torch.randn(4, 16) * 1e-7
+    loss = bridge_kl_loss(mu, sigma, other, sigma + 0.1, form="published")
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(mu.grad).all()
+
+
+def test_unknown_kl_form_or_reduction_names_the_key():
+    mu, sigma = torch.zeros(1, 2), torch.ones(1, 2)
+    with pytest.raises(ValueError, match="MODEL.CFAT.LOSS.KL.FORM"):
+        bridge_kl_loss(mu, sigma, mu, sigma, form="normalised")
+    with pytest.raises(ValueError, match="MODEL.CFAT.LOSS.KL.REDUCTION"):
+        bridge_kl_loss(mu, sigma, mu, sigma, reduction="batchmean")
+
+
+def test_prior_kl_is_zero_at_the_standard_normal():
+    assert prior_kl_loss(torch.zeros(3, 16), torch.ones(3, 16)).item() == pytest.approx(0.0, abs=1e-7)
+    # one dimension with mu 1: 1/2 per sample
+    mu = torch.zeros(3, 16)
+    mu[:, 0] = 1
+    assert prior_kl_loss(mu, torch.ones(3, 16)).item() == pytest.approx(0.5, abs=1e-6)
 
 
 # ---------------------------------------------------------------- bridge features

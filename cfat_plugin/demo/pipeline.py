@@ -23,51 +23,94 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 @dataclass(frozen=True)
 class Student:
-    """One of the compared models: how it is trained from the teacher (None: not trained)."""
+    """One of the compared models: how it is trained from the teacher (``config`` None: not trained).
+
+    ``start``: the key of another model whose final weights the student starts from
+    (``MODEL.CFAT.STUDENT_WEIGHTS``, the published corruption-trained start); ``bfg_pretrain``: run the
+    BFG pre-training stage from that same start first and load its VAE (``MODEL.CFAT.BFG_WEIGHTS``).
+    """
 
     key: str
     title: str
     config: Optional[str]
     overrides: tuple = ()
+    start: Optional[str] = None
+    bfg_pretrain: bool = False
+
+
+# CFAT's fine stage off: coarse alignment alone (the ablation).
+NO_BFG = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON.SCALE", "0.0",
+          "MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON_TRIPLET.SCALE", "0.0",
+          "MODEL.CFAT.BFG_WARMUP_ITERS", "0")
+# The bridge KL as this project first had it: posteriors not normalised, batch mean.
+RAW_KL = ("MODEL.CFAT.LOSS.KL.FORM", "raw", "MODEL.CFAT.LOSS.KL.REDUCTION", "mean")
+NO_KL = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0")
+
+
+def teacher_overrides(teacher_dir: str) -> tuple:
+    """CFAT's teacher: the config it was trained with and its final weights."""
+    return ("MODEL.TEACHER.CONFIG_FILE", os.path.join(teacher_dir, "config.yaml"),
+            "MODEL.TEACHER.WEIGHTS", os.path.join(teacher_dir, "model_final.pth"))
+
+
+def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
+    """Every model the demo and the ablation benchmark know, by key.
+
+    Unprimed CFAT arms start from a copy of the teacher with a VAE from random; the ``_staged``
+    arms start from the augmented baseline (b) -- a student trained on corrupted views, the
+    published ``pretrain_cor`` -- with, for CFAT, a BFG VAE pre-trained from that start.
+    """
+    teacher = teacher_overrides(teacher_dir)
+    augmented = ("DATASETS.CORRUPTION.TRAIN.ENABLED", "True",
+                 "MODEL.WEIGHTS", os.path.join(teacher_dir, "model_final.pth"))
+    cfat = profile.cfat_config
+    arms = [
+        Student("a_teacher", "(a) clean-trained teacher, no further training", None),
+        Student("b_augmented", "(b) corruption-augmented baseline (ID + triplet)", profile.teacher_config, augmented),
+        Student("c_cfat_plain", "(c) CFAT, raw KL, from the teacher (as first built)", cfat, teacher + RAW_KL),
+        Student("d_coarse_plain", "(d) CFAT without BFG (coarse only), from the teacher", cfat, teacher + NO_BFG),
+        Student("c_cfat", "(c) CFAT (coarse + fine): published KL, pre-trained BFG, corruption-trained start",
+                cfat, teacher, start="b_augmented", bfg_pretrain=True),
+        Student("c_cfat_nokl", "(c-KL) CFAT staged, without the bridge KL", cfat, teacher + NO_KL,
+                start="b_augmented", bfg_pretrain=True),
+        Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only), corruption-trained start", cfat,
+                teacher + NO_BFG, start="b_augmented"),
+    ]
+    return {arm.key: arm for arm in arms}
 
 
 def students(profile: DemoProfile, teacher_dir: str) -> List[Student]:
-    """The four compared models; the CFAT students build their teacher from the config it was trained with."""
-    teacher_weights = os.path.join(teacher_dir, "model_final.pth")
-    teacher = ("MODEL.TEACHER.CONFIG_FILE", os.path.join(teacher_dir, "config.yaml"),
-               "MODEL.TEACHER.WEIGHTS", teacher_weights)
-    no_bfg = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON.SCALE", "0.0",
-              "MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON_TRIPLET.SCALE", "0.0",
-              "MODEL.CFAT.BFG_WARMUP_ITERS", "0")
-    return [
-        Student("a_teacher", "(a) clean-trained teacher, no further training", None),
-        Student("b_augmented", "(b) corruption-augmented baseline (ID + triplet)", profile.teacher_config,
-                ("DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "MODEL.WEIGHTS", teacher_weights)),
-        Student("c_cfat", "(c) CFAT (coarse + fine)", profile.cfat_config, teacher),
-        Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only)", profile.cfat_config, teacher + no_bfg),
-    ]
+    """The demo's models, in the order they are trained (a start before the models that use it)."""
+    arms = all_arms(profile, teacher_dir)
+    return [arms[key] for key in profile.models]
 
 
 class Demo:
     """Runs the pipeline into ``output_dir``; ``echo`` receives progress lines."""
 
-    def __init__(self, profile: DemoProfile, output_dir: str, echo: Callable[[str], None] = print):
+    def __init__(self, profile: DemoProfile, output_dir: str, echo: Callable[[str], None] = print,
+                 shared_dir: Optional[str] = None):
+        """``shared_dir`` (default ``output_dir``) holds what several runs can share: the data set,
+        the corrupted-image cache and the teacher (the ablation benchmark trains one per seed folder)."""
         self.profile = profile
         self.output_dir = os.path.abspath(output_dir)
-        self.datasets_root = os.path.join(self.output_dir, "datasets")
+        self.shared_dir = os.path.abspath(shared_dir or output_dir)
+        self.datasets_root = os.path.join(self.shared_dir, "datasets")
+        self.teacher_dir = os.path.join(self.shared_dir, "a_teacher")
         self.echo = echo
         self.timings: Dict[str, float] = {}
         self.env = {**os.environ, "SYNTHREID_PRESET": profile.synthreid_preset,
                     "SYNTHREID_SEED": str(profile.seed), "PYTHONUNBUFFERED": "1",
-                    "CFAT_CORRUPTION_CACHE": os.path.join(self.output_dir, "corruption-cache")}
+                    "CFAT_CORRUPTION_CACHE": os.path.join(self.shared_dir, "corruption-cache")}
 
     # -- helpers -------------------------------------------------------------------------------
     def _common(self) -> List[str]:
         seen = [t for t in CORRUPTION_TYPES if t not in self.profile.held_out_types]
-        return ["SEED", str(self.profile.seed),  # FastReID seeds its RNGs from it: the same run twice
+        train_seed = str(self.profile.training_seed())
+        return ["SEED", train_seed,  # FastReID seeds its RNGs from it: the same run twice
                 "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
                 "TEST.ROBUSTNESS.SEEN_TYPES", repr(seen),
-                "DATASETS.CORRUPTION.TRAIN.SEED", str(self.profile.seed), "DATASETS.TESTS", '("SynthReID",)',
+                "DATASETS.CORRUPTION.TRAIN.SEED", train_seed, "DATASETS.TESTS", '("SynthReID",)',
                 "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,
                 "DATALOADER.NUM_WORKERS", str(self.profile.loader_workers)] + self.profile.precision_overrides() \
             + list(self.profile.model_overrides)
@@ -90,7 +133,8 @@ class Demo:
             tail = "".join(open(log_path).readlines()[-25:])
             raise RuntimeError(f"step '{step}' failed (exit {code}); log: {log_path}\n{tail}")
 
-    def _train(self, step: str, config: str, out: str, overrides: List[str]) -> str:
+    def train(self, step: str, config: str, out: str, overrides: List[str]) -> str:
+        """Train ``config`` into ``out`` (resuming there); skipped when ``out`` has its final weights."""
         final = os.path.join(out, "model_final.pth")
         if os.path.exists(final):
             self.echo(f"    done before: {final}")
@@ -109,10 +153,34 @@ class Demo:
 
     def train_teacher(self) -> str:
         p = self.profile
-        return self._train("teacher", p.teacher_config, os.path.join(self.output_dir, "a_teacher"), [
+        return self.train("teacher", p.teacher_config, self.teacher_dir, [
             "SOLVER.MAX_EPOCH", str(p.teacher_epochs), "SOLVER.CHECKPOINT_PERIOD", str(p.teacher_epochs),
             "TEST.EVAL_PERIOD", str(p.teacher_epochs), "SOLVER.IMS_PER_BATCH", str(p.batch),
             "SOLVER.WARMUP_ITERS", str(p.teacher_warmup_iters)])
+
+    def train_student(self, student: Student) -> str:
+        """Train one student (after its BFG pre-training stage, when it has one); its final weights."""
+        overrides = self.profile.student_solver() + list(student.overrides)
+        if student.start is not None:
+            start = os.path.join(self.output_dir, student.start, "model_final.pth")
+            if not os.path.exists(start):  # its start is trained first (once, kept for the others)
+                self.echo(f"    its start first: {student.start}")
+                self.train_student(all_arms(self.profile, self.teacher_dir)[student.start])
+            overrides += ["MODEL.CFAT.STUDENT_WEIGHTS", start]
+            if student.bfg_pretrain:
+                overrides += ["MODEL.CFAT.BFG_WEIGHTS", self.pretrain_bfg(student.start, start)]
+        return self.train(student.key, student.config, os.path.join(self.output_dir, student.key), overrides)
+
+    def pretrain_bfg(self, start_key: str, start_weights: str) -> str:
+        """The BFG pre-training stage from ``start_weights`` (shared by every student with that start)."""
+        key = f"bfg_from_{start_key}"
+        self.echo(f"    BFG pre-training stage ({key})")
+        p = self.profile
+        return self.train(key, p.bfg_config, os.path.join(self.output_dir, key), [
+            "SOLVER.MAX_EPOCH", str(p.bfg_epochs), "SOLVER.CHECKPOINT_PERIOD", str(p.bfg_epochs),
+            "TEST.EVAL_PERIOD", str(p.bfg_epochs), "SOLVER.IMS_PER_BATCH", str(p.batch),
+            "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", str(p.student_clean_prob),
+            "MODEL.CFAT.STUDENT_WEIGHTS", start_weights] + list(teacher_overrides(self.teacher_dir)))
 
     def evaluate(self, student: Student, config: str, weights: str) -> dict:
         out = os.path.join(self.output_dir, student.key)
@@ -134,7 +202,7 @@ class Demo:
         """The whole pipeline; returns the comparison (also written as files)."""
         started = time.perf_counter()
         os.makedirs(self.output_dir, exist_ok=True)
-        plan = students(self.profile, os.path.join(self.output_dir, "a_teacher"))
+        plan = students(self.profile, self.teacher_dir)
         total = 2 + sum(1 + (s.config is not None) for s in plan)
         self.echo(f"Precision: {self.profile.resolved_precision()} (profile: {self.profile.precision}); "
                   f"seed {self.profile.seed}; output {self.output_dir}")
@@ -149,8 +217,7 @@ class Demo:
             if student.config is not None:
                 self.echo(f"[{step}/{total}] training {student.title}")
                 config = student.config
-                weights = self._train(student.key, config, os.path.join(self.output_dir, student.key),
-                                      self.profile.student_solver() + list(student.overrides))
+                weights = self.train_student(student)
             step += student.config is not None
             self.echo(f"[{step}/{total}] robustness benchmark of {student.title}")
             summaries[student.key] = (student.title, self.evaluate(student, config, weights))
@@ -167,4 +234,4 @@ def _is_progress(line: str) -> bool:
     """Training progress, metric lines and robustness cells (everything else stays in the step's log)."""
     return any(mark in line for mark in ("eta:", "| SynthReID", "Resuming from", "Total training time",
                                          "Robustness cell", "Corrupted test images ready",
-                                         "Resuming robustness run"))
+                                         "Resuming robustness run", "gradient norm on the student"))

@@ -1,6 +1,6 @@
 """Sizes of the end-to-end demo: the default (2 CPU cores, 11.7-16.3 min measured, README) and a tiny one for tests."""
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 # Held out of training, one per family (noise, blur, weather, digital, + rain), so the
 # report can show seen vs unseen corruption types.
@@ -30,6 +30,10 @@ class DemoProfile:
     # meta-architecture, head and losses are the same for both.
     teacher_config: str = "projects/CFAT/synthreid_r18_teacher.yml"
     cfat_config: str = "projects/CFAT/synthreid_r18.yml"
+    bfg_config: str = "projects/CFAT/synthreid_r18_bfg.yml"  # the BFG pre-training stage
+    bfg_epochs: int = 2
+    # The compared models, by key of cfat_plugin.demo.pipeline.all_arms, in training order.
+    models: Tuple[str, ...] = ("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse")
     teacher_epochs: int = 6
     teacher_warmup_iters: int = 20
     student_epochs: int = 3
@@ -49,7 +53,8 @@ class DemoProfile:
     grid_types: Tuple[str, ...] = GRID_SEEN_TYPES + HELD_OUT_TYPES
     grid_severities: Tuple[int, ...] = (3,)
     grid_models: Tuple[str, ...] = ("a_teacher", "c_cfat")
-    seed: int = 0
+    seed: int = 0  # the data set, the test draws and (unless train_seed) training
+    train_seed: Optional[int] = None  # training only (SEED, training corruption draws); None: seed
     # Mixed precision of every training step and feature extraction (backbone in bfloat16, heads,
     # losses and features in float32): "auto" = bfloat16 where the CPU computes it natively
     # (AVX512-BF16 / AMX), else float32; or "bfloat16" / "float32".
@@ -58,6 +63,9 @@ class DemoProfile:
     # workers that compete with torch's threads (benchmarks/bench_loader_workers.py).
     loader_workers: int = 0
     model_overrides: List[str] = field(default_factory=list)  # applied to every training config
+
+    def training_seed(self) -> int:
+        return self.seed if self.train_seed is None else self.train_seed
 
     def resolved_precision(self) -> str:
         """``bfloat16`` or ``float32``: what ``precision`` means on this machine."""

@@ -70,6 +70,15 @@ def add_model_config(cfg: CN) -> None:
     # ---- CFAT ----
     cfat = _child(model, "CFAT")
     _add(cfat, "INIT_STUDENT_FROM_TEACHER", True)
+    # The student's start (the published `pretrain_cor`: a model trained on corrupted views), loaded
+    # over the copy of the teacher; any FastReID checkpoint of the same model. Empty: the teacher's copy.
+    _add(cfat, "STUDENT_WEIGHTS", "")
+    # A checkpoint whose heads.bfg.* start the BFG VAE (the BFG pre-training stage, meta-architecture
+    # BFGPretrain, writes one). Empty: the VAE starts from random.
+    _add(cfat, "BFG_WEIGHTS", "")
+    # Every N training iterations, log the gradient norm each loss puts on the student's training
+    # feature (pre-BNNeck pooled feature) and write it to the event file as grad_<loss>; 0: off.
+    _add(cfat, "GRAD_NORM_PERIOD", 0)
     # Student feature map -> teacher width when the two differ: "none" (widths must match) or
     # "linear" (a learnable 1x1 projection in the student; head and BFG VAE then use the teacher width).
     _add(cfat, "TEACHER_PROJECTION", "none")
@@ -83,9 +92,22 @@ def add_model_config(cfg: CN) -> None:
     _add(align, "SCALE", 1.0)
     _add(align, "TEMPERATURE", 0.5)
     _add(align, "WEIGHTED", True)  # weight each anchor by (1 - cos) of its pair
-    _add(_child(loss, "KL"), "SCALE", 1.0)  # KL(q(z|f_co) || q(z|f_bb)), batch mean
+    kl = _child(loss, "KL")  # KL(q(z|f_co) || q(z|f_bb)), the bridge KL
+    _add(kl, "SCALE", 1.0)
+    # "published": mu and sigma L2-normalised along the latent axis first (released KL_Loss2);
+    # "raw": the posteriors as the encoder gives them (about 10^4 times smaller on real features).
+    _add(kl, "FORM", "published")
+    _add(kl, "REDUCTION", "sum")  # over the batch: "sum" (published) or "mean"
+    _add(kl, "NORM_FLOOR", 1e-3)  # floor of |mu| and |sigma| in the published form (mu ~ 0 stays finite)
     recon = _child(loss, "RECON")  # reconstruction of the teacher feature
     _add(recon, "SCALE", 1.0)
     _add(recon, "REDUCTION", "sample_sum")  # "sample_sum" (sum over dims, batch mean) or "mean"
     _add(_child(loss, "RECON_ID"), "SCALE", 1.0)  # ID loss on the reconstructed student feature
     _add(_child(loss, "RECON_TRIPLET"), "SCALE", 1.0)  # triplet loss on it
+
+    # ---- BFG pre-training stage (meta-architecture BFGPretrain: only the VAE learns) ----
+    pretrain = _child(cfat, "BFG_PRETRAIN")
+    # Reconstruction of both ends (teacher clean and student corrupted features) through the VAE.
+    _add(pretrain, "RECON_SCALE", 1.0)
+    _add(pretrain, "PRIOR_KL_SCALE", 0.01)  # KL(q(z|x) || N(0, I)), batch mean: keeps the latent in scale
+    _add(pretrain, "BRIDGE_KL_SCALE", 0.1)  # the bridge KL (MODEL.CFAT.LOSS.KL form and reduction)

@@ -48,11 +48,12 @@ class BFGHead(EmbeddingHead):
 
     def forward(self, features: torch.Tensor, targets: Optional[torch.Tensor] = None):
         """Eval: the BNNeck feature (B, D). Train: FastReID's outputs plus ``pool_feat`` (pre-BNNeck)."""
-        pool = self.pool_layer(features)
-        neck = self.bottleneck(pool)[..., 0, 0]
+        pool_feat = self.pool_layer(features)[..., 0, 0]
+        # the neck is computed from pool_feat itself, so every loss (ID through the neck, triplet,
+        # alignment, BFG) reaches the student through this one tensor (MODEL.CFAT.GRAD_NORM_PERIOD)
+        neck = self.bottleneck(pool_feat[..., None, None])[..., 0, 0]
         if not self.training:
             return neck
-        pool_feat = pool[..., 0, 0]
         cls_outputs, pred_logits = self._logits(neck, targets)
         if self.neck_feat == "before":
             feat = pool_feat

@@ -1,8 +1,8 @@
 """CFAT losses, one module per loss of the paper."""
-from .bridge_kl import bridge_kl_loss, gaussian_kl
+from .bridge_kl import KL_FORMS, KL_REDUCTIONS, bridge_kl_loss, gaussian_kl, prior_kl_loss
 from .coarse_alignment import weighted_contrastive_alignment_loss
 from .reconstruction import reconstruction_loss
 from .reid_on_reconstruction import reconstruction_reid_losses
 
-__all__ = ["bridge_kl_loss", "gaussian_kl", "reconstruction_loss", "reconstruction_reid_losses",
+__all__ = ["KL_FORMS", "KL_REDUCTIONS", "bridge_kl_loss", "gaussian_kl", "prior_kl_loss", "reconstruction_loss", "reconstruction_reid_losses",
            "weighted_contrastive_alignment_loss"]

@@ -21,6 +21,7 @@ projection maps the student to the teacher's width before its head
 (``MODEL.CFAT.TEACHER_PROJECTION``, :mod:`.projection`).
 """
 import logging
+import os
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -30,6 +31,7 @@ from fastreid.config import configurable
 from fastreid.modeling.heads import build_heads
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 from fastreid.utils import events
+from fastreid.utils.checkpoint import Checkpointer
 
 from ..heads.bridge import bridge_features, sample_t
 from ..heads.bfg_vae import Posterior
@@ -38,7 +40,7 @@ from ..losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_l
 from .camera_baseline import CameraAwareBaseline, batch_images
 from .features import BackboneOutput, autocast_off, full_precision, pooled_feature, run_backbone
 from .projection import build_projection
-from .teacher import TeacherError, build_frozen_teacher, teacher_config
+from .teacher import TeacherError, TeacherNotFoundError, build_frozen_teacher, teacher_config
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,9 @@ class CFAT(CameraAwareBaseline):
                  init_from_teacher: bool = True,
                  bfg_warmup_iters: int = 0, t_range: Sequence[float] = (0.0, 1.0), t_per_sample: bool = False,
                  align_temperature: float = 0.5, align_weighted: bool = True,
-                 scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum", **kwargs):
+                 scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum",
+                 kl_form: str = "published", kl_reduction: str = "sum", kl_norm_floor: float = 1e-3,
+                 student_weights: str = "", bfg_weights: str = "", grad_norm_period: int = 0, **kwargs):
         self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
         super().__init__(**kwargs)
         if not (hasattr(self.heads, "bfg") and hasattr(self.heads, "classify")):
@@ -94,11 +98,18 @@ class CFAT(CameraAwareBaseline):
         self.scales = {name: 1.0 for name in LOSS_SCALES}
         self.scales.update(scales or {})
         self.recon_reduction = recon_reduction
+        bridge_kl_loss(*[torch.ones(1, 1)] * 4, form=kl_form, reduction=kl_reduction)  # validates the keys now
+        self.kl_options = {"form": kl_form, "reduction": kl_reduction, "norm_floor": kl_norm_floor}
+        self.grad_norm_period = int(grad_norm_period)
         self._fallback_iter = 0
         if teacher is not None:
             teacher.to(self.device)
             if init_from_teacher:
                 self.init_student_from_teacher()
+        if student_weights:
+            self.load_student_start(student_weights)
+        if bfg_weights:
+            self.load_bfg_weights(bfg_weights)
 
     @classmethod
     def from_config(cls, cfg) -> dict:
@@ -125,6 +136,11 @@ class CFAT(CameraAwareBaseline):
             scales={"align": c.LOSS.ALIGN.SCALE, "kl": c.LOSS.KL.SCALE, "recon": c.LOSS.RECON.SCALE,
                     "recon_id": c.LOSS.RECON_ID.SCALE, "recon_triplet": c.LOSS.RECON_TRIPLET.SCALE},
             recon_reduction=c.LOSS.RECON.REDUCTION,
+            kl_form=c.LOSS.KL.FORM, kl_reduction=c.LOSS.KL.REDUCTION, kl_norm_floor=c.LOSS.KL.NORM_FLOOR,
+            # stage checkpoints are only read when training (an inference model gets every weight from MODEL.WEIGHTS)
+            student_weights=c.STUDENT_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
+            bfg_weights=c.BFG_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
+            grad_norm_period=c.GRAD_NORM_PERIOD,
         )
         return args
 
@@ -174,6 +190,41 @@ class CFAT(CameraAwareBaseline):
         student_only = sorted({".".join(k.split(".")[:2]) for k in own if k not in copied})
         logger.info(f"Student initialised from the teacher: {len(copied)} tensors copied; "
                     f"teacher-only: {skipped or 'none'}; student-only (own init): {student_only or 'none'}")
+
+    @torch.no_grad()
+    def load_student_start(self, path: str) -> None:
+        """Start the student from ``path`` (``MODEL.CFAT.STUDENT_WEIGHTS``: the published ``pretrain_cor``).
+
+        Every tensor of the file whose name and shape the student has is loaded; the BFG VAE is
+        left alone (its start is ``MODEL.CFAT.BFG_WEIGHTS``). A file that gives the backbone nothing
+        is the wrong file, and an error.
+        """
+        state = _checkpoint_state(path, "MODEL.CFAT.STUDENT_WEIGHTS")
+        own = self.state_dict()
+        loaded = [k for k, v in state.items()
+                  if k in own and not k.startswith("heads.bfg.") and own[k].shape == v.shape]
+        if not any(k.startswith("backbone.") for k in loaded):
+            raise TeacherError(f"{path} (MODEL.CFAT.STUDENT_WEIGHTS) has no backbone tensor that fits the student")
+        for key in loaded:
+            own[key].copy_(state[key])
+        logger.info(f"Student started from {path}: {len(loaded)} tensors loaded; "
+                    f"left as they were: {sorted({'.'.join(k.split('.')[:2]) for k in own if k not in loaded})}")
+
+    @torch.no_grad()
+    def load_bfg_weights(self, path: str) -> None:
+        """Start the BFG VAE from the ``heads.bfg.*`` tensors of ``path`` (``MODEL.CFAT.BFG_WEIGHTS``)."""
+        state = _checkpoint_state(path, "MODEL.CFAT.BFG_WEIGHTS")
+        prefix = "heads.bfg."
+        vae_state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        if not vae_state:
+            raise TeacherError(f"{path} (MODEL.CFAT.BFG_WEIGHTS) holds no {prefix}* tensor: train it with the "
+                               f"BFG pre-training stage (MODEL.META_ARCHITECTURE BFGPretrain)")
+        try:
+            self.heads.bfg.load_state_dict(vae_state)
+        except RuntimeError as error:
+            raise TeacherError(f"{path} (MODEL.CFAT.BFG_WEIGHTS) does not fit this BFG VAE "
+                               f"(MODEL.HEADS.BFG.*): {str(error).splitlines()[0]}") from None
+        logger.info(f"BFG VAE started from {path} ({len(vae_state)} tensors)")
 
     def backbone_output(self, images: torch.Tensor, camids: Optional[torch.Tensor]) -> BackboneOutput:
         """The student's backbone output, projected to the teacher's width when a projection is configured."""
@@ -238,7 +289,18 @@ class CFAT(CameraAwareBaseline):
             loss_dict = {k: value_without_gradient(v) for k, v in loss_dict.items()}
             f_corrupt = f_corrupt.detach()
         loss_dict.update(self.bfg_losses(f_corrupt, teacher_feat, gt_labels, detach_head=warmup))
+        if not warmup and self.grad_norm_due():
+            log_gradient_norms(loss_dict, f_corrupt)
         return loss_dict
+
+    def grad_norm_due(self) -> bool:
+        """Whether this iteration logs the per-loss gradient norms (``MODEL.CFAT.GRAD_NORM_PERIOD``)."""
+        return self.grad_norm_period > 0 and self.current_iter() % self.grad_norm_period == 0
+
+    def bridge_kl(self, q_corrupt: Posterior, q_bridge: Posterior, scale: Optional[float] = None) -> torch.Tensor:
+        """The bridge KL in the configured form (``MODEL.CFAT.LOSS.KL.*``), times ``scale`` (default: its key's)."""
+        return bridge_kl_loss(q_corrupt.mu, q_corrupt.sigma, q_bridge.mu, q_bridge.sigma,
+                              **self.kl_options) * (self.scales["kl"] if scale is None else scale)
 
     def bfg_losses(self, f_corrupt: torch.Tensor, f_clean: torch.Tensor, targets: torch.Tensor,
                    detach_head: bool = False) -> Dict[str, torch.Tensor]:
@@ -252,7 +314,7 @@ class CFAT(CameraAwareBaseline):
         recon = vae.decode(torch.cat([vae.sample(q_co), vae.sample(q_cl)]))
         recon_co, recon_cl = recon[:n], recon[n:]
         losses = {
-            "loss_kl": bridge_kl_loss(q_co.mu, q_co.sigma, q_bb.mu, q_bb.sigma) * self.scales["kl"],
+            "loss_kl": self.bridge_kl(q_co, q_bb),
             "loss_recon": reconstruction_loss(recon_cl, x_cl, self.recon_reduction) * self.scales["recon"],
         }
         logits = head.classify(recon_co, targets, detach=detach_head)
@@ -260,3 +322,34 @@ class CFAT(CameraAwareBaseline):
             logits["cls_outputs"], recon_co, targets, self.loss_kwargs["ce"], self.loss_kwargs["tri"],
             self.scales["recon_id"], self.scales["recon_triplet"]))
         return losses
+
+
+def _checkpoint_state(path: str, key: str) -> Dict[str, torch.Tensor]:
+    """The model state dict of a FastReID checkpoint (or a raw state dict) at ``path``."""
+    if not os.path.isfile(path):
+        raise TeacherNotFoundError(f"{key} file not found: {path}")
+    checkpoint = Checkpointer(nn.Module())._load_file(path)
+    return checkpoint.get("model", checkpoint)
+
+
+def log_gradient_norms(loss_dict: Dict[str, torch.Tensor], feature: torch.Tensor) -> Dict[str, float]:
+    """The norm of d(loss)/d(feature) for each loss term: which term drives the student.
+
+    Written to the event storage as ``grad_<term>`` (tensorboard, metrics.json) and logged as
+    one line. Costs one extra backward pass per term through the heads only.
+    """
+    norms = {}
+    for name, loss in loss_dict.items():
+        grad = None
+        if loss.requires_grad:
+            grad = torch.autograd.grad(loss, feature, retain_graph=True, allow_unused=True)[0]
+        norms[name.replace("loss_", "", 1)] = 0.0 if grad is None else float(grad.norm())
+    if events._CURRENT_STORAGE_STACK:
+        storage = events.get_event_storage()
+        storage.put_scalars(**{f"grad_{k}": v for k, v in norms.items()}, smoothing_hint=False)
+        prefix = f"iter {storage.iter}: "
+    else:
+        prefix = ""
+    logger.info(prefix + "gradient norm on the student feature: " +
+                "  ".join(f"{k} {v:.3g}" for k, v in sorted(norms.items(), key=lambda kv: -kv[1])))
+    return norms

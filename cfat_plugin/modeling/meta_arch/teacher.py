@@ -18,6 +18,10 @@ from fastreid.utils.checkpoint import Checkpointer
 logger = logging.getLogger(__name__)
 
 
+# Meta-architectures that train against a frozen teacher (MODEL.TEACHER.*).
+TEACHER_META_ARCHITECTURES = ("CFAT", "BFGPretrain")
+
+
 class TeacherError(RuntimeError):
     """The teacher cannot be built: missing or mismatched config or weights."""
 
@@ -91,12 +95,16 @@ def build_frozen_teacher(cfg: CfgNode) -> nn.Module:
 
 
 def check_teacher_available(cfg: CfgNode) -> None:
-    """Fail fast, before any data is loaded, when a CFAT run's teacher config or weights are missing.
+    """Fail fast, before any data is loaded, when a CFAT run's teacher or stage checkpoints are missing.
 
     Does nothing for other meta-architectures or when MODEL.TEACHER.ENABLED is off.
     """
-    if cfg.MODEL.META_ARCHITECTURE != "CFAT" or not cfg.MODEL.TEACHER.ENABLED:
+    if cfg.MODEL.META_ARCHITECTURE not in TEACHER_META_ARCHITECTURES or not cfg.MODEL.TEACHER.ENABLED:
         return
     t_cfg = teacher_config(cfg)
     if not cfg.MODEL.TEACHER.WEIGHTS or not os.path.isfile(cfg.MODEL.TEACHER.WEIGHTS):
         raise TeacherNotFoundError(_missing_teacher_message(cfg, t_cfg))
+    for key in ("STUDENT_WEIGHTS", "BFG_WEIGHTS"):  # the other stages' checkpoints
+        path = cfg.MODEL.CFAT[key]
+        if path and not os.path.isfile(path):
+            raise TeacherNotFoundError(f"MODEL.CFAT.{key} file not found: {path}")
