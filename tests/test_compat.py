@@ -312,3 +312,65 @@ def test_missing_stock_dataset_names_path_and_layout(tmp_path):
         DATASET_REGISTRY.get("Market1501")(root=str(tmp_path))
     with pytest.raises(RuntimeError, match="is not found"):  # the symptom: no layout, no hint
         datasets.ORIGINAL_CHECK_BEFORE_RUN(None, [str(tmp_path / "x")])
+
+
+def _replay_lr_hooks(schedulers, optim, epochs, iters_per_epoch, warmup_iters):
+    """FastReID's LRScheduler hook over a run, as the trainer calls it; the lr after each epoch."""
+    from types import SimpleNamespace
+    from fastreid.engine.hooks import LRScheduler
+
+    hook = LRScheduler(optim, schedulers)
+    hook.trainer = SimpleNamespace(iter=0, epoch=0, warmup_iters=warmup_iters, delay_epochs=0, grad_scaler=None,
+                                   storage=SimpleNamespace(put_scalar=lambda *a, **k: None))
+    lrs = []
+    for epoch in range(epochs):
+        for it in range(iters_per_epoch):
+            hook.trainer.iter, hook.trainer.epoch = epoch * iters_per_epoch + it, epoch
+            optim.step()
+            hook.after_step()
+        hook.after_epoch()
+        lrs.append(optim.param_groups[0]["lr"])
+    return lrs
+
+
+@pytest.mark.parametrize("epochs, warmup_iters", [(1, 5), (3, 25)])
+def test_cosine_schedule_survives_a_warmup_into_the_last_epoch(epochs, warmup_iters):
+    from fastreid.solver import build_lr_scheduler
+    from cfat_plugin.compat import scheduler
+
+    cfg = _tiny_model_cfg()
+    cfg.SOLVER.SCHED, cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.WARMUP_ITERS = "CosineAnnealingLR", epochs, warmup_iters
+    cfg.SOLVER.ETA_MIN_LR = 0.001
+
+    def optim():
+        return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    broken = optim()
+    with pytest.raises(ZeroDivisionError):  # the symptom, at the end of the run
+        _replay_lr_hooks(scheduler.ORIGINAL_BUILD_LR_SCHEDULER(cfg, broken, 10), broken, epochs, 10, warmup_iters)
+    fixed = optim()
+    lrs = _replay_lr_hooks(build_lr_scheduler(cfg, fixed, 10), fixed, epochs, 10, warmup_iters)
+    assert lrs[-1] == pytest.approx(0.001)
+
+
+def test_eval_period_zero_evaluates_once_at_the_end():
+    from types import SimpleNamespace
+    from fastreid.engine.hooks import EvalHook
+    from cfat_plugin.compat import eval_period
+
+    def run(after_train, period, epoch, max_epoch=3):
+        calls = []
+        hook = EvalHook(period, lambda: calls.append(epoch) or {"mAP": 0.5})
+        hook.trainer = SimpleNamespace(epoch=epoch, max_epoch=max_epoch,
+                                       storage=SimpleNamespace(put_scalars=lambda **k: None))
+        for e in range(epoch + 1):
+            hook.trainer.epoch = e
+            hook.after_epoch()
+        after_train(hook)
+        return calls
+
+    with pytest.raises(ZeroDivisionError):
+        run(eval_period.ORIGINAL_AFTER_TRAIN, period=0, epoch=2)  # the symptom
+    assert run(EvalHook.after_train, period=0, epoch=2) == [2]  # only the final evaluation
+    assert run(EvalHook.after_train, period=0, epoch=0) == []  # a run stopped early: none
+    assert run(EvalHook.after_train, period=2, epoch=2) == [2, 2]  # other periods as before (epoch 2, end)
