@@ -13,6 +13,8 @@ from cfat_plugin import compat
 from cfat_plugin.compat import amp, checkpoint, cython_eval, dataloader, distances, optimizer
 from cfat_plugin.compat import imports as imports_module, preprocess, sampler, transforms
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 # Loads cfat_plugin/compat/imports.py without importing cfat_plugin (which applies every fix).
 LOAD_SHIMS_ALONE = (
@@ -374,3 +376,28 @@ def test_eval_period_zero_evaluates_once_at_the_end():
     assert run(EvalHook.after_train, period=0, epoch=2) == [2]  # only the final evaluation
     assert run(EvalHook.after_train, period=0, epoch=0) == []  # a run stopped early: none
     assert run(EvalHook.after_train, period=2, epoch=2) == [2, 2]  # other periods as before (epoch 2, end)
+
+
+def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
+    from fastreid.data.datasets.cuhk03 import CUHK03
+    from cfat_plugin.compat import cuhk03
+    from cfat_plugin.engine import apply_runtime_config, load_config
+    from real_layouts import make_cuhk03
+
+    make_cuhk03(str(tmp_path))
+    original = CUHK03.__new__(CUHK03)
+    cuhk03.ORIGINAL_CUHK03_INIT(original, root=str(tmp_path))  # what build_reid_* passes: root only
+    assert "images_labeled" in original.train[0][0]  # the symptom: labeled boxes, not the published detected
+
+    cfg = load_config(os.path.join(REPO, "projects", "CFAT", "cuhk03.yml"), ["DATASETS.ROOT", str(tmp_path)])
+    apply_runtime_config(cfg)
+    try:
+        detected = CUHK03(root=str(tmp_path))
+        assert detected.protocol == cuhk03.CUHK03Protocol(labeled=False, classic_split=False, split_id=0)
+        assert all("images_detected" in path for path, _, _ in detected.train + detected.query + detected.gallery)
+        cfg.DATASETS.CUHK03.LABELED = True
+        apply_runtime_config(cfg)
+        assert all("images_labeled" in item[0] for item in CUHK03(root=str(tmp_path)).train)
+        assert "images_detected" in CUHK03(root=str(tmp_path), cuhk03_labeled=False).train[0][0]  # keywords win
+    finally:
+        cuhk03.PROTOCOL = cuhk03.CUHK03Protocol()

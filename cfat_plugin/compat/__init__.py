@@ -15,6 +15,7 @@ _APPLIED = False
 def _post_import_fixes():
     from .amp import fix_amp_trainer
     from .checkpoint import fix_checkpoint_loading
+    from .cuhk03 import fix_cuhk03_split_choice
     from .cython_eval import fix_cython_evaluator
     from .dataloader import fix_cpu_data_loader
     from .datasets import fix_missing_dataset_message
@@ -30,7 +31,8 @@ def _post_import_fixes():
     return (fix_contiguous_optimizer, fix_cpu_data_loader, fix_amp_trainer, fix_rerank_on_cpu,
             fix_addmm_overload, fix_inplace_normalisation, fix_checkpoint_loading,
             fix_cython_evaluator, fix_identity_sampler_hang, fix_random_affine,
-            fix_missing_dataset_message, fix_ddp_on_cpu, fix_cosine_after_full_warmup, fix_eval_period_zero)
+            fix_missing_dataset_message, fix_ddp_on_cpu, fix_cosine_after_full_warmup, fix_eval_period_zero,
+            fix_cuhk03_split_choice)
 
 
 def apply_all() -> None:
