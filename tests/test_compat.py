@@ -401,3 +401,20 @@ def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
         assert "images_detected" in CUHK03(root=str(tmp_path), cuhk03_labeled=False).train[0][0]  # keywords win
     finally:
         cuhk03.PROTOCOL = cuhk03.CUHK03Protocol()
+
+
+def test_training_cameras_keep_their_test_ids():
+    from fastreid.data.common import CommDataset
+    from cfat_plugin.compat import cameras
+
+    items = [(f"{cam}.jpg", "msmt17_0", f"msmt17_{cam}") for cam in range(15)]
+    broken = CommDataset.__new__(CommDataset)
+    cameras.ORIGINAL_COMM_DATASET_INIT(broken, items, None, True)
+    assert broken.cam_dict["msmt17_2"] == 7 and broken.cam_dict["msmt17_10"] == 2  # the symptom
+    fixed = CommDataset(items, None, relabel=True)
+    assert fixed.cam_dict == {f"msmt17_{cam}": cam for cam in range(15)}
+    missing = CommDataset([("a.jpg", "m_1", "market1501_0"), ("b.jpg", "m_1", "market1501_4")], None)
+    assert missing.cam_dict == {"market1501_0": 0, "market1501_4": 4}  # an absent camera shifts nothing
+    both = CommDataset([("a.jpg", "a_1", "a_1"), ("b.jpg", "b_1", "b_0"), ("c.jpg", "a_1", "a_3")], None)
+    assert both.cam_dict == {"a_1": 1, "a_3": 3, "b_0": 4}  # two data sets: the second's ids after the first's
+    assert CommDataset([("a.jpg", 1, "north"), ("b.jpg", 1, "east")], None).cam_dict == {"east": 0, "north": 1}

@@ -14,6 +14,7 @@ _APPLIED = False
 
 def _post_import_fixes():
     from .amp import fix_amp_trainer
+    from .cameras import fix_camera_relabel
     from .checkpoint import fix_checkpoint_loading
     from .cuhk03 import fix_cuhk03_split_choice
     from .cython_eval import fix_cython_evaluator
@@ -32,7 +33,7 @@ def _post_import_fixes():
             fix_addmm_overload, fix_inplace_normalisation, fix_checkpoint_loading,
             fix_cython_evaluator, fix_identity_sampler_hang, fix_random_affine,
             fix_missing_dataset_message, fix_ddp_on_cpu, fix_cosine_after_full_warmup, fix_eval_period_zero,
-            fix_cuhk03_split_choice)
+            fix_cuhk03_split_choice, fix_camera_relabel)
 
 
 def apply_all() -> None:
