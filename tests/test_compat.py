@@ -13,6 +13,8 @@ from cfat_plugin import compat
 from cfat_plugin.compat import amp, checkpoint, cython_eval, dataloader, distances, optimizer
 from cfat_plugin.compat import imports as imports_module, preprocess, sampler, transforms
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 # Loads cfat_plugin/compat/imports.py without importing cfat_plugin (which applies every fix).
 LOAD_SHIMS_ALONE = (
@@ -312,3 +314,107 @@ def test_missing_stock_dataset_names_path_and_layout(tmp_path):
         DATASET_REGISTRY.get("Market1501")(root=str(tmp_path))
     with pytest.raises(RuntimeError, match="is not found"):  # the symptom: no layout, no hint
         datasets.ORIGINAL_CHECK_BEFORE_RUN(None, [str(tmp_path / "x")])
+
+
+def _replay_lr_hooks(schedulers, optim, epochs, iters_per_epoch, warmup_iters):
+    """FastReID's LRScheduler hook over a run, as the trainer calls it; the lr after each epoch."""
+    from types import SimpleNamespace
+    from fastreid.engine.hooks import LRScheduler
+
+    hook = LRScheduler(optim, schedulers)
+    hook.trainer = SimpleNamespace(iter=0, epoch=0, warmup_iters=warmup_iters, delay_epochs=0, grad_scaler=None,
+                                   storage=SimpleNamespace(put_scalar=lambda *a, **k: None))
+    lrs = []
+    for epoch in range(epochs):
+        for it in range(iters_per_epoch):
+            hook.trainer.iter, hook.trainer.epoch = epoch * iters_per_epoch + it, epoch
+            optim.step()
+            hook.after_step()
+        hook.after_epoch()
+        lrs.append(optim.param_groups[0]["lr"])
+    return lrs
+
+
+@pytest.mark.parametrize("epochs, warmup_iters", [(1, 5), (3, 25)])
+def test_cosine_schedule_survives_a_warmup_into_the_last_epoch(epochs, warmup_iters):
+    from fastreid.solver import build_lr_scheduler
+    from cfat_plugin.compat import scheduler
+
+    cfg = _tiny_model_cfg()
+    cfg.SOLVER.SCHED, cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.WARMUP_ITERS = "CosineAnnealingLR", epochs, warmup_iters
+    cfg.SOLVER.ETA_MIN_LR = 0.001
+
+    def optim():
+        return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    broken = optim()
+    with pytest.raises(ZeroDivisionError):  # the symptom, at the end of the run
+        _replay_lr_hooks(scheduler.ORIGINAL_BUILD_LR_SCHEDULER(cfg, broken, 10), broken, epochs, 10, warmup_iters)
+    fixed = optim()
+    lrs = _replay_lr_hooks(build_lr_scheduler(cfg, fixed, 10), fixed, epochs, 10, warmup_iters)
+    assert lrs[-1] == pytest.approx(0.001)
+
+
+def test_eval_period_zero_evaluates_once_at_the_end():
+    from types import SimpleNamespace
+    from fastreid.engine.hooks import EvalHook
+    from cfat_plugin.compat import eval_period
+
+    def run(after_train, period, epoch, max_epoch=3):
+        calls = []
+        hook = EvalHook(period, lambda: calls.append(epoch) or {"mAP": 0.5})
+        hook.trainer = SimpleNamespace(epoch=epoch, max_epoch=max_epoch,
+                                       storage=SimpleNamespace(put_scalars=lambda **k: None))
+        for e in range(epoch + 1):
+            hook.trainer.epoch = e
+            hook.after_epoch()
+        after_train(hook)
+        return calls
+
+    with pytest.raises(ZeroDivisionError):
+        run(eval_period.ORIGINAL_AFTER_TRAIN, period=0, epoch=2)  # the symptom
+    assert run(EvalHook.after_train, period=0, epoch=2) == [2]  # only the final evaluation
+    assert run(EvalHook.after_train, period=0, epoch=0) == []  # a run stopped early: none
+    assert run(EvalHook.after_train, period=2, epoch=2) == [2, 2]  # other periods as before (epoch 2, end)
+
+
+def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
+    from fastreid.data.datasets.cuhk03 import CUHK03
+    from cfat_plugin.compat import cuhk03
+    from cfat_plugin.engine import apply_runtime_config, load_config
+    from real_layouts import make_cuhk03
+
+    make_cuhk03(str(tmp_path))
+    original = CUHK03.__new__(CUHK03)
+    cuhk03.ORIGINAL_CUHK03_INIT(original, root=str(tmp_path))  # what build_reid_* passes: root only
+    assert "images_labeled" in original.train[0][0]  # the symptom: labeled boxes, not the published detected
+
+    cfg = load_config(os.path.join(REPO, "projects", "CFAT", "cuhk03.yml"), ["DATASETS.ROOT", str(tmp_path)])
+    apply_runtime_config(cfg)
+    try:
+        detected = CUHK03(root=str(tmp_path))
+        assert detected.protocol == cuhk03.CUHK03Protocol(labeled=False, classic_split=False, split_id=0)
+        assert all("images_detected" in path for path, _, _ in detected.train + detected.query + detected.gallery)
+        cfg.DATASETS.CUHK03.LABELED = True
+        apply_runtime_config(cfg)
+        assert all("images_labeled" in item[0] for item in CUHK03(root=str(tmp_path)).train)
+        assert "images_detected" in CUHK03(root=str(tmp_path), cuhk03_labeled=False).train[0][0]  # keywords win
+    finally:
+        cuhk03.PROTOCOL = cuhk03.CUHK03Protocol()
+
+
+def test_training_cameras_keep_their_test_ids():
+    from fastreid.data.common import CommDataset
+    from cfat_plugin.compat import cameras
+
+    items = [(f"{cam}.jpg", "msmt17_0", f"msmt17_{cam}") for cam in range(15)]
+    broken = CommDataset.__new__(CommDataset)
+    cameras.ORIGINAL_COMM_DATASET_INIT(broken, items, None, True)
+    assert broken.cam_dict["msmt17_2"] == 7 and broken.cam_dict["msmt17_10"] == 2  # the symptom
+    fixed = CommDataset(items, None, relabel=True)
+    assert fixed.cam_dict == {f"msmt17_{cam}": cam for cam in range(15)}
+    missing = CommDataset([("a.jpg", "m_1", "market1501_0"), ("b.jpg", "m_1", "market1501_4")], None)
+    assert missing.cam_dict == {"market1501_0": 0, "market1501_4": 4}  # an absent camera shifts nothing
+    both = CommDataset([("a.jpg", "a_1", "a_1"), ("b.jpg", "b_1", "b_0"), ("c.jpg", "a_1", "a_3")], None)
+    assert both.cam_dict == {"a_1": 1, "a_3": 3, "b_0": 4}  # two data sets: the second's ids after the first's
+    assert CommDataset([("a.jpg", 1, "north"), ("b.jpg", 1, "east")], None).cam_dict == {"east": 0, "north": 1}

@@ -9,9 +9,10 @@ from ..compat.sampler import BatchLayoutError
 from ..modeling.meta_arch import TeacherError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config
+from .sie_check import SIECameraError
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
-               CythonBuildError, TeacherError)
+               CythonBuildError, TeacherError, SIECameraError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:

@@ -54,12 +54,27 @@ class CFATTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg):
+        """The stock or paired training loader, after checking SIE covers every train and test camera."""
+        from .sie_check import check_sie_for_run
+
         if paired_training_enabled(cfg):
             from ..data.paired import build_paired_train_loader
 
             logger.info("Prepare paired clean/corrupted training set")
-            return build_paired_train_loader(cfg)
-        return super().build_train_loader(cfg)
+            loader = build_paired_train_loader(cfg)
+        else:
+            loader = super().build_train_loader(cfg)
+        check_sie_for_run(cfg, loader.dataset)
+        return loader
+
+    @classmethod
+    def build_test_loader(cls, cfg, dataset_name):
+        """FastReID's test loader, after checking SIE covers its cameras (``--eval-only`` runs too)."""
+        from .sie_check import check_sie_covers
+
+        loader, num_query = super().build_test_loader(cfg, dataset_name)
+        check_sie_covers(cfg, {f"the test set {dataset_name}": {item[2] for item in loader.dataset.img_items}})
+        return loader, num_query
 
     @classmethod
     def test(cls, cfg, model):
