@@ -15,11 +15,13 @@ _APPLIED = False
 def _post_import_fixes():
     from .amp import fix_amp_trainer
     from .checkpoint import fix_checkpoint_loading
+    from .checkpoint_save import fix_atomic_checkpoint_save
     from .cython_eval import fix_cython_evaluator
     from .dataloader import fix_cpu_data_loader
     from .datasets import fix_missing_dataset_message
     from .ddp import fix_ddp_on_cpu
     from .distances import fix_addmm_overload, fix_rerank_on_cpu
+    from .images import fix_image_read_errors
     from .optimizer import fix_contiguous_optimizer
     from .preprocess import fix_inplace_normalisation
     from .sampler import fix_identity_sampler_hang
@@ -28,7 +30,7 @@ def _post_import_fixes():
     return (fix_contiguous_optimizer, fix_cpu_data_loader, fix_amp_trainer, fix_rerank_on_cpu,
             fix_addmm_overload, fix_inplace_normalisation, fix_checkpoint_loading,
             fix_cython_evaluator, fix_identity_sampler_hang, fix_random_affine,
-            fix_missing_dataset_message, fix_ddp_on_cpu)
+            fix_missing_dataset_message, fix_ddp_on_cpu, fix_image_read_errors, fix_atomic_checkpoint_save)
 
 
 def apply_all() -> None:
