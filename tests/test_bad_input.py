@@ -209,9 +209,8 @@ def test_robustness_evaluator_and_corruption_cache_name_a_bad_image(small_cuhk01
 # ---- settings ---------------------------------------------------------------------------------
 def test_misspelt_type_and_severity_6_are_one_line_each_exit_2_before_any_model(cuhk01_root, tmp_path):
     out = tmp_path / "rob"
-    result = run_tool([os.path.join("tools", "eval_robustness.py"), "--config-file", BASELINE_CFG,
-                       "--severities", "6", "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out),
-                       "TEST.ROBUSTNESS.TYPES", "['gausian_noise']"])
+    result = run_tool([os.path.join("tools", "eval_robustness.py"), "--types", "gausian_noise", "--severities", "6",
+                       "--config-file", BASELINE_CFG, "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out)])
     assert result.returncode == 2
     errors = result.stderr.strip().splitlines()
     assert errors == [

@@ -312,3 +312,44 @@ def test_missing_stock_dataset_names_path_and_layout(tmp_path):
         DATASET_REGISTRY.get("Market1501")(root=str(tmp_path))
     with pytest.raises(RuntimeError, match="is not found"):  # the symptom: no layout, no hint
         datasets.ORIGINAL_CHECK_BEFORE_RUN(None, [str(tmp_path / "x")])
+
+
+def test_unreadable_image_is_named_by_its_path(tmp_path):
+    from fastreid.data import data_utils
+
+    from cfat_plugin.compat import images
+
+    bad = tmp_path / "0001001.png"
+    from conftest import CUHK01_MINI
+
+    bad.write_bytes(open(os.path.join(CUHK01_MINI, "campus", "0001001.png"), "rb").read()[:300])
+    with pytest.raises(OSError) as symptom:
+        images.ORIGINAL_READ_IMAGE(str(bad))
+    assert str(bad) not in str(symptom.value)
+    with pytest.raises(images.BadImageError, match=f"^{bad}: image file is truncated"):
+        data_utils.read_image(str(bad))
+
+
+def test_checkpoint_killed_while_writing_keeps_the_previous_file(tmp_path, monkeypatch):
+    from fastreid.utils.checkpoint import Checkpointer
+
+    from cfat_plugin.compat import checkpoint_save
+
+    checkpointer = Checkpointer(torch.nn.Linear(3, 2), str(tmp_path))
+    checkpointer.save("model_final")
+    good = (tmp_path / "model_final.pth").read_bytes()
+    real_save = torch.save
+
+    def dies_halfway(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        f.truncate(10) if hasattr(f, "truncate") else open(f, "r+b").truncate(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint_save.ORIGINAL_SAVE(checkpointer, "model_final")  # the symptom: a truncated file
+    assert len((tmp_path / "model_final.pth").read_bytes()) == 10
+    (tmp_path / "model_final.pth").write_bytes(good)
+    with pytest.raises(KeyboardInterrupt):
+        checkpointer.save("model_final")
+    assert (tmp_path / "model_final.pth").read_bytes() == good

@@ -53,7 +53,15 @@ def loss_terms(message: str) -> Dict[str, str]:
     found = re.search(r"loss_dict = \{(.*)\}", message, re.S)
     if not found:
         return {}
-    return dict(re.findall(r"'([^']+)':\s*([^,]+)", found.group(1)))
+    terms = {}
+    for name, value in re.findall(r"'([^']+)':\s*([^,]+)", found.group(1)):
+        value = re.sub(r"^np\.\w+\((.*)\)$", r"\1", value.strip())  # NumPy 2 writes np.float64(nan)
+        try:
+            value = f"{float(value):.4g}"
+        except ValueError:
+            pass
+        terms[name] = value
+    return terms
 
 
 class _OneLineForStops(logging.Filter):
