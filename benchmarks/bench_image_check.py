@@ -31,7 +31,6 @@ def verify_only(paths):
 
 def seconds_per_step(root: str, steps: int, warmup: int) -> tuple:
     """(seconds per training step, iterations per epoch) of the demo teacher config (batch 32, bf16 if native)."""
-    import torch
     from fastreid.utils.events import EventStorage
 
     from cfat_plugin.demo.profiles import get_profile
@@ -50,7 +49,6 @@ def seconds_per_step(root: str, steps: int, warmup: int) -> tuple:
                 start = time.perf_counter()
             trainer.iter = storage.iter = step
             trainer.run_step()
-    torch.set_num_threads(torch.get_num_threads())
     return (time.perf_counter() - start) / steps, trainer.iters_per_epoch
 
 
