@@ -418,3 +418,44 @@ def test_training_cameras_keep_their_test_ids():
     both = CommDataset([("a.jpg", "a_1", "a_1"), ("b.jpg", "b_1", "b_0"), ("c.jpg", "a_1", "a_3")], None)
     assert both.cam_dict == {"a_1": 1, "a_3": 3, "b_0": 4}  # two data sets: the second's ids after the first's
     assert CommDataset([("a.jpg", 1, "north"), ("b.jpg", 1, "east")], None).cam_dict == {"east": 0, "north": 1}
+
+
+def test_unreadable_image_is_named_by_its_path(tmp_path):
+    from fastreid.data import data_utils
+
+    from cfat_plugin.compat import images
+
+    bad = tmp_path / "0001001.png"
+    from conftest import CUHK01_MINI
+
+    bad.write_bytes(open(os.path.join(CUHK01_MINI, "campus", "0001001.png"), "rb").read()[:300])
+    with pytest.raises(OSError) as symptom:
+        images.ORIGINAL_READ_IMAGE(str(bad))
+    assert str(bad) not in str(symptom.value)
+    with pytest.raises(images.BadImageError, match=f"^{bad}: image file is truncated"):
+        data_utils.read_image(str(bad))
+
+
+def test_checkpoint_killed_while_writing_keeps_the_previous_file(tmp_path, monkeypatch):
+    from fastreid.utils.checkpoint import Checkpointer
+
+    from cfat_plugin.compat import checkpoint_save
+
+    checkpointer = Checkpointer(torch.nn.Linear(3, 2), str(tmp_path))
+    checkpointer.save("model_final")
+    good = (tmp_path / "model_final.pth").read_bytes()
+    real_save = torch.save
+
+    def dies_halfway(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        f.truncate(10) if hasattr(f, "truncate") else open(f, "r+b").truncate(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint_save.ORIGINAL_SAVE(checkpointer, "model_final")  # the symptom: a truncated file
+    assert len((tmp_path / "model_final.pth").read_bytes()) == 10
+    (tmp_path / "model_final.pth").write_bytes(good)
+    with pytest.raises(KeyboardInterrupt):
+        checkpointer.save("model_final")
+    assert (tmp_path / "model_final.pth").read_bytes() == good

@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401  (compat fixes first)
 from cfat_plugin.data.corruptions import (  # noqa: E402
     CORRUPTION_TYPES, SEVERITIES, CorruptionCache, FixedCorruption, RandomCorruption, image_key, resolve_seed)
+from cfat_plugin.data.images import SKIPPED, check_images  # noqa: E402
+from cfat_plugin.engine.cli import run_cli  # noqa: E402
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -76,6 +78,7 @@ def config_items_and_specs(args: argparse.Namespace):
                       node.TYPE, int(node.SEVERITY))
     workers = args.num_workers if args.num_workers is not None else (int(node.NUM_WORKERS) or None)
     cache_dir = args.cache_dir or node.CACHE_DIR or None
+    args.image_check, args.image_check_dir = cfg.DATASETS.IMAGE_CHECK.MODE, cfg.DATASETS.IMAGE_CHECK.CACHE_DIR or None
     return items, specs, workers, cache_dir
 
 
@@ -95,6 +98,9 @@ def parse_args(argv: List[str] = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", default="", help="default: DATASETS.CORRUPTION.TEST.CACHE_DIR, "
                                                         "$CFAT_CORRUPTION_CACHE or ~/.cache/cfat-reid/corruptions")
     parser.add_argument("--num-workers", type=int, default=None, help="processes (default: all cores)")
+    parser.add_argument("--image-check", default="stop", choices=("stop", "skip", "off"),
+                        help="unreadable source images: stop with the list, skip them, or no check "
+                             "(--folder only; with --config-file: DATASETS.IMAGE_CHECK.MODE)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
     return parser.parse_args(argv)
 
@@ -110,6 +116,11 @@ def main(argv: List[str] = None):
         specs = specs_for(args.mode, args.grid, args.types, args.severities, resolve_seed(args.seed),
                           args.repeats, args.type, args.severity)
         workers, cache_dir = args.num_workers, args.cache_dir or None
+        args.image_check_dir = None
+    # every unreadable source image listed before any is corrupted (cached: decoded once)
+    if check_images([(os.path.basename(os.path.normpath(args.folder or "config")), items)], args.image_check,
+                    args.image_check_dir):
+        items = [item for item in items if item[0] not in SKIPPED]
     cache = CorruptionCache(cache_dir)
     jobs = [cache.job(item[0], spec.draw(image_key(item[0]))) for spec in specs for item in items]
     print(f"{len(items)} images x {len(specs)} corruption draw(s) -> {cache.root}")
@@ -120,4 +131,4 @@ def main(argv: List[str] = None):
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.engine import CFATTrainer, setup  # noqa: E402
 from cfat_plugin.engine.cli import launch_from_args  # noqa: E402
+from cfat_plugin.engine.guards import check_test_images  # noqa: E402
 from cfat_plugin.evaluation import run_robustness  # noqa: E402
 from cfat_plugin.evaluation.report import markdown_table  # noqa: E402
 from fastreid.engine import default_argument_parser  # noqa: E402
@@ -61,6 +62,7 @@ def main(args):
     cfg = setup(args)
     cfg.defrost()
     cfg.MODEL.BACKBONE.PRETRAIN = False
+    check_test_images(cfg, robustness=True)  # every bad image listed before the model is built
     model = CFATTrainer.build_model(cfg)
     Checkpointer(model).load(cfg.MODEL.WEIGHTS)
     summaries = run_robustness(cfg, model)
@@ -74,4 +76,5 @@ def main(args):
 if __name__ == "__main__":
     args = build_parser().parse_args()
     args.opts = robustness_overrides(args) + list(args.opts or [])
+    args.eval_only = True  # settings are checked as for an evaluation (no training keys)
     launch_from_args(main, args, check_batch=False)

@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401  (compat fixes + registrations, before FastReID)
 from cfat_plugin.engine import CFATTrainer, setup  # noqa: E402
 from cfat_plugin.engine.cli import launch_from_args  # noqa: E402
+from cfat_plugin.engine.guards import check_test_images  # noqa: E402
 from fastreid.engine import default_argument_parser  # noqa: E402
 from fastreid.utils.checkpoint import Checkpointer  # noqa: E402
 
@@ -25,6 +26,7 @@ def main(args):
     if args.eval_only:
         cfg.defrost()
         cfg.MODEL.BACKBONE.PRETRAIN = False
+        check_test_images(cfg)  # every bad test image listed before the model is built
         model = CFATTrainer.build_model(cfg)
         Checkpointer(model).load(cfg.MODEL.WEIGHTS)
         return CFATTrainer.test(cfg, model)

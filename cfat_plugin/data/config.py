@@ -38,6 +38,19 @@ def add_data_config(cfg: CN) -> None:
     """
     if "CORRUPTION" not in cfg.DATASETS:
         _add_corruption_config(cfg)
+    if "IMAGE_CHECK" not in cfg.DATASETS:
+        _add_image_check_config(cfg)
+
+
+def _add_image_check_config(cfg: CN) -> None:
+    """``DATASETS.IMAGE_CHECK``: every image decoded once before a run (:mod:`cfat_plugin.data.images`)."""
+    check = cfg.DATASETS.IMAGE_CHECK = CN()
+    # stop: a bad image stops the run before training, with the list of every bad file;
+    # skip: leave bad images out and report how many; off: no check (a bad file stops the run when read).
+    check.MODE = "stop"
+    # Where results are kept, keyed by (path, size, mtime), so files are decoded once;
+    # empty: $CFAT_IMAGE_CHECK_CACHE, else ~/.cache/cfat-reid/image-check.
+    check.CACHE_DIR = ""
 
 
 def _add_corruption_config(cfg: CN) -> None:

@@ -35,7 +35,7 @@ from PIL import Image
 from torch.utils.data import Sampler
 
 from fastreid.data.common import CommDataset
-from fastreid.data.data_utils import read_image
+from fastreid.data import data_utils
 
 from .corruptions import CORRUPTION_TYPES, SEVERITIES, Draw, check_severity, corrupt, get_corruption, rng_for
 from .corruptions.seeding import check_seed
@@ -84,7 +84,7 @@ class PairedCorruptionDataset(CommDataset):
 
     def views(self, index: int, position: Optional[int] = None) -> Tuple[Image.Image, Image.Image, Optional[Draw]]:
         """(clean, corrupted, draw) PIL images of sample ``index`` before FastReID's transforms."""
-        clean = read_image(self.img_items[index][0])
+        clean = data_utils.read_image(self.img_items[index][0])  # BadImageError names a bad file
         draw = self.draw(index, position)
         if draw is None:
             return clean, clean, None

@@ -5,22 +5,30 @@ from typing import Callable
 
 from ..compat.checkpoint import UntrustedCheckpointError
 from ..compat.cython_eval import CythonBuildError
+from ..compat.images import BadImageError
 from ..compat.sampler import BatchLayoutError
 from ..modeling.meta_arch import TeacherError
+from .guards import NonFiniteLossError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config
 from .sie_check import SIECameraError
+from .validate import SettingsError, check_settings
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
-               CythonBuildError, TeacherError, SIECameraError)
+               CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:
-    """Run ``entry``; print user errors as one clear line (no traceback) and exit 2."""
+    """Run ``entry``; print user errors as one clear line (no traceback) and exit 2.
+
+    Several invalid settings give one ``error:`` line each.
+    """
     try:
         return entry()
     except USER_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
+        lines = error.problems if isinstance(error, SettingsError) else [str(error)]
+        for line in lines:
+            print(f"error: {line}", file=sys.stderr)
         sys.exit(2)
 
 
@@ -32,6 +40,7 @@ def launch_from_args(main: Callable, args: argparse.Namespace, check_batch: bool
     """
     def entry():
         cfg = load_config(args.config_file, args.opts)
+        check_settings(cfg, training=not getattr(args, "eval_only", False))
         world_size = world_size_of_launch(args.num_gpus, args.num_machines)
         if check_batch and not getattr(args, "eval_only", False):
             check_batch_layout(cfg, world_size)

@@ -6,6 +6,8 @@ import torch.distributed as dist
 from fastreid.engine import DefaultTrainer
 from fastreid.utils import comm
 
+from .guards import check_training_images, refuse_non_finite_checkpoints, stop_cleanly
+
 logger = logging.getLogger(__name__)
 
 CORRUPTED_PREFIX = "corrupted_"
@@ -50,7 +52,14 @@ class CFATTrainer(DefaultTrainer):
         from ..modeling.meta_arch import check_teacher_available
 
         check_teacher_available(cfg)  # before any data is read: say which command makes the teacher
+        check_training_images(cfg)  # every bad image listed before the model is built (DATASETS.IMAGE_CHECK)
         super().__init__(cfg)
+        refuse_non_finite_checkpoints(self.checkpointer)  # a broken state never replaces the last good file
+
+    def train(self):
+        """FastReID's training; a non-finite loss or a bad image stops it in one line, last checkpoint kept."""
+        with stop_cleanly(self):
+            return super().train()
 
     @classmethod
     def build_train_loader(cls, cfg):

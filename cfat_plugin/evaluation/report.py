@@ -5,6 +5,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from ..compat.checkpoint_save import atomic_open
 from .cells import Plan
 
 REPORT_METRICS = ("mINP", "mAP", "Rank-1")
@@ -152,7 +153,8 @@ def write_heatmap(summary: dict, path: str) -> Optional[str]:
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.04)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -162,20 +164,20 @@ def write_report(state: dict, plan: Plan, output_dir: str) -> dict:
     import json
 
     summary = summarise(state, plan)
-    with open(os.path.join(output_dir, "summary.json"), "w") as f:
+    with atomic_open(os.path.join(output_dir, "summary.json")) as f:
         json.dump(summary, f, indent=1)
-    with open(os.path.join(output_dir, "summary.csv"), "w", newline="") as f:
+    with atomic_open(os.path.join(output_dir, "summary.csv"), newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
         for cell in plan.cells:
             if cell.cell_id in state["cells"]:
                 row = state["cells"][cell.cell_id]
                 writer.writerow([cell.cell_id] + [row.get(k, "") for k in CSV_COLUMNS[1:]])
-    with open(os.path.join(output_dir, "relative_robustness.csv"), "w", newline="") as f:
+    with atomic_open(os.path.join(output_dir, "relative_robustness.csv"), newline="") as f:
         writer = csv.writer(f)
         writer.writerow(("scope", "corrupted_mAP_over_clean_mAP"))
         writer.writerows(summary["relative"].items())
-    with open(os.path.join(output_dir, "report.md"), "w") as f:
+    with atomic_open(os.path.join(output_dir, "report.md")) as f:
         f.write(_report_markdown(summary))
     write_heatmap(summary, os.path.join(output_dir, "heatmap_mAP.png"))
     return summary

@@ -20,7 +20,9 @@ from fastreid.evaluation import ReidEvaluator
 from fastreid.utils import comm
 from tqdm import tqdm
 
+from ..compat.checkpoint_save import replace_atomically
 from ..data.corruptions import CorruptionCache, corrupted_items, corruption_jobs, resolve_seed
+from ..data.images import check_run_images
 from ..engine.config import datasets_root
 from .cells import CLEAN, Cell, Plan, last_use, plan_cells
 from .features import Features, extract_features
@@ -53,10 +55,11 @@ def training_corruption_types(cfg) -> Optional[List[str]]:
 
 
 def _write_json_atomic(path: str, payload: dict) -> None:
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, path)
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(payload, f, indent=1)
+
+    replace_atomically(path, write)
 
 
 def _broadcast(obj):
@@ -173,6 +176,9 @@ class RobustnessEvaluator:
 
     def run(self) -> Optional[dict]:
         """Evaluate every missing cell, write the report; return the summary on the main process."""
+        # every bad image listed before features are extracted (DATASETS.IMAGE_CHECK; cached, so cheap)
+        check_run_images(self.cfg, datasets_root(self.cfg), train=False, test_names=[self.dataset_name],
+                         report_dir=self.output_dir)
         data = DATASET_REGISTRY.get(self.dataset_name)(root=datasets_root(self.cfg))
         if comm.is_main_process():
             os.makedirs(self.output_dir, exist_ok=True)

@@ -21,6 +21,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image, ImageOps
 
+from ...compat.images import BadImageError, bad_image_line, describe_image_error
 from .core import corrupt
 from .specs import Draw
 
@@ -57,15 +58,22 @@ def default_cache_dir() -> str:
 
 
 def read_rgb(path: str) -> np.ndarray:
-    """An image file as RGB uint8 HxWx3, read like FastReID's ``read_image`` (EXIF rotation applied)."""
+    """An image file as RGB uint8 HxWx3, read like FastReID's ``read_image`` (EXIF rotation applied).
+
+    A file that cannot be decoded raises a ``BadImageError`` naming it (and its data set, when known).
+    """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"image not found: {path}")
-    with Image.open(path) as image:
-        try:
-            image = ImageOps.exif_transpose(image)
-        except Exception:  # broken EXIF: FastReID ignores it too
-            pass
-        return np.asarray(image.convert("RGB"))
+    try:
+        with Image.open(path) as image:
+            try:
+                image = ImageOps.exif_transpose(image)
+            except Exception:  # broken EXIF: FastReID ignores it too
+                pass
+            return np.asarray(image.convert("RGB"))
+    except Exception as error:
+        problem = "empty file (0 bytes)" if os.path.getsize(path) == 0 else describe_image_error(error)
+        raise BadImageError(bad_image_line(path, problem)) from None
 
 
 def content_key(path: str) -> str:
