@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.cfat-installed
 DEMO_OUT ?= output/demo
 
-.PHONY: install demo test clean-venv
+.PHONY: install demo test test-fast clean-venv
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests
+
+# The quick loop: everything but the end-to-end tests marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)

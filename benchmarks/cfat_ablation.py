@@ -9,24 +9,26 @@ teacher (seed 0) is shared: the question is the student stage. Arms (keys of
 
 - ``b_augmented``: the teacher fine-tuned on corrupted views, ID + triplet (the baseline; also the
   corruption-trained start of the ``staged`` arms below);
-- ``d_coarse_plain`` / ``c_cfat_plain``: coarse only / CFAT with the raw KL, from the teacher's copy
-  (CFAT as first built);
-- ``c_cfat``: published KL, BFG pre-training stage, corruption-trained start (the issue's c');
-- ``c_cfat_nokl``: the same without the bridge KL (separates the KL from the reconstruction's ID +
-  triplet terms);
-- ``d_cfat_coarse``: coarse only from the same corruption-trained start (isolates the fine stage).
+- ``d_cfat_coarse`` / ``c_cfat``: the demo's (d) coarse only / (c) CFAT with the raw KL, from the
+  teacher's copy (CFAT as first built);
+- ``c_cfat_staged``: published KL, BFG pre-training stage, corruption-trained start (c');
+- ``c_cfat_staged_nokl``: the same without the bridge KL (separates the KL from the
+  reconstruction's ID + triplet terms);
+- ``d_cfat_coarse_staged``: coarse only from the same corruption-trained start (isolates the
+  fine stage from the extra start).
 
 Pairing: within one seed every arm trains with ``SEED`` = the seed and the same training
 corruption seed, so sampler order, corruption draws and the bridge's t agree across arms. Every
 model is evaluated on the same fixed test draws (``--test-seed``, 2 draws as the demo). Prints and
-writes ``ablation.md``, ``ablation.csv`` and ``ablation.json`` to the output folder: per arm
-mean +- std over seeds, and paired differences +- their standard error. Interrupted? Run it again:
-finished models and evaluations are kept.
+writes ``ablation.md`` and ``ablation.csv`` to the output folder: per arm mean +- std over seeds,
+and paired differences +- their standard error. Every finished (arm, seed) goes at once into
+``benchmarks/results/cfat_ablation.json`` (``--results``), with a hash of the teacher: run it again,
+in the same or a later session, and only the missing pairs are trained (the seed-0 teacher trains
+to the same weights every time; a different teacher is refused).
 """
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 import time
@@ -36,9 +38,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.demo import Demo, get_profile  # noqa: E402
 from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
+from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
 
-ARMS = ("b_augmented", "d_coarse_plain", "c_cfat_plain", "c_cfat", "c_cfat_nokl", "d_cfat_coarse")
-REFERENCES = ("d_cfat_coarse", "d_coarse_plain", "b_augmented")
+ARMS = ("b_augmented", "d_cfat_coarse", "c_cfat", "c_cfat_staged", "c_cfat_staged_nokl", "d_cfat_coarse_staged")
+REFERENCES = ("d_cfat_coarse_staged", "d_cfat_coarse", "b_augmented")
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "cfat_ablation.json")
 METRICS = ("clean_mAP", "corrupted_mAP", "seen_mAP", "held_out_mAP")
 
 
@@ -48,59 +52,18 @@ def metrics_of(summary: dict) -> dict:
             "seen_mAP": summary["seen"]["mAP"]["mean"], "held_out_mAP": summary["held_out"]["mAP"]["mean"]}
 
 
-def mean_std(values: list) -> tuple:
-    """Mean and sample standard deviation (n - 1)."""
-    n = len(values)
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else float("nan")
-    return mean, std
+def teacher_fingerprint(weights: str) -> str:
+    """A hash of the shared teacher's weights: results of different teachers are never mixed."""
+    import hashlib
 
+    import torch
+    from fastreid.utils.checkpoint import Checkpointer
 
-def paired_difference(a: dict, b: dict) -> tuple:
-    """Mean of a[s] - b[s] over the seeds both have, its standard error, and n."""
-    seeds = sorted(set(a) & set(b))
-    diffs = [a[s] - b[s] for s in seeds]
-    mean, std = mean_std(diffs)
-    return mean, std / math.sqrt(len(diffs)), len(diffs)
-
-
-def verdict(mean: float, se: float) -> str:
-    """A difference counts only beyond twice its standard error."""
-    if math.isnan(se) or abs(mean) <= 2 * se:
-        return "tie"
-    return "better" if mean > 0 else "worse"
-
-
-def tables(results: dict, arms: list, titles: dict) -> str:
-    """Markdown: per-arm mean +- std over seeds; paired differences to each reference."""
-    lines = ["| arm | seeds | " + " | ".join(m.replace("_", " ") for m in METRICS) + " |",
-             "|---|---|" + "---|" * len(METRICS)]
-    for arm in arms:
-        per_seed = results.get(arm, {})
-        if not per_seed:
-            continue
-        cells = []
-        for m in METRICS:
-            mean, std = mean_std([r[m] for r in per_seed.values()])
-            cells.append(f"{mean:.2f} ± {std:.2f}")
-        lines.append(f"| {titles[arm]} | {len(per_seed)} | " + " | ".join(cells) + " |")
-    for ref in REFERENCES:
-        if ref not in results:
-            continue
-        lines += ["", f"Paired difference to {titles[ref]} (mean ± standard error over seeds; "
-                      f"'tie' when under twice the standard error):", "",
-                  "| arm | n | " + " | ".join(m.replace("_", " ") for m in METRICS) + " |",
-                  "|---|---|" + "---|" * len(METRICS)]
-        for arm in arms:
-            if arm == ref or arm not in results:
-                continue
-            cells, n = [], 0
-            for m in METRICS:
-                mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
-                                                {s: r[m] for s, r in results[ref].items()})
-                cells.append(f"{mean:+.2f} ± {se:.2f} ({verdict(mean, se)})")
-            lines.append(f"| {titles[arm]} | {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    digest = hashlib.sha1()
+    for name, tensor in sorted(Checkpointer(torch.nn.Module())._load_file(weights)["model"].items()):
+        digest.update(name.encode())
+        digest.update(tensor.to(torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def main() -> None:
@@ -110,6 +73,9 @@ def main() -> None:
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=sorted(set(ARMS)))
     parser.add_argument("--test-seed", type=int, default=0, help="data set and test draws (fixed for all)")
     parser.add_argument("--profile", default="default", help="demo profile (tiny: a quick check of the script)")
+    parser.add_argument("--results", default=RESULTS,
+                        help="results file, kept in the repository so that a run can be continued in pieces: "
+                             "arm/seed pairs already in it are not rerun (only with the same teacher)")
     args = parser.parse_args()
     out = os.path.abspath(args.output_dir)
     echo = lambda line: print(line, flush=True)  # noqa: E731
@@ -122,8 +88,15 @@ def main() -> None:
     shared.train_teacher()
     arms = all_arms(base, shared.teacher_dir)
     titles = {key: arm.title for key, arm in arms.items()}
-    results_path = os.path.join(out, "ablation.json")
-    results = json.load(open(results_path))["results"] if os.path.exists(results_path) else {}
+    teacher = teacher_fingerprint(os.path.join(shared.teacher_dir, "model_final.pth"))
+    results_path = os.path.abspath(args.results)
+    results = {}
+    if os.path.exists(results_path):
+        saved = json.load(open(results_path))
+        if saved.get("teacher") != teacher:
+            sys.exit(f"error: {results_path} holds results of another teacher ({saved.get('teacher')} vs "
+                     f"{teacher}); move it away or pass --results NEW_FILE")
+        results = saved["results"]
     timings = {}
     for seed in args.seeds:
         demo = Demo(get_profile(args.profile, seed=args.test_seed, train_seed=seed, grid=False),
@@ -139,9 +112,9 @@ def main() -> None:
             results.setdefault(key, {})[str(seed)] = metrics_of(summary)
             timings[f"seed{seed}/{key}"] = round(time.perf_counter() - start)
             with open(results_path, "w") as f:
-                json.dump({"seeds": args.seeds, "arms": args.arms, "test_seed": args.test_seed,
+                json.dump({"teacher": teacher, "test_seed": args.test_seed, "profile": args.profile,
                            "precision": base.resolved_precision(), "results": results}, f, indent=1)
-    text = tables(results, args.arms, titles)
+    text = seed_tables(results, args.arms, REFERENCES, METRICS, titles)
     note = (f"\nSynthReID ({base.synthreid_preset}); one teacher (seed {args.test_seed}); students "
             f"{base.student_epochs} epochs; training seeds {args.seeds}; test draws: seed {args.test_seed}, "
             f"{base.repeats} draws, the same for every model. Precision {base.resolved_precision()}. "

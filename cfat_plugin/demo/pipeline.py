@@ -56,9 +56,10 @@ def teacher_overrides(teacher_dir: str) -> tuple:
 def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
     """Every model the demo and the ablation benchmark know, by key.
 
-    Unprimed CFAT arms start from a copy of the teacher with a VAE from random; the ``_staged``
-    arms start from the augmented baseline (b) -- a student trained on corrupted views, the
-    published ``pretrain_cor`` -- with, for CFAT, a BFG VAE pre-trained from that start.
+    (c) and (d) start from a copy of the teacher with a VAE from random, and (c) keeps the raw
+    bridge KL it was first measured with. The ``_staged`` arms start from the augmented baseline
+    (b) -- a student trained on corrupted views, the published ``pretrain_cor`` -- with, for CFAT,
+    the published KL and a BFG VAE pre-trained from that start.
     """
     teacher = teacher_overrides(teacher_dir)
     augmented = ("DATASETS.CORRUPTION.TRAIN.ENABLED", "True",
@@ -67,14 +68,14 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
     arms = [
         Student("a_teacher", "(a) clean-trained teacher, no further training", None),
         Student("b_augmented", "(b) corruption-augmented baseline (ID + triplet)", profile.teacher_config, augmented),
-        Student("c_cfat_plain", "(c) CFAT, raw KL, from the teacher (as first built)", cfat, teacher + RAW_KL),
-        Student("d_coarse_plain", "(d) CFAT without BFG (coarse only), from the teacher", cfat, teacher + NO_BFG),
-        Student("c_cfat", "(c) CFAT (coarse + fine): published KL, pre-trained BFG, corruption-trained start",
+        Student("c_cfat", "(c) CFAT (coarse + fine)", cfat, teacher + RAW_KL),
+        Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only)", cfat, teacher + NO_BFG),
+        Student("c_cfat_staged", "(c') CFAT staged: published KL, pre-trained BFG, corruption-trained start",
                 cfat, teacher, start="b_augmented", bfg_pretrain=True),
-        Student("c_cfat_nokl", "(c-KL) CFAT staged, without the bridge KL", cfat, teacher + NO_KL,
+        Student("c_cfat_staged_nokl", "(c'-KL) CFAT staged without the bridge KL", cfat, teacher + NO_KL,
                 start="b_augmented", bfg_pretrain=True),
-        Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only), corruption-trained start", cfat,
-                teacher + NO_BFG, start="b_augmented"),
+        Student("d_cfat_coarse_staged", "(d') coarse only, corruption-trained start", cfat, teacher + NO_BFG,
+                start="b_augmented"),
     ]
     return {arm.key: arm for arm in arms}
 

@@ -32,7 +32,9 @@ class DemoProfile:
     cfat_config: str = "projects/CFAT/synthreid_r18.yml"
     bfg_config: str = "projects/CFAT/synthreid_r18_bfg.yml"  # the BFG pre-training stage
     bfg_epochs: int = 2
-    # The compared models, by key of cfat_plugin.demo.pipeline.all_arms, in training order.
+    # The compared models, by key of cfat_plugin.demo.pipeline.all_arms, in training order. The
+    # staged CFAT arms replace (c) and (d) only once the seeds ablation shows they win
+    # (benchmarks/cfat_ablation.py; projects/CFAT/README.md).
     models: Tuple[str, ...] = ("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse")
     teacher_epochs: int = 6
     teacher_warmup_iters: int = 20

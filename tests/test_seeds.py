@@ -1,0 +1,90 @@
+"""Comparing arms over training seeds (cfat_plugin.demo.seeds) and how the demo wires CFAT's stages."""
+import math
+import os
+
+import pytest
+
+from cfat_plugin.demo import Demo, get_profile
+from cfat_plugin.demo.pipeline import all_arms
+from cfat_plugin.demo.seeds import mean_std, paired_difference, seed_tables, verdict
+
+
+def test_mean_std_is_the_sample_standard_deviation():
+    mean, std = mean_std([1.0, 2.0, 4.0])
+    assert mean == pytest.approx(7 / 3)
+    assert std == pytest.approx(math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2))
+    assert math.isnan(mean_std([5.0])[1])
+
+
+def test_paired_difference_uses_the_seeds_both_arms_have():
+    a = {"0": 10.0, "1": 12.0, "2": 11.0, "3": 99.0}
+    b = {"0": 9.0, "1": 10.0, "2": 11.0}
+    mean, se, n = paired_difference(a, b)  # diffs 1, 2, 0
+    assert n == 3 and mean == pytest.approx(1.0)
+    assert se == pytest.approx(1.0 / math.sqrt(3))  # std of (1, 2, 0) is 1
+
+
+def test_verdict_needs_twice_the_standard_error():
+    assert verdict(1.0, 0.49) == "better"
+    assert verdict(-1.0, 0.49) == "worse"
+    assert verdict(1.0, 0.5) == "tie"
+    assert verdict(3.0, float("nan")) == "tie"  # one seed: no spread, no claim
+
+
+def test_seed_tables_show_every_arm_and_the_paired_differences():
+    results = {"base": {"0": {"m": 1.0}, "1": {"m": 2.0}}, "new": {"0": {"m": 3.0}, "1": {"m": 4.5}}}
+    text = seed_tables(results, ["base", "new"], ["base"], ["m"], {"base": "B", "new": "N"})
+    assert "| B | 2 | 1.50 ± 0.71 |" in text
+    assert "| N | 2 | +2.25 ± 0.25 (better) |" in text
+
+
+# ------------------------------------------------------------------ the demo's CFAT stages
+class RecordingDemo(Demo):
+    """Records each training call instead of running it (a file stands in for the weights)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = []
+
+    def train(self, step, config, out, overrides):
+        self.calls.append((step, config, list(overrides)))
+        os.makedirs(out, exist_ok=True)
+        final = os.path.join(out, "model_final.pth")
+        open(final, "w").close()
+        return final
+
+
+def _value(overrides, key):
+    return overrides[overrides.index(key) + 1] if key in overrides else None
+
+
+def test_staged_students_start_from_b_and_share_one_bfg_stage(tmp_path):
+    profile = get_profile("tiny", train_seed=3)
+    demo = RecordingDemo(profile, str(tmp_path / "seed3"), echo=lambda line: None, shared_dir=str(tmp_path))
+    arms = all_arms(profile, demo.teacher_dir)
+    demo.train_student(arms["c_cfat_staged"])
+    demo.train_student(arms["c_cfat_staged_nokl"])
+    steps = [c[0] for c in demo.calls]
+    # the start first (b), then one BFG stage from it, then both students (the stage is not repeated)
+    assert steps == ["b_augmented", "bfg_from_b_augmented", "c_cfat_staged", "c_cfat_staged_nokl"]
+    start = os.path.join(demo.output_dir, "b_augmented", "model_final.pth")
+    bfg = os.path.join(demo.output_dir, "bfg_from_b_augmented", "model_final.pth")
+    stage, cfat, nokl = demo.calls[1], demo.calls[2], demo.calls[3]
+    assert stage[1] == profile.bfg_config and _value(stage[2], "MODEL.CFAT.STUDENT_WEIGHTS") == start
+    for call in (cfat, nokl):
+        assert _value(call[2], "MODEL.CFAT.STUDENT_WEIGHTS") == start
+        assert _value(call[2], "MODEL.CFAT.BFG_WEIGHTS") == bfg
+        assert _value(call[2], "MODEL.TEACHER.WEIGHTS") == os.path.join(str(tmp_path), "a_teacher", "model_final.pth")
+    assert _value(nokl[2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0" and _value(cfat[2], "MODEL.CFAT.LOSS.KL.SCALE") is None
+    # the demo's own (c) keeps the raw KL it was measured with; its seeds: data/test draws vs training
+    assert _value(list(arms["c_cfat"].overrides), "MODEL.CFAT.LOSS.KL.FORM") == "raw"
+    assert _value(demo._common(), "SEED") == "3" and demo.env["SYNTHREID_SEED"] == str(profile.seed)
+
+
+def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):
+    profile = get_profile("tiny")
+    demo = RecordingDemo(profile, str(tmp_path), echo=lambda line: None)
+    demo.train_student(all_arms(profile, demo.teacher_dir)["d_cfat_coarse_staged"])
+    assert [c[0] for c in demo.calls] == ["b_augmented", "d_cfat_coarse_staged"]
+    assert _value(demo.calls[1][2], "MODEL.CFAT.BFG_WEIGHTS") is None
+    assert _value(demo.calls[1][2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0"
