@@ -69,3 +69,20 @@ def test_bad_batch_layout_fails_within_seconds(cuhk01_root, tmp_path):
     assert "6 images per process" in result.stderr and "NUM_INSTANCE = 4" in result.stderr
     assert "world size 2" in result.stderr
     assert not (tmp_path / "o").exists()  # checked before any process was started or data read
+
+
+def test_cpu_processes_share_the_cores(monkeypatch):
+    import torch
+
+    from cfat_plugin.engine.launch import share_cpu_threads
+
+    threads = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda: 8)
+        assert share_cpu_threads(2) == 4 and share_cpu_threads(16) == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
+        torch.set_num_threads(3)
+        assert share_cpu_threads(2) == 3  # the user's setting wins
+    finally:
+        torch.set_num_threads(threads)
