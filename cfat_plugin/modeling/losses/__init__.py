@@ -4,5 +4,6 @@ from .coarse_alignment import weighted_contrastive_alignment_loss
 from .reconstruction import reconstruction_loss
 from .reid_on_reconstruction import reconstruction_reid_losses
 
-__all__ = ["KL_FORMS", "KL_REDUCTIONS", "bridge_kl_loss", "gaussian_kl", "prior_kl_loss", "reconstruction_loss", "reconstruction_reid_losses",
+__all__ = ["KL_FORMS", "KL_REDUCTIONS", "bridge_kl_loss", "gaussian_kl", "prior_kl_loss",
+           "reconstruction_loss", "reconstruction_reid_losses",
            "weighted_contrastive_alignment_loss"]
