@@ -4,10 +4,14 @@
 Same batch, same backbone (the plugin's ReID ViT), same optimizer; a step is
 forward + backward + SGD update. CFAT's extra work is the frozen teacher's
 forward on the clean view plus the small BFG VAE, so the ratio should stay
-near 1 + (teacher forward / student forward+backward), about 1.3.
+near 1 + (teacher forward / student forward+backward), about 1.3. For ViT-small
+and ViT-base, FastReID's own ViT (``build_vit_backbone``, TransReID's) in
+FastReID's Baseline is timed beside them: the reference a FastReID user knows.
+``--amp`` runs the steps under autocast as FastReID's AMP trainer does with the
+plugin's fix (float16 with a gradient scaler, or bfloat16).
 
     python benchmarks/bench_cfat_step.py                       # CPU, ViT-tiny 128x64, batch 16
-    python benchmarks/bench_cfat_step.py --size base --height 256 --width 128 --batch 64 --device cuda
+    python benchmarks/bench_cfat_step.py --size base --height 256 --width 128 --batch 64 --device cuda --amp bf16
 """
 import argparse
 import os
@@ -46,31 +50,54 @@ def model_cfg(args, arch: str, head: str, sie: bool):
     return cfg
 
 
+def fastreid_vit_cfg(args):
+    """FastReID's own ViT (TransReID's) in FastReID's Baseline; its widths are fixed at 768."""
+    cfg = model_cfg(args, "Baseline", "EmbeddingHead", sie=False)
+    cfg.MODEL.BACKBONE.NAME = "build_vit_backbone"
+    cfg.MODEL.BACKBONE.FEAT_DIM = 768
+    cfg.MODEL.BACKBONE.PRETRAIN = False
+    cfg.MODEL.BACKBONE.SIE_COE = 3.0
+    cfg.MODEL.BACKBONE.DROP_RATIO = 0.0
+    cfg.MODEL.BACKBONE.DROP_PATH_RATIO = 0.1
+    cfg.MODEL.BACKBONE.ATT_DROP_RATE = 0.0
+    return cfg
+
+
+AMP_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def make_batch(args):
     g = torch.Generator().manual_seed(0)
     images = torch.rand(args.batch, 3, args.height, args.width, generator=g) * 255
-    return {"images": images, "clean_images": images.flip(-1).clone(),
-            "targets": torch.arange(args.batch) // 4, "camids": torch.arange(args.batch) % 6}
+    batch = {"images": images, "clean_images": images.flip(-1).clone(),
+             "targets": torch.arange(args.batch) // 4, "camids": torch.arange(args.batch) % 6}
+    return {k: v.to(args.device) for k, v in batch.items()}  # as FastReID's prefetcher hands them over
 
 
 class Stepper:
     """One model with its optimizer; ``step()`` times forward + backward + update."""
 
-    def __init__(self, model, batch, device: str):
+    def __init__(self, model, batch, device: str, amp_dtype=None):
         self.model = model.train()
         self.batch = batch
         self.optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-3,
                                          momentum=0.9)
-        self.sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+        self.device_type = "cuda" if device.startswith("cuda") else "cpu"
+        self.sync = torch.cuda.synchronize if self.device_type == "cuda" else (lambda: None)
+        self.amp_dtype = amp_dtype
+        self.scaler = torch.amp.GradScaler(self.device_type, enabled=amp_dtype == torch.float16)
         self.times = []
 
     def step(self, record: bool) -> None:
         self.sync()
         start = time.perf_counter()
-        losses = self.model(self.batch)
+        with torch.autocast(self.device_type, dtype=self.amp_dtype or torch.float32,
+                            enabled=self.amp_dtype is not None):
+            losses = self.model(self.batch)
         self.optimizer.zero_grad(set_to_none=True)
-        sum(losses.values()).backward()
-        self.optimizer.step()
+        self.scaler.scale(sum(losses.values())).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
         self.sync()
         if record:
             self.times.append(time.perf_counter() - start)
@@ -97,6 +124,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--amp", default="none", choices=sorted(AMP_DTYPES), help="autocast dtype of the steps")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -112,21 +140,26 @@ def main() -> None:
         c_cfg.MODEL.TEACHER.CONFIG_FILE = os.path.join(tmp, "teacher.yml")
         c_cfg.MODEL.TEACHER.WEIGHTS = os.path.join(tmp, "teacher.pth")
         models = {
-            "Baseline (FastReID)": build_model(model_cfg(args, "Baseline", "EmbeddingHead", sie=False)),
+            "Baseline, plugin ViT": build_model(model_cfg(args, "Baseline", "EmbeddingHead", sie=False)),
             "CameraAwareBaseline": build_model(t_cfg),
             "CFAT": build_model(c_cfg),
         }
+        if args.size in ("small", "base"):
+            models["Baseline, FastReID's ViT"] = build_model(fastreid_vit_cfg(args))
     batch = make_batch(args)
     print(f"device={args.device} threads={torch.get_num_threads()} ViT-{args.size} "
-          f"{args.height}x{args.width} stride {args.stride} batch {args.batch}, median of {args.steps} "
-          f"interleaved steps")
-    steppers = {name: Stepper(model, batch, args.device) for name, model in models.items()}
+          f"{args.height}x{args.width} stride {args.stride} batch {args.batch} amp {args.amp}, median of "
+          f"{args.steps} interleaved steps")
+    steppers = {name: Stepper(model, batch, args.device, AMP_DTYPES[args.amp]) for name, model in models.items()}
     seconds = time_interleaved(steppers, args.warmup, args.steps)
     for name, sec in seconds.items():
-        print(f"  {name:<22s} {sec * 1000:9.1f} ms/step")
-    base = seconds["Baseline (FastReID)"]
+        print(f"  {name:<24s} {sec * 1000:9.1f} ms/step  {args.batch / sec:8.1f} images/s")
+    base = seconds["Baseline, plugin ViT"]
     print(f"CFAT / Baseline step-cost ratio: {seconds['CFAT'] / base:.2f}x "
           f"(CFAT / CameraAwareBaseline: {seconds['CFAT'] / seconds['CameraAwareBaseline']:.2f}x)")
+    fastreid_vit = seconds.get("Baseline, FastReID's ViT")
+    if fastreid_vit:
+        print(f"Baseline step time, plugin ViT / FastReID's ViT: {base / fastreid_vit:.2f}x")
 
 
 if __name__ == "__main__":

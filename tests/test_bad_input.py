@@ -366,3 +366,17 @@ def test_two_processes_filling_one_cache_leave_no_broken_file(tmp_path):
     for path in files:
         with Image.open(path) as image:
             image.load()
+
+
+def test_a_missing_root_is_fine_when_only_generated_data_is_read(tmp_path):
+    """SynthReID writes itself on first use: a fresh DATASETS.ROOT must not stop it, a real data set's must."""
+    from cfat_plugin.engine import load_config
+    from cfat_plugin.engine.validate import SettingsError, check_settings
+
+    cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
+                      ["DATASETS.ROOT", str(tmp_path / "new")])
+    check_settings(cfg)
+    cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
+                      ["DATASETS.ROOT", str(tmp_path / "new"), "DATASETS.TESTS", "('CUHK01',)"])
+    with pytest.raises(SettingsError, match="DATASETS.ROOT: folder not found"):
+        check_settings(cfg)

@@ -378,6 +378,39 @@ def test_eval_period_zero_evaluates_once_at_the_end():
     assert run(EvalHook.after_train, period=2, epoch=2) == [2, 2]  # other periods as before (epoch 2, end)
 
 
+def test_metric_printer_prints_an_iteration_once_on_a_run_shorter_than_the_timer_warmup():
+    import logging
+    from fastreid.utils.events import CommonMetricPrinter, EventStorage
+    from cfat_plugin.compat import events
+
+    def two_hooks_write(write):  # the periodic writer after the last step, then the epoch hook
+        printer = CommonMetricPrinter(max_iter=2)
+        with EventStorage(0) as storage:
+            storage.epoch = 0
+            for it in range(2):
+                storage.iter = it
+                storage.put_scalars(total_loss=1.0 / (it + 1), lr=0.1)  # no "time": the timer's warm-up
+            write(printer)
+            write(printer)
+
+    with pytest.raises(ZeroDivisionError):  # the symptom
+        two_hooks_write(events.ORIGINAL_WRITE)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("fastreid.utils.events")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        two_hooks_write(CommonMetricPrinter.write)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [r.getMessage() for r in records if "total_loss" in r.getMessage()]
+    assert len(lines) == 1 and "epoch/iter: 0/1" in lines[0] and "total_loss: 0.75" in lines[0]
+
+
 def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
     from fastreid.data.datasets.cuhk03 import CUHK03
     from cfat_plugin.compat import cuhk03

@@ -78,8 +78,10 @@ def test_train_net_trains_evaluates_and_resumes_after_interruption(cuhk01_root, 
 
 
 def test_missing_dataset_folder_shows_the_expected_layout(tmp_path):
+    root = tmp_path / "datasets"  # the root exists, the data set inside it does not
+    root.mkdir()
     result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", BASELINE_CFG,
-                       "DATASETS.ROOT", str(tmp_path / "nowhere"), "OUTPUT_DIR", str(tmp_path / "o")])
+                       "DATASETS.ROOT", str(root), "OUTPUT_DIR", str(tmp_path / "o")])
     assert result.returncode == 2
     assert "cuhk01/campus/" in result.stderr and "Traceback" not in result.stderr
 

@@ -24,6 +24,7 @@ def _post_import_fixes():
     from .ddp import fix_ddp_on_cpu
     from .distances import fix_addmm_overload, fix_rerank_on_cpu
     from .eval_period import fix_eval_period_zero
+    from .events import fix_metric_printer_same_iteration
     from .images import fix_image_read_errors
     from .optimizer import fix_contiguous_optimizer
     from .preprocess import fix_inplace_normalisation
@@ -35,7 +36,8 @@ def _post_import_fixes():
             fix_addmm_overload, fix_inplace_normalisation, fix_checkpoint_loading,
             fix_cython_evaluator, fix_identity_sampler_hang, fix_random_affine,
             fix_missing_dataset_message, fix_ddp_on_cpu, fix_cosine_after_full_warmup, fix_eval_period_zero,
-            fix_cuhk03_split_choice, fix_camera_relabel, fix_image_read_errors, fix_atomic_checkpoint_save)
+            fix_cuhk03_split_choice, fix_camera_relabel, fix_image_read_errors, fix_atomic_checkpoint_save,
+            fix_metric_printer_same_iteration)
 
 
 def apply_all() -> None:

@@ -122,8 +122,13 @@ def _robustness_problems(cfg: CfgNode, problems: List[str]) -> None:
     _dataset_names(problems, "TEST.ROBUSTNESS.DATASETS", rob.DATASETS)
 
 
+# Data sets the plugin writes on first use: a root that does not exist yet is made for them.
+GENERATED_DATASETS = ("SynthReID", "SynthReIDC")
+
+
 def _path_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:
-    if cfg.DATASETS.ROOT and not os.path.isdir(cfg.DATASETS.ROOT):
+    read = set(cfg.DATASETS.TESTS) | (set(cfg.DATASETS.NAMES) if training else set())
+    if cfg.DATASETS.ROOT and not os.path.isdir(cfg.DATASETS.ROOT) and not read <= set(GENERATED_DATASETS):
         problems.append(f"DATASETS.ROOT: folder not found: {os.path.abspath(cfg.DATASETS.ROOT)}; valid: the folder "
                         f"that holds the data sets (or leave it empty for $FASTREID_DATASETS, else datasets/)")
     if cfg.MODEL.WEIGHTS and not os.path.isfile(cfg.MODEL.WEIGHTS):
