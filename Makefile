@@ -26,12 +26,16 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 demo: $(STAMP)
 	$(PY) tools/demo.py --output-dir $(DEMO_OUT)
 
+# Two pytest workers, one torch thread each (and in every process they start): most tests wait on
+# an interpreter starting or a single-threaded step, and two processes that each spin two OpenMP
+# threads on two cores run many times slower (README, "Several processes").
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) tests
 
 # The quick loop: everything but the end-to-end tests marked slow.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -m "not slow"
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) tests -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -67,3 +67,8 @@ def set_tiny_vit(cfg) -> None:
     cfg.MODEL.BACKBONE.VIT.NUM_LAYERS = 2
     cfg.MODEL.BACKBONE.VIT.NUM_HEADS = 2
     cfg.MODEL.BACKBONE.FEAT_DIM = 32
+
+
+def pytest_collection_modifyitems(config, items):
+    """The long end-to-end tests (marked slow) first: with several workers the run ends on short ones."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -1,20 +1,28 @@
-"""The main job end to end at a tiny size: data, teacher, three students, the benchmark, one comparison."""
+"""The main job end to end at a tiny size: data, teacher, a CFAT student, the benchmark, one comparison.
+
+Two of the four models keep the test within minutes (each stage is a process of its own); the other
+students are the same training and evaluation path with other overrides (their wiring:
+tests/test_cfat_stages.py, tests/test_seeds.py).
+"""
 import csv
 import json
 import os
 
+import pytest
+
 from conftest import run_tool
 
-MODELS = ("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse")
+MODELS = ("a_teacher", "c_cfat")
 
 
+@pytest.mark.slow
 def test_tiny_demo_runs_end_to_end_and_resumes(tmp_path):
     out = tmp_path / "demo"
     env = {**os.environ, "CFAT_CORRUPTION_CACHE": str(tmp_path / "unused-cache")}
-    first = run_tool([os.path.join("tools", "demo.py"), "--profile", "tiny", "--output-dir", str(out)],
-                     timeout=1800, env=env)
+    command = [os.path.join("tools", "demo.py"), "--profile", "tiny", "--output-dir", str(out), "--models", *MODELS]
+    first = run_tool(command, timeout=1800, env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert "[9/9] robustness benchmark of (d) CFAT without BFG" in first.stdout
+    assert "[5/5] robustness benchmark of (c) CFAT (coarse + fine)" in first.stdout
     assert "Robustness cell 1/" in first.stdout and "Corrupted test images ready" in first.stdout  # progress
 
     rows = list(csv.DictReader(open(out / "comparison.csv")))
@@ -34,9 +42,8 @@ def test_tiny_demo_runs_end_to_end_and_resumes(tmp_path):
     timings = json.loads((out / "demo.json").read_text())["timings_s"]
     assert timings["total"] > 0 and "teacher" in timings
 
-    again = run_tool([os.path.join("tools", "demo.py"), "--profile", "tiny", "--output-dir", str(out)],
-                     timeout=900, env=env)
+    again = run_tool(command, timeout=900, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert again.stdout.count("done before") == 4  # the teacher and three students are not retrained
-    for model in MODELS:
-        assert "Resuming robustness run" in (out / "logs" / f"evaluate_{model}.log").read_text()
+    # the teacher and the student are not retrained, nor do the two benchmarks run again
+    assert again.stdout.count("done before") == 4
+    assert list(csv.DictReader(open(out / "comparison.csv"))) == rows

@@ -23,12 +23,16 @@ def _table(text: str) -> str:
     return rows[-1]
 
 
-def _assert_one_run_written(out, cuhk01_root, tmp_path, log):
+def _assert_one_run_written(out) -> dict:
     assert (out / "model_final.pth").exists()
     logs = "".join((out / name).read_text() for name in os.listdir(out) if name.startswith("log.txt"))
     assert logs.count("Saving checkpoint to " + str(out / "model_final.pth")) == 1  # rank 0 only
     results = json.loads((out / "robustness" / "results.json").read_text())
     assert set(results["cells"]) == {"clean", "random/both/r0"}
+    return results
+
+
+def _assert_one_process_scores_the_same(out, cuhk01_root, tmp_path, log, results):
     single = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--eval-only",
                        "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(tmp_path / "single"),
                        "MODEL.WEIGHTS", str(out / "model_final.pth")] + CPU_RUN)
@@ -39,6 +43,7 @@ def _assert_one_run_written(out, cuhk01_root, tmp_path, log):
         assert single_results["cells"][cell]["mAP"] == pytest.approx(results["cells"][cell]["mAP"], abs=1e-4)
 
 
+@pytest.mark.slow
 def test_two_spawned_gloo_processes_train_evaluate_and_write_once(cuhk01_root, tmp_path):
     out = tmp_path / "ddp"
     result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--num-gpus", "2",
@@ -46,9 +51,11 @@ def test_two_spawned_gloo_processes_train_evaluate_and_write_once(cuhk01_root, t
     assert result.returncode == 0, result.stderr[-3000:]
     log = (out / "log.txt").read_text()
     assert "World size: 2" in log and (out / "log.txt.rank1").exists()
-    _assert_one_run_written(out, cuhk01_root, tmp_path, log)
+    results = _assert_one_run_written(out)
+    _assert_one_process_scores_the_same(out, cuhk01_root, tmp_path, log, results)
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes(cuhk01_root, tmp_path):
     out = tmp_path / "torchrun"
     result = run_tool(["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29731",
@@ -56,15 +63,15 @@ def test_torchrun_two_processes(cuhk01_root, tmp_path):
                        "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out)] + CPU_RUN)
     assert result.returncode == 0, result.stderr[-3000:]
     log = (out / "log.txt").read_text()
-    assert "World size: 2" in log
-    _assert_one_run_written(out, cuhk01_root, tmp_path, log)
+    assert "World size: 2" in log  # the sharded evaluation's agreement with one process: the test above
+    _assert_one_run_written(out)
 
 
 def test_bad_batch_layout_fails_within_seconds(cuhk01_root, tmp_path):
     result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", CONFIG, "--num-gpus", "2",
                        "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(tmp_path / "o"),
                        "MODEL.DEVICE", "cpu", "SOLVER.IMS_PER_BATCH", "12", "DATALOADER.NUM_INSTANCE", "4"],
-                      timeout=120)
+                      timeout=300)  # seconds of work, but the interpreter's start on a busy 2-core machine
     assert result.returncode == 2
     assert "6 images per process" in result.stderr and "NUM_INSTANCE = 4" in result.stderr
     assert "world size 2" in result.stderr

@@ -74,6 +74,7 @@ def tiny_model(robustness_cfg):
     return CFATTrainer.build_model(robustness_cfg).eval()
 
 
+@pytest.mark.slow
 def test_report_files_cells_and_clean_numbers_equal_fastreids(robustness_cfg, tiny_model, tmp_path):
     from cfat_plugin.engine import CFATTrainer
 
@@ -108,6 +109,7 @@ def test_same_seed_repeats_exactly_and_draws_differ(robustness_cfg, tiny_model, 
     assert other["settings"]["both"]["mAP"]["mean"] != first["settings"]["both"]["mAP"]["mean"]
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_only_missing_cells(robustness_cfg, tiny_model, tmp_path, monkeypatch):
     out = str(tmp_path / "rob")
     calls = []

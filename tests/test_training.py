@@ -7,6 +7,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import REPO_ROOT, run_tool
@@ -49,6 +50,7 @@ def _wait_for(path, proc, timeout):
     return False
 
 
+@pytest.mark.slow
 def test_train_net_trains_evaluates_and_resumes_after_interruption(cuhk01_root, tmp_path):
     out = tmp_path / "run"
     args = [os.path.join("tools", "train_net.py"), "--config-file", BASELINE_CFG,

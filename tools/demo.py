@@ -4,8 +4,11 @@
     python tools/demo.py                      # output/demo, 12-17 minutes on 2 cores (README)
     python tools/demo.py --profile tiny       # minutes: what the test runs
     python tools/demo.py --output-dir DIR --seed 1
+    python tools/demo.py --models a_teacher c_cfat   # a subset of the compared models
 
-Interrupted? Run it again: finished steps are kept, training resumes.
+Interrupted? Run it again: finished steps are kept, training resumes, finished evaluations are
+not run again.
+
 """
 import argparse
 import os
@@ -15,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.demo import PROFILES, Demo, get_profile  # noqa: E402
+from cfat_plugin.demo.pipeline import ALL_ARM_KEYS  # noqa: E402
 from cfat_plugin.engine.cli import run_cli  # noqa: E402
 
 
@@ -27,6 +31,8 @@ def main() -> None:
     parser.add_argument("--grid-severities", type=int, nargs="*", default=None,
                         help="severities of the type x severity grid; none: no grid")
     parser.add_argument("--student-epochs", type=int, default=None)
+    parser.add_argument("--models", nargs="+", default=None, choices=sorted(ALL_ARM_KEYS),
+                        help="models to train and compare, in order (default: the profile's four)")
     parser.add_argument("--precision", default="auto", choices=["auto", "bfloat16", "float32"],
                         help="backbones in bfloat16 autocast (auto: where the CPU has native bfloat16)")
     args = parser.parse_args()
@@ -39,6 +45,8 @@ def main() -> None:
             changes["grid_severities"] = tuple(args.grid_severities)
     if args.student_epochs is not None:
         changes["student_epochs"] = args.student_epochs
+    if args.models is not None:
+        changes["models"] = tuple(args.models)
     profile = get_profile(args.profile, **changes)
     demo = Demo(profile, args.output_dir, echo=lambda line: print(line, flush=True))
     comparison = run_cli(demo.run)

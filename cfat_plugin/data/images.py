@@ -4,8 +4,9 @@ A truncated, empty, missing or unreadable image otherwise stops training in
 the middle of an epoch, deep in a DataLoader worker, without its path. Here
 every image of the run's data sets (the training split of
 ``DATASETS.NAMES``, query and gallery of ``DATASETS.TESTS`` — the base set of
-a corrupted ``*C`` set) is opened and fully decoded with PIL (``load()``:
-``verify()`` misses truncated pixel data) when a run starts, and what the
+a corrupted ``*C`` set) is opened and decoded to its last byte with PIL
+(``load()``: ``verify()`` misses truncated pixel data; JPEGs in draft mode, at
+1/8 scale, which reads all their data but skips most of the pixel work) when a run starts, and what the
 check found is kept in a small JSON file per data set, keyed by (path, size,
 mtime): the next run only decodes files that are new or have changed, and
 stats the rest.
@@ -72,6 +73,9 @@ def image_problem(path: str) -> Optional[str]:
         return "empty file (0 bytes)"
     try:
         with Image.open(path) as image:
+            # JPEG: decode at 1/8 scale. The entropy-coded data is still read to its end (truncated files
+            # fail as before) but the inverse DCT and colour conversion are skipped: about 3x faster.
+            image.draft(image.mode, (1, 1))
             image.load()
     except Exception as error:  # PIL raises OSError, SyntaxError, ValueError, ... on broken files
         return describe_image_error(error)

@@ -80,10 +80,16 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
     return {arm.key: arm for arm in arms}
 
 
+ALL_ARM_KEYS = tuple(all_arms(DemoProfile(), ""))
+
+
 def students(profile: DemoProfile, teacher_dir: str) -> List[Student]:
     """The demo's models, in the order they are trained (a start before the models that use it)."""
     arms = all_arms(profile, teacher_dir)
-    return [arms[key] for key in profile.models]
+    unknown = [key for key in profile.models if key not in arms]
+    if unknown:
+        raise ValueError(f"unknown demo models {unknown}; valid: {', '.join(arms)}")
+    return [arms[key] for key in profile.models]  # a start not listed is trained when first needed
 
 
 class Demo:
@@ -193,9 +199,15 @@ class Demo:
             if p.grid_types:
                 args += ["--grid-types"] + list(p.grid_types)
         args += ["--seed", str(p.seed)]  # an option last: list options must not swallow KEY VALUE pairs
-        self._run(f"evaluate {student.key}", args + ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights,
-                                                     "MODEL.TEACHER.ENABLED", "False"] + self._common(),
-                  f"evaluate_{student.key}.log")
+        args += ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights, "MODEL.TEACHER.ENABLED", "False"] + self._common()
+        request = {"args": args, "weights": _file_stamp(weights)}
+        request_path = os.path.join(out, "robustness", "demo_request.json")
+        if os.path.exists(summary_path) and _read_json(request_path) == request:
+            self.echo(f"    done before: {summary_path}")
+        else:  # new, interrupted, or asked differently: the evaluator resumes what still matches
+            self._run(f"evaluate {student.key}", args, f"evaluate_{student.key}.log")
+            with open(request_path, "w") as f:
+                json.dump(request, f, indent=1)
         with open(summary_path) as f:
             return json.load(f)
 
@@ -229,6 +241,20 @@ class Demo:
             json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
                        "timings_s": self.timings}, f, indent=1)
         return comparison
+
+
+def _file_stamp(path: str) -> list:
+    """Size and modification time of ``path``: a retrained model is evaluated again."""
+    stat = os.stat(path)
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _read_json(path: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def _is_progress(line: str) -> bool:

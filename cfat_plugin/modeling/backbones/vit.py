@@ -17,8 +17,7 @@ import torch
 from torch import nn
 
 from fastreid.modeling.backbones.build import BACKBONE_REGISTRY
-from timm.layers import trunc_normal_
-from timm.models.vision_transformer import Block
+from torch.nn.init import trunc_normal_
 
 from .pos_embed import Grid, resize_pos_embed
 
@@ -102,6 +101,8 @@ class ReIDViT(nn.Module):
         self.pos_drop = nn.Dropout(drop_rate)
         rates = torch.linspace(0, drop_path_rate, depth).tolist()  # stochastic depth grows with depth
         norm_layer = partial(nn.LayerNorm, eps=1e-6)
+        from timm.models.vision_transformer import Block  # here: importing timm costs seconds per process
+
         self.blocks = nn.ModuleList(
             Block(embed_dim, num_heads, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, proj_drop=drop_rate,
                   attn_drop=attn_drop_rate, drop_path=rate, norm_layer=norm_layer)
