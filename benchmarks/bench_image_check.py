@@ -1,5 +1,5 @@
-"""The image check (every file fully decoded with PIL, cached by path, size and mtime) against one
-training epoch of the demo's teacher, on SynthReID (demo preset, 3,310 images).
+"""The image check (every file decoded to its end with PIL, JPEGs in draft mode, cached by path, size
+and mtime) against one training epoch of the demo's teacher, on SynthReID (demo preset, 3,310 images).
 
     .venv/bin/python benchmarks/bench_image_check.py                       # generates SynthReID in a temp dir
     .venv/bin/python benchmarks/bench_image_check.py --root /tmp/synth     # reuse <root>/SynthReID/
@@ -77,7 +77,8 @@ def main():
     step, iters = seconds_per_step(root, args.steps, warmup=2)
     epoch = step * iters
     print(f"images: {len(paths)} ({len(bad)} bad); cores: {os.cpu_count()}")
-    print(f"first check (full decode, one thread): {first:.2f} s ({1e3 * first / len(paths):.3f} ms/image)")
+    print(f"first check (every file decoded, JPEG in draft mode, one thread): {first:.2f} s "
+          f"({1e3 * first / len(paths):.3f} ms/image)")
     print(f"repeated check (cached, files unchanged): {again:.3f} s")
     print(f"verify() alone, for comparison (misses truncated pixel data): {verify:.2f} s")
     print(f"demo teacher epoch: {iters} iterations x {step:.3f} s = {epoch:.1f} s")

@@ -69,6 +69,18 @@ def set_tiny_vit(cfg) -> None:
     cfg.MODEL.BACKBONE.FEAT_DIM = 32
 
 
+# Files of the slow tests, longest first (pytest --durations on the 2-core machine).
+SLOW_FIRST = ("test_training.py", "test_demo.py", "test_distributed.py", "test_cfat_stages.py", "test_compat.py",
+              "test_robustness.py", "test_bad_input.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """The long end-to-end tests (marked slow) first: with several workers the run ends on short ones."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The long end-to-end tests (marked slow) first, longest first: with several workers the run
+    then ends on short ones instead of one worker finishing a long test alone."""
+    def order(item):
+        if item.get_closest_marker("slow") is None:
+            return (1, 0)
+        name = os.path.basename(str(item.fspath))
+        return (0, SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST))
+
+    items.sort(key=order)

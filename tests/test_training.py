@@ -54,8 +54,8 @@ def _wait_for(path, proc, timeout):
 def test_train_net_trains_evaluates_and_resumes_after_interruption(cuhk01_root, tmp_path):
     out = tmp_path / "run"
     args = [os.path.join("tools", "train_net.py"), "--config-file", BASELINE_CFG,
-            "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out), "SOLVER.MAX_EPOCH", "6",
-            "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.EVAL_PERIOD", "6", "SOLVER.STEPS", "[5]"] + SMALL_RUN
+            "DATASETS.ROOT", cuhk01_root, "OUTPUT_DIR", str(out), "SOLVER.MAX_EPOCH", "4",
+            "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.EVAL_PERIOD", "4", "SOLVER.STEPS", "[3]"] + SMALL_RUN
     first = subprocess.Popen([sys.executable] + args, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
