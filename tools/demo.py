@@ -8,7 +8,6 @@
 
 Interrupted? Run it again: finished steps are kept, training resumes, finished evaluations are
 not run again.
-
 """
 import argparse
 import os
