@@ -111,6 +111,7 @@ def main() -> None:
             summary = demo.evaluate(arm, arm.config, weights)
             results.setdefault(key, {})[str(seed)] = metrics_of(summary)
             timings[f"seed{seed}/{key}"] = round(time.perf_counter() - start)
+            os.makedirs(os.path.dirname(results_path), exist_ok=True)
             with open(results_path, "w") as f:
                 json.dump({"teacher": teacher, "test_seed": args.test_seed, "profile": args.profile,
                            "precision": base.resolved_precision(), "results": results}, f, indent=1)

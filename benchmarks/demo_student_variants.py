@@ -36,8 +36,7 @@ def main() -> None:
     base = {s.key[0]: s for s in students(profile, os.path.join(demo.output_dir, "a_teacher"))}[args.kind]
     variant = Student(args.name, base.title, base.config, tuple(base.overrides) + tuple(args.opts))
     start = time.perf_counter()
-    weights = demo._train(args.name, variant.config, os.path.join(demo.output_dir, args.name),
-                          profile.student_solver() + list(variant.overrides))
+    weights = demo.train_student(variant)  # the students' solver, then the variant's overrides
     train_s, start = time.perf_counter() - start, time.perf_counter()
     summary = demo.evaluate(variant, variant.config, weights)
     both = summary["settings"]["both"]

@@ -132,7 +132,7 @@ def test_bad_image_in_a_loader_worker_is_one_line_with_its_path(small_cuhk01):
     from fastreid.data.common import CommDataset
     from torch.utils.data import DataLoader
 
-    from cfat_plugin.compat.images import BadImageError
+    from cfat_plugin.utils.errors import BadImageError
 
     paths = train_images(small_cuhk01)[:4]
     truncate(paths[2])
@@ -159,7 +159,7 @@ def truncate_after_epoch_0(paths):
 
 @pytest.mark.slow
 def test_bad_image_written_mid_run_stops_it_and_resume_goes_on_after_repair(small_cuhk01, tmp_path, one_torch_thread):
-    from cfat_plugin.compat.images import BadImageError
+    from cfat_plugin.utils.errors import BadImageError
     from cfat_plugin.engine import CFATTrainer
 
     paths = train_images(small_cuhk01)
@@ -188,7 +188,7 @@ def test_bad_image_written_mid_run_stops_it_and_resume_goes_on_after_repair(smal
 
 
 def test_robustness_evaluator_and_corruption_cache_name_a_bad_image(small_cuhk01, tmp_path):
-    from cfat_plugin.compat.images import BadImageError
+    from cfat_plugin.utils.errors import BadImageError
     from cfat_plugin.data.corruptions import CorruptionCache, Draw, read_rgb
     from cfat_plugin.evaluation.robustness import RobustnessEvaluator
 
@@ -214,9 +214,9 @@ def test_misspelt_type_and_severity_6_are_one_line_each_exit_2_before_any_model(
     assert result.returncode == 2
     errors = result.stderr.strip().splitlines()
     assert errors == [
-        "error: TEST.ROBUSTNESS.TYPES: unknown corruption type 'gausian_noise' (did you mean 'gaussian_noise'?); "
+        "error: DATASETS.CORRUPTION.TEST.TYPES: unknown corruption type 'gausian_noise' (did you mean 'gaussian_noise'?); "
         "valid: " + ", ".join(__import__("cfat_plugin").data.corruptions.available_corruptions()),
-        "error: TEST.ROBUSTNESS.SEVERITIES: severity 6 is not one of 1-5"], result.stderr[-2000:]
+        "error: DATASETS.CORRUPTION.TEST.SEVERITIES: severity 6 is not one of 1-5"], result.stderr[-2000:]
     assert not out.exists(), "nothing was set up, read or built"
 
 
@@ -311,7 +311,7 @@ def test_nan_loss_stops_with_iteration_and_terms_and_keeps_the_last_good_checkpo
 def test_a_write_killed_midway_leaves_the_previous_checkpoint_and_report(tmp_path, monkeypatch):
     from fastreid.utils.checkpoint import Checkpointer
 
-    from cfat_plugin.compat.checkpoint_save import atomic_open
+    from cfat_plugin.utils.files import atomic_open
 
     model = torch.nn.Linear(4, 2)
     checkpointer = Checkpointer(model, str(tmp_path))

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from torch.distributions import Normal, kl_divergence
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
-from cfat_plugin.modeling.heads import BFGHead, BridgeVAE, bridge_features, sample_t
-from cfat_plugin.modeling.losses import (KL_FORMS, bridge_kl_loss, gaussian_kl, prior_kl_loss, reconstruction_loss,
+from cfat_plugin.cfat import BFGHead, BridgeVAE, bridge_features, sample_t
+from cfat_plugin.cfat.losses import (KL_FORMS, bridge_kl_loss, gaussian_kl, prior_kl_loss, reconstruction_loss,
                                          weighted_contrastive_alignment_loss)
 
 

@@ -9,8 +9,9 @@ from conftest import set_tiny_vit
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
 from cfat_plugin.config import add_cfat_config
-from cfat_plugin.modeling.meta_arch import (CFAT, TeacherError, TeacherNotFoundError, check_teacher_available,
-                                            pooled_feature, run_backbone)
+from cfat_plugin.cfat import CFAT
+from cfat_plugin.modeling.meta_arch import (TeacherError, TeacherNotFoundError, check_teacher_available, pooled_feature,
+                                            run_backbone)
 from fastreid.config import get_cfg
 from fastreid.modeling import build_model
 from fastreid.solver import build_optimizer

@@ -8,8 +8,8 @@ import torch
 from test_cfat_model import cfat_cfg, paired_batch, train_steps
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
-from cfat_plugin.modeling.meta_arch import (BFGPretrain, TeacherError, TeacherNotFoundError,
-                                            check_teacher_available)
+from cfat_plugin.cfat import BFGPretrain
+from cfat_plugin.modeling.meta_arch import TeacherError, TeacherNotFoundError, check_teacher_available
 from fastreid.modeling import build_model
 from fastreid.solver import build_optimizer
 from fastreid.utils.checkpoint import Checkpointer
@@ -138,7 +138,7 @@ def test_gradient_norms_of_each_loss_are_logged_every_period(tmp_path, caplog):
 
 
 def test_gradient_norm_matches_autograd_by_hand(tmp_path):
-    from cfat_plugin.modeling.meta_arch.cfat import log_gradient_norms
+    from cfat_plugin.cfat.meta_arch import log_gradient_norms
 
     feature = torch.randn(4, 3, requires_grad=True)
     losses = {"loss_a": (feature ** 2).sum(), "loss_b": feature.sum() * 0 + 1.0, "loss_c": 3 * feature[:, 0].sum()}
@@ -185,7 +185,7 @@ def _cfat_on_real_data(base, teacher, *overrides):
 
 def _gradient_ratio(model, batch) -> float:
     """|d loss_kl / d f_co| over |d loss_align / d f_co| on one training batch."""
-    from cfat_plugin.modeling.meta_arch.cfat import log_gradient_norms
+    from cfat_plugin.cfat.meta_arch import log_gradient_norms
     from cfat_plugin.modeling.meta_arch.features import full_precision
 
     model.train()

@@ -12,6 +12,9 @@ import cfat_plugin  # noqa: F401
 from cfat_plugin import compat
 from cfat_plugin.compat import amp, checkpoint, cython_eval, dataloader, distances, optimizer
 from cfat_plugin.compat import imports as imports_module, preprocess, sampler, transforms
+from cfat_plugin.utils.errors import BadImageError, BatchLayoutError, UntrustedCheckpointError
+from cfat_plugin.utils.precision import resolve_amp_dtype
+from cfat_plugin.utils.runtime import RuntimeOptions, set_runtime_options, update_runtime_options
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -152,7 +155,7 @@ def test_amp_trains_in_bfloat16_on_cpu():
         assert np.isfinite(storage.history("total_loss").latest())
     assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
     with pytest.raises(ValueError, match="bfloat16 on CPU"):
-        amp.resolve_amp_dtype("cpu", "float16")
+        resolve_amp_dtype("cpu", "float16")
 
 
 def test_euclidean_distance_uses_the_keyword_addmm():
@@ -223,13 +226,13 @@ def test_checkpoints_load_safely(tmp_path):
 
     evil = tmp_path / "evil.pth"
     torch.save({"model": model.state_dict(), "note": _Note("hello")}, evil)
-    with pytest.raises(checkpoint.UntrustedCheckpointError, match="COMPAT.TRUSTED_CHECKPOINTS"):
+    with pytest.raises(UntrustedCheckpointError, match="COMPAT.TRUSTED_CHECKPOINTS"):
         Checkpointer(other).load(str(evil))
-    checkpoint.trust_checkpoints([str(evil)])
+    previous = update_runtime_options(trusted_checkpoints=[str(evil)])
     try:
         assert Checkpointer(other).load(str(evil))["note"].text == "hello"
     finally:
-        checkpoint.trust_checkpoints([])
+        set_runtime_options(previous)
 
     with pytest.raises(FileNotFoundError, match="does_not_exist.pth"):
         Checkpointer(other).load(str(tmp_path / "does_not_exist.pth"))
@@ -273,9 +276,9 @@ def test_identity_sampler_fails_fast_with_the_three_numbers():
     from fastreid.data.samplers import NaiveIdentitySampler
 
     items = [(f"{i}.jpg", i // 4, 0) for i in range(40)]
-    with pytest.raises(sampler.BatchLayoutError, match=r"30 images per process.*NUM_INSTANCE = 4"):
+    with pytest.raises(BatchLayoutError, match=r"30 images per process.*NUM_INSTANCE = 4"):
         NaiveIdentitySampler(items, 30, 4)
-    with pytest.raises(sampler.BatchLayoutError, match="needs 16 identities"):
+    with pytest.raises(BatchLayoutError, match="needs 16 identities"):
         NaiveIdentitySampler(items, 64, 4)
     batch = list(__import__("itertools").islice(iter(NaiveIdentitySampler(items, 16, 4, seed=0)), 16))
     assert sorted(np.bincount([items[i][1] for i in batch])[np.nonzero(
@@ -432,7 +435,7 @@ def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
         assert all("images_labeled" in item[0] for item in CUHK03(root=str(tmp_path)).train)
         assert "images_detected" in CUHK03(root=str(tmp_path), cuhk03_labeled=False).train[0][0]  # keywords win
     finally:
-        cuhk03.PROTOCOL = cuhk03.CUHK03Protocol()
+        set_runtime_options(RuntimeOptions())
 
 
 def test_training_cameras_keep_their_test_ids():
@@ -464,7 +467,7 @@ def test_unreadable_image_is_named_by_its_path(tmp_path):
     with pytest.raises(OSError) as symptom:
         images.ORIGINAL_READ_IMAGE(str(bad))
     assert str(bad) not in str(symptom.value)
-    with pytest.raises(images.BadImageError, match=f"^{bad}: image file is truncated"):
+    with pytest.raises(BadImageError, match=f"^{bad}: image file is truncated"):
         data_utils.read_image(str(bad))
 
 

@@ -261,7 +261,9 @@ def test_registered_cuhk01c_through_fastreids_test_loader(cuhk01_root, tmp_path,
     for name in ("Market1501C", "CUHK03C", "MSMT17C", "SynthReIDC", "CUHK01C"):
         assert issubclass(DATASET_REGISTRY.get(name), corrupted.CorruptedImageDataset)
     monkeypatch.setattr(data_build, "_root", cuhk01_root)
-    monkeypatch.setattr(corrupted, "_active", corrupted._active)  # restored after the test
+    from cfat_plugin.utils import runtime
+
+    monkeypatch.setattr(runtime, "_OPTIONS", runtime.runtime_options())  # restored after the test
     cfg = add_cfat_config(get_cfg())
     cfg.merge_from_list(["DATASETS.TESTS", "('CUHK01C',)", "INPUT.SIZE_TEST", "[64, 32]",
                          "DATASETS.CORRUPTION.TEST.SETTING", "query", "DATASETS.CORRUPTION.TEST.MODE", "fixed",
@@ -295,4 +297,4 @@ def test_data_config_is_idempotent():
     cfg.DATASETS.CORRUPTION.TRAIN.SEED = 7
     add_data_config(cfg)
     assert cfg.DATASETS.CORRUPTION.TRAIN.SEED == 7
-    assert cfg.DATASETS.CORRUPTION.TEST.SETTING == "both" and cfg.DATASETS.CORRUPTION.TEST.REPEATS == 10
+    assert cfg.DATASETS.CORRUPTION.TEST.SETTING == "both" and cfg.DATASETS.CORRUPTION.TEST.SEED == 0

@@ -11,7 +11,7 @@ CPU_RUN = ["MODEL.DEVICE", "cpu", "INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TES
            "SOLVER.IMS_PER_BATCH", "16", "SOLVER.MAX_EPOCH", "1", "TEST.EVAL_PERIOD", "1",
            "SOLVER.CHECKPOINT_PERIOD", "1", "DATALOADER.NUM_WORKERS", "0", "SOLVER.WARMUP_ITERS", "0",
            "TEST.ROBUSTNESS.ENABLED", "True", "TEST.ROBUSTNESS.SETTINGS", "['clean','both']",
-           "TEST.ROBUSTNESS.REPEATS", "1", "TEST.ROBUSTNESS.TYPES", "['gaussian_noise','contrast']",
+           "TEST.ROBUSTNESS.REPEATS", "1", "DATASETS.CORRUPTION.TEST.TYPES", "['gaussian_noise','contrast']",
            "DATASETS.CORRUPTION.TEST.NUM_WORKERS", "1"]
 CONFIG = os.path.join("configs", "CUHK01", "baseline_R18_cpu.yml")
 TABLE_ROW = re.compile(r"\| CUHK01 +\|[^\n]*")

@@ -56,8 +56,8 @@ def test_cython_evaluator_agrees_with_torchreids_on_random_features():
 @pytest.fixture
 def robustness_cfg(tiny_baseline_cfg, tmp_path_factory):
     cfg = tiny_baseline_cfg
-    cfg.TEST.ROBUSTNESS.TYPES = eval(CHEAP_TYPES)
-    cfg.TEST.ROBUSTNESS.SEVERITIES = [1, 5]
+    cfg.DATASETS.CORRUPTION.TEST.TYPES = eval(CHEAP_TYPES)
+    cfg.DATASETS.CORRUPTION.TEST.SEVERITIES = [1, 5]
     cfg.TEST.ROBUSTNESS.REPEATS = 2
     cfg.TEST.ROBUSTNESS.GRID = True
     cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS = 2
@@ -104,7 +104,7 @@ def test_same_seed_repeats_exactly_and_draws_differ(robustness_cfg, tiny_model, 
     again = RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", str(tmp_path / "b"), False).run()
     assert first["settings"] == again["settings"]
     assert first["settings"]["both"]["mAP"]["std"] > 0  # two draws of one seed differ
-    robustness_cfg.TEST.ROBUSTNESS.SEED = 7
+    robustness_cfg.DATASETS.CORRUPTION.TEST.SEED = 7
     other = RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", str(tmp_path / "c"), False).run()
     assert other["settings"]["both"]["mAP"]["mean"] != first["settings"]["both"]["mAP"]["mean"]
 
@@ -170,3 +170,24 @@ def test_one_pool_corrupts_every_version_before_the_first_cell(robustness_cfg, t
     # 2 draws x (query + gallery) versions, all in the first fill; "query" reuses "both"'s corrupted query
     assert fills[0] == (2 * sum(sizes), 2 * sum(sizes))
     assert all(computed == 0 for _, computed in fills[1:]) and len(fills) > 1
+
+
+def test_prefilled_cache_leaves_a_grid_run_nothing_to_compute(robustness_cfg, tiny_model, tmp_path):
+    """The cache tool plans through the evaluator: after it, the benchmark (grid included) computes nothing."""
+    from cfat_plugin.engine import prefill_cache
+
+    cache = tmp_path / "cache"
+    robustness_cfg.DATASETS.CORRUPTION.TEST.CACHE_DIR = str(cache)
+    robustness_cfg.TEST.ROBUSTNESS.GRID = False  # the tool's --grid asks for it
+    robustness_cfg.TEST.ROBUSTNESS.GRID_TYPES = ["contrast"]  # a grid narrower than the random draws
+    saved = tmp_path / "config.yaml"
+    saved.write_text(robustness_cfg.dump())
+    stats = prefill_cache.main(["--config-file", str(saved), "--grid", "--num-workers", "1"])
+    files = sorted(str(p.relative_to(cache)) for p in cache.rglob("*.png"))
+    assert stats.computed == len(files) > 240 * 2  # CUHK01-mini's 240 test images: 2 random draws + the grid
+    for severity in (1, 5):  # the grid's row: every test image at both severities
+        assert len([f for f in files if f"{os.sep}contrast{os.sep}s{severity}{os.sep}" in os.sep + f]) >= 240
+    robustness_cfg.TEST.ROBUSTNESS.GRID = True
+    summary = RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", str(tmp_path / "rob"), False).run()
+    assert summary["grid"]["types"] == ["contrast"] and None not in summary["grid"]["mAP"][0]
+    assert sorted(str(p.relative_to(cache)) for p in cache.rglob("*.png")) == files  # nothing computed by the run

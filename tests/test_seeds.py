@@ -80,7 +80,7 @@ def test_staged_students_start_from_b_and_share_one_bfg_stage(tmp_path):
     assert _value(nokl[2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0" and _value(cfat[2], "MODEL.CFAT.LOSS.KL.SCALE") is None
     # the demo's own (c) keeps the raw KL it was measured with; its seeds: data/test draws vs training
     assert _value(list(arms["c_cfat"].overrides), "MODEL.CFAT.LOSS.KL.FORM") == "raw"
-    assert _value(demo._common(), "SEED") == "3" and demo.env["SYNTHREID_SEED"] == str(profile.seed)
+    assert dict(demo.common_overrides())["SEED"] == 3 and demo.env["SYNTHREID_SEED"] == str(profile.seed)
 
 
 def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):

@@ -88,6 +88,7 @@ def test_cuhk01_osnet_project_config_builds_and_trains_one_step(tmp_path, monkey
     """projects/CFAT/cuhk01_osnet.yml as written (OSNet x1.0 student, projection), its teacher swapped for a
     tiny saved ViT and its ImageNet file left out; its teacher config names the same data set."""
     from cfat_plugin.data.datasets import corrupted
+    from cfat_plugin.utils import runtime
     from cfat_plugin.engine import load_config
     from fastreid.data.datasets import DATASET_REGISTRY
 
@@ -102,7 +103,7 @@ def test_cuhk01_osnet_project_config_builds_and_trains_one_step(tmp_path, monkey
         "MODEL.TEACHER.WEIGHTS", tiny.MODEL.TEACHER.WEIGHTS,
         "MODEL.BACKBONE.PRETRAIN", "False", "MODEL.DEVICE", "cpu", "MODEL.HEADS.NUM_CLASSES", "4",
         "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]"])
-    monkeypatch.setattr(corrupted, "_active", corrupted.active_test_options())  # restored after the test
+    monkeypatch.setattr(runtime, "_OPTIONS", runtime.runtime_options())  # restored after the test
     corrupted.configure_corrupted_test(cfg)
     assert all(name in DATASET_REGISTRY._obj_map for name in cfg.DATASETS.TESTS)  # TorchreidCUHK01C too
     torch.manual_seed(0)

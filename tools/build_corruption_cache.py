@@ -1,134 +1,19 @@
 #!/usr/bin/env python
-"""Fill the corrupted-test-image cache ahead of time, on all cores.
-
-From a config: the query + gallery of every data set in ``DATASETS.TESTS``
-(``Market1501C`` and plain ``Market1501`` alike) under
-``DATASETS.CORRUPTION.TEST`` (random: ``REPEATS`` seeded draws; fixed: the
-one (TYPE, SEVERITY)); ``--grid`` adds every type x severity. The cache then
-serves every setting (both / query / gallery), since an image's draw does not
-depend on which part of the test set is corrupted.
+"""Fill the corrupted-test-image cache ahead of time, on all cores (what the benchmark will read).
 
     python tools/build_corruption_cache.py --config-file configs/market.yml [--grid] [KEY VALUE ...]
     python tools/build_corruption_cache.py --folder datasets/Market-1501-v15.09.15/query --repeats 10
     python tools/build_corruption_cache.py --folder DIR --grid --types fog rain --cache-dir /data/cache
+
+The same as ``cfat-build-corruption-cache`` (installed with the package): cfat_plugin.engine.prefill_cache.
 """
-import argparse
 import os
 import sys
-from typing import List, Sequence
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cfat_plugin  # noqa: E402,F401  (compat fixes first)
-from cfat_plugin.data.corruptions import (  # noqa: E402
-    CORRUPTION_TYPES, SEVERITIES, CorruptionCache, FixedCorruption, RandomCorruption, image_key, resolve_seed)
-from cfat_plugin.data.images import SKIPPED, check_images  # noqa: E402
-from cfat_plugin.engine.cli import run_cli  # noqa: E402
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
-
-
-def folder_items(folder: str) -> List[tuple]:
-    """(path,) for every image under ``folder``, sorted."""
-    if not os.path.isdir(folder):
-        raise SystemExit(f"folder not found: {folder}")
-    paths = sorted(os.path.join(d, f) for d, _, files in os.walk(folder) for f in files
-                   if f.lower().endswith(IMAGE_SUFFIXES))
-    if not paths:
-        raise SystemExit(f"no images ({', '.join(IMAGE_SUFFIXES)}) under {folder}")
-    return [(p,) for p in paths]
-
-
-def specs_for(mode: str, grid: bool, types: Sequence[str], severities: Sequence[int], seed: int,
-              repeats: int, fixed_type: str = "", fixed_severity: int = 0) -> list:
-    """The specs to build: the grid, the fixed cell, or ``repeats`` random draws."""
-    types, severities = tuple(types) or CORRUPTION_TYPES, tuple(severities) or SEVERITIES
-    specs = []
-    if grid:
-        specs += [FixedCorruption(t, s, seed) for t in types for s in severities]
-    if mode == "fixed":
-        specs.append(FixedCorruption(fixed_type, fixed_severity, seed))
-    elif mode == "random":
-        specs += [RandomCorruption(types, severities, seed, r) for r in range(max(1, repeats))]
-    else:
-        raise SystemExit(f"mode must be 'random' or 'fixed', got {mode!r}")
-    return list(dict.fromkeys(specs))
-
-
-def config_items_and_specs(args: argparse.Namespace):
-    from fastreid.data import build as data_build
-    from fastreid.data.datasets import DATASET_REGISTRY
-
-    from cfat_plugin.data.datasets.corrupted import CorruptedImageDataset, configure_corrupted_test
-    from cfat_plugin.engine.setup import apply_runtime_config, load_config
-
-    cfg = load_config(args.config_file, args.opts)
-    apply_runtime_config(cfg)
-    configure_corrupted_test(cfg)
-    items = []
-    for name in cfg.DATASETS.TESTS:
-        cls = DATASET_REGISTRY.get(name)
-        base = cls.base_name if issubclass(cls, CorruptedImageDataset) else name
-        data = DATASET_REGISTRY.get(base)(root=data_build._root)
-        items += list(data.query) + list(data.gallery)
-        print(f"{name}: {len(data.query)} query + {len(data.gallery)} gallery images of {base}")
-    node = cfg.DATASETS.CORRUPTION.TEST
-    seed = resolve_seed(int(node.SEED))
-    specs = specs_for(str(node.MODE).lower(), args.grid, node.TYPES, node.SEVERITIES, seed, int(node.REPEATS),
-                      node.TYPE, int(node.SEVERITY))
-    workers = args.num_workers if args.num_workers is not None else (int(node.NUM_WORKERS) or None)
-    cache_dir = args.cache_dir or node.CACHE_DIR or None
-    args.image_check, args.image_check_dir = cfg.DATASETS.IMAGE_CHECK.MODE, cfg.DATASETS.IMAGE_CHECK.CACHE_DIR or None
-    return items, specs, workers, cache_dir
-
-
-def parse_args(argv: List[str] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config-file", help="a run's config: DATASETS.TESTS and DATASETS.CORRUPTION.TEST")
-    source.add_argument("--folder", help="every image under this folder")
-    parser.add_argument("--grid", action="store_true", help="also every type x severity (the full grid)")
-    parser.add_argument("--mode", default="random", choices=("random", "fixed"), help="--folder only")
-    parser.add_argument("--type", default="", help="fixed type (--folder --mode fixed)")
-    parser.add_argument("--severity", type=int, default=3, help="fixed severity (--folder --mode fixed)")
-    parser.add_argument("--types", nargs="+", default=[], help="--folder only; default: the 20 of the benchmark")
-    parser.add_argument("--severities", nargs="+", type=int, default=[], help="--folder only; default: 1-5")
-    parser.add_argument("--seed", type=int, default=0, help="--folder only; -1: a fresh random seed")
-    parser.add_argument("--repeats", type=int, default=10, help="random draws to build (--folder only)")
-    parser.add_argument("--cache-dir", default="", help="default: DATASETS.CORRUPTION.TEST.CACHE_DIR, "
-                                                        "$CFAT_CORRUPTION_CACHE or ~/.cache/cfat-reid/corruptions")
-    parser.add_argument("--num-workers", type=int, default=None, help="processes (default: all cores)")
-    parser.add_argument("--image-check", default="stop", choices=("stop", "skip", "off"),
-                        help="unreadable source images: stop with the list, skip them, or no check "
-                             "(--folder only; with --config-file: DATASETS.IMAGE_CHECK.MODE)")
-    parser.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
-    return parser.parse_args(argv)
-
-
-def main(argv: List[str] = None):
-    args = parse_args(argv)
-    if args.config_file:
-        items, specs, workers, cache_dir = config_items_and_specs(args)
-    else:
-        if args.opts:
-            raise SystemExit(f"config overrides need --config-file: {args.opts}")
-        items = folder_items(args.folder)
-        specs = specs_for(args.mode, args.grid, args.types, args.severities, resolve_seed(args.seed),
-                          args.repeats, args.type, args.severity)
-        workers, cache_dir = args.num_workers, args.cache_dir or None
-        args.image_check_dir = None
-    # every unreadable source image listed before any is corrupted (cached: decoded once)
-    if check_images([(os.path.basename(os.path.normpath(args.folder or "config")), items)], args.image_check,
-                    args.image_check_dir):
-        items = [item for item in items if item[0] not in SKIPPED]
-    cache = CorruptionCache(cache_dir)
-    jobs = [cache.job(item[0], spec.draw(image_key(item[0]))) for spec in specs for item in items]
-    print(f"{len(items)} images x {len(specs)} corruption draw(s) -> {cache.root}")
-    stats = cache.fill(jobs, num_workers=workers)
-    print(f"done: {stats.total} files, {stats.computed} computed, {stats.reused} already cached, "
-          f"{stats.seconds:.1f} s")
-    return stats
-
+from cfat_plugin.engine.prefill_cache import prefill_cli  # noqa: E402
 
 if __name__ == "__main__":
-    run_cli(main)
+    prefill_cli()

@@ -8,51 +8,16 @@
 
 Interrupted? Run it again: finished steps are kept, training resumes, finished evaluations are
 not run again.
+
+The same as ``cfat-demo`` (installed with the package): cfat_plugin.demo.__main__.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cfat_plugin  # noqa: E402,F401
-from cfat_plugin.demo import PROFILES, Demo, get_profile  # noqa: E402
-from cfat_plugin.demo.pipeline import ALL_ARM_KEYS  # noqa: E402
-from cfat_plugin.engine.cli import run_cli  # noqa: E402
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
-    parser.add_argument("--output-dir", default="output/demo")
-    parser.add_argument("--seed", type=int, default=0, help="data, corruption draws and training seed")
-    parser.add_argument("--repeats", type=int, default=None, help="random draws per setting")
-    parser.add_argument("--grid-severities", type=int, nargs="*", default=None,
-                        help="severities of the type x severity grid; none: no grid")
-    parser.add_argument("--student-epochs", type=int, default=None)
-    parser.add_argument("--models", nargs="+", default=None, choices=sorted(ALL_ARM_KEYS),
-                        help="models to train and compare, in order (default: the profile's four)")
-    parser.add_argument("--precision", default="auto", choices=["auto", "bfloat16", "float32"],
-                        help="backbones in bfloat16 autocast (auto: where the CPU has native bfloat16)")
-    args = parser.parse_args()
-    changes = {"seed": args.seed, "precision": args.precision}
-    if args.repeats is not None:
-        changes["repeats"] = args.repeats
-    if args.grid_severities is not None:
-        changes["grid"] = bool(args.grid_severities)
-        if args.grid_severities:
-            changes["grid_severities"] = tuple(args.grid_severities)
-    if args.student_epochs is not None:
-        changes["student_epochs"] = args.student_epochs
-    if args.models is not None:
-        changes["models"] = tuple(args.models)
-    profile = get_profile(args.profile, **changes)
-    demo = Demo(profile, args.output_dir, echo=lambda line: print(line, flush=True))
-    comparison = run_cli(demo.run)
-    print("\n" + comparison["markdown"])
-    print(f"Total wall time: {demo.timings['total'] / 60:.1f} min. Files: {os.path.abspath(args.output_dir)}"
-          f"/comparison.md, comparison.csv, heatmaps.png, */robustness/")
-
+from cfat_plugin.demo.__main__ import main  # noqa: E402
 
 if __name__ == "__main__":
     main()

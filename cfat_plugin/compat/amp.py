@@ -4,31 +4,10 @@ from typing import Optional
 
 import torch
 
+from ..utils.precision import model_device_type, resolve_amp_dtype
+from ..utils.runtime import runtime_options
+
 ORIGINAL_AMP_TRAINER = None
-# "auto": float16 on CUDA, bfloat16 on CPU; or "float16" / "bfloat16". Set by the
-# engine from cfg.SOLVER.AMP.DTYPE.
-AMP_DTYPE = "auto"
-
-
-def resolve_amp_dtype(device_type: str, requested: str = "auto") -> torch.dtype:
-    """The autocast dtype for a device: fp16 needs CUDA; bf16 works on both."""
-    if requested == "auto":
-        return torch.float16 if device_type == "cuda" else torch.bfloat16
-    dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(requested)
-    if dtype is None:
-        raise ValueError(f"SOLVER.AMP.DTYPE must be auto, float16 or bfloat16, got {requested!r}")
-    if dtype is torch.float16 and device_type != "cuda":
-        raise ValueError("SOLVER.AMP.DTYPE float16 needs a CUDA device; use bfloat16 on CPU")
-    return dtype
-
-
-def model_device_type(model: torch.nn.Module) -> str:
-    """``cpu`` or ``cuda``: where the model's first tensor lives."""
-    module = getattr(model, "module", model)
-    for tensor in list(module.parameters()) + list(module.buffers()):
-        return tensor.device.type
-    return "cpu"
-
 
 def _build_amp_trainer_class():
     from fastreid.engine.train_loop import SimpleTrainer
@@ -40,7 +19,7 @@ def _build_amp_trainer_class():
                      grad_scaler: Optional[torch.amp.GradScaler] = None):
             super().__init__(model, data_loader, optimizer, param_wrapper)
             self.device_type = model_device_type(model)
-            self.amp_dtype = resolve_amp_dtype(self.device_type, AMP_DTYPE)
+            self.amp_dtype = resolve_amp_dtype(self.device_type, runtime_options().amp_dtype)
             if grad_scaler is None:
                 grad_scaler = torch.amp.GradScaler(
                     self.device_type, enabled=self.amp_dtype is torch.float16)

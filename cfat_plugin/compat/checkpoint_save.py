@@ -1,48 +1,12 @@
-"""Checkpoints written atomically: a run killed while saving keeps the previous good file.
-
-:func:`replace_atomically` and :func:`atomic_open` are also what the plugin's
-reports and caches write with.
-"""
-import contextlib
+"""Checkpoints written atomically: a run killed while saving keeps the previous good file."""
 import os
-import uuid
 
 import torch
 
+from ..utils.files import replace_atomically
+
 ORIGINAL_SAVE = None
 ORIGINAL_TAG_LAST = None
-
-
-def replace_atomically(path: str, write) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path`` (``os.replace`` is atomic).
-
-    A process killed during ``write`` leaves ``path`` as it was (and a stray
-    ``.tmp`` file, removed when the write fails in-process).
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-@contextlib.contextmanager
-def atomic_open(path: str, mode: str = "w", **kwargs):
-    """``open(path, mode)`` for writing, through a temporary file renamed onto ``path`` on success."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, mode, **kwargs) as f:
-            yield f
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def fix_atomic_checkpoint_save() -> None:

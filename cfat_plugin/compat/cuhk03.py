@@ -2,6 +2,8 @@
 import functools
 from dataclasses import dataclass
 
+from ..utils.runtime import runtime_options
+
 
 @dataclass(frozen=True)
 class CUHK03Protocol:
@@ -13,8 +15,12 @@ class CUHK03Protocol:
 
 
 ORIGINAL_CUHK03_INIT = None
-# Set by configure_compat from cfg.DATASETS.CUHK03; the default is the published protocol.
-PROTOCOL = CUHK03Protocol()
+
+
+def configured_protocol() -> CUHK03Protocol:
+    """The protocol of ``DATASETS.CUHK03`` (run-time options; the default is the published one)."""
+    options = runtime_options()
+    return CUHK03Protocol(options.cuhk03_labeled, options.cuhk03_classic_split, options.cuhk03_split_id)
 
 
 def fix_cuhk03_split_choice() -> None:
@@ -39,10 +45,11 @@ def fix_cuhk03_split_choice() -> None:
     @functools.wraps(original)
     def __init__(self, root="datasets", split_id=None, cuhk03_labeled=None, cuhk03_classic_split=None,
                  **kwargs):
+        configured = configured_protocol()
         chosen = CUHK03Protocol(
-            labeled=bool(PROTOCOL.labeled if cuhk03_labeled is None else cuhk03_labeled),
-            classic_split=bool(PROTOCOL.classic_split if cuhk03_classic_split is None else cuhk03_classic_split),
-            split_id=int(PROTOCOL.split_id if split_id is None else split_id))
+            labeled=bool(configured.labeled if cuhk03_labeled is None else cuhk03_labeled),
+            classic_split=bool(configured.classic_split if cuhk03_classic_split is None else cuhk03_classic_split),
+            split_id=int(configured.split_id if split_id is None else split_id))
         original(self, root, split_id=chosen.split_id, cuhk03_labeled=chosen.labeled,
                  cuhk03_classic_split=chosen.classic_split, **kwargs)
         self.protocol = chosen  # what was read, for logs and tests

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+from ..utils.errors import CythonBuildError
+
 logger = logging.getLogger(__name__)
 
 ORIGINAL_COMPILE_HELPER = None
@@ -21,10 +23,6 @@ _SETUP_SCRIPT = textwrap.dedent("""
     setup(name="fastreid-rank-cylib", script_args=["build_ext", "--inplace", "--build-temp", "build"],
           ext_modules=cythonize(extensions, language_level=3, quiet=True))
 """)
-
-
-class CythonBuildError(RuntimeError):
-    """The Cython evaluator could not be compiled."""
 
 
 def rank_cylib_dir() -> str:

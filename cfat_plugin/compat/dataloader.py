@@ -2,10 +2,9 @@
 import torch
 from torch.utils.data import DataLoader
 
+from ..utils.runtime import runtime_options
+
 ORIGINAL_DATALOADERX = None
-# Set by the engine from cfg.MODEL.DEVICE: prefetch batches to the GPU only when
-# the model lives there (a CPU/gloo run on a GPU machine must not touch CUDA).
-PREFETCH_TO_CUDA = True
 
 
 class CPUDataLoader(DataLoader):
@@ -18,7 +17,9 @@ class CPUDataLoader(DataLoader):
 
 
 def _device_aware_loader(local_rank: int, **kwargs) -> DataLoader:
-    if PREFETCH_TO_CUDA and torch.cuda.is_available():
+    # Prefetch batches to the GPU only when the model lives there (MODEL.DEVICE): a CPU/gloo run on a
+    # GPU machine must not touch CUDA.
+    if runtime_options().prefetch_to_cuda and torch.cuda.is_available():
         return ORIGINAL_DATALOADERX(local_rank, **kwargs)
     return CPUDataLoader(local_rank, **kwargs)
 

@@ -2,10 +2,9 @@
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from ..utils.runtime import runtime_options
+
 ORIGINAL_DDP = None
-# Set by the engine from cfg.MODEL.DDP_FIND_UNUSED_PARAMETERS: needed when a step
-# leaves parameters without gradients (e.g. CFAT's BFG warm-up).
-FIND_UNUSED_PARAMETERS = False
 
 
 def _model_on_cuda(model: torch.nn.Module) -> bool:
@@ -14,7 +13,8 @@ def _model_on_cuda(model: torch.nn.Module) -> bool:
 
 def build_ddp(model: torch.nn.Module, device_ids=None, **kwargs) -> DistributedDataParallel:
     """DDP with ``device_ids`` only for a CUDA model, and the configured unused-parameter search."""
-    kwargs.setdefault("find_unused_parameters", FIND_UNUSED_PARAMETERS)
+    # MODEL.DDP_FIND_UNUSED_PARAMETERS: needed when a step leaves parameters without gradients.
+    kwargs.setdefault("find_unused_parameters", runtime_options().ddp_find_unused_parameters)
     return DistributedDataParallel(model, device_ids=device_ids if _model_on_cuda(model) else None,
                                    **kwargs)
 

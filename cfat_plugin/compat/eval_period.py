@@ -1,5 +1,5 @@
 """``TEST.EVAL_PERIOD 0``: evaluate only at the end of training."""
-import functools
+from .patching import wrap_method_once
 
 ORIGINAL_AFTER_TRAIN = None
 
@@ -17,16 +17,13 @@ def fix_eval_period_zero() -> None:
     global ORIGINAL_AFTER_TRAIN
     from fastreid.engine.hooks import EvalHook
 
-    if ORIGINAL_AFTER_TRAIN is not None:
-        return
-    original = ORIGINAL_AFTER_TRAIN = EvalHook.after_train
+    def evaluate_at_the_end(original):
+        def after_train(self):
+            if self._period > 0:
+                return original(self)
+            if self.trainer.epoch + 1 >= self.trainer.max_epoch:  # not after a failed run
+                self._do_eval()
+            del self._func
+        return after_train
 
-    @functools.wraps(original)
-    def after_train(self):
-        if self._period > 0:
-            return original(self)
-        if self.trainer.epoch + 1 >= self.trainer.max_epoch:  # not after a failed run
-            self._do_eval()
-        del self._func
-
-    EvalHook.after_train = after_train
+    ORIGINAL_AFTER_TRAIN = wrap_method_once(EvalHook, "after_train", evaluate_at_the_end)

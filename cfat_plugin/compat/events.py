@@ -1,5 +1,5 @@
 """FastReID's console metric printer on runs of very few iterations."""
-import functools
+from .patching import wrap_method_once
 
 ORIGINAL_WRITE = None
 
@@ -19,15 +19,12 @@ def fix_metric_printer_same_iteration() -> None:
     global ORIGINAL_WRITE
     from fastreid.utils.events import CommonMetricPrinter, get_event_storage
 
-    if ORIGINAL_WRITE is not None:
-        return
-    original = ORIGINAL_WRITE = CommonMetricPrinter.write
+    def once_per_iteration(original):
+        def write(self):
+            last = getattr(self, "_last_write", None)
+            if last is not None and last[0] == get_event_storage().iter:
+                return
+            return original(self)
+        return write
 
-    @functools.wraps(original)
-    def write(self):
-        last = getattr(self, "_last_write", None)
-        if last is not None and last[0] == get_event_storage().iter:
-            return
-        return original(self)
-
-    CommonMetricPrinter.write = write
+    ORIGINAL_WRITE = wrap_method_once(CommonMetricPrinter, "write", once_per_iteration)

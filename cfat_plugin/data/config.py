@@ -1,45 +1,38 @@
-"""Config keys of the data side (corruptions, paired training views, synthetic data)."""
+"""Config keys of the data side (data set root, corruptions, paired training views, image check)."""
+import os
+
 from fastreid.config import CfgNode as CN
 
+from ..utils.config_keys import register_config_keys, register_renamed_key
 
+# One place for the corrupted test draw: these were two copies of the same idea.
+register_renamed_key("DATASETS.CORRUPTION.TEST.REPEATS", "TEST.ROBUSTNESS.REPEATS", 10)
+register_renamed_key("TEST.ROBUSTNESS.TYPES", "DATASETS.CORRUPTION.TEST.TYPES", [])
+register_renamed_key("TEST.ROBUSTNESS.SEVERITIES", "DATASETS.CORRUPTION.TEST.SEVERITIES", [])
+register_renamed_key("TEST.ROBUSTNESS.SEED", "DATASETS.CORRUPTION.TEST.SEED", 0)
+
+
+@register_config_keys
 def add_data_config(cfg: CN) -> None:
     """Add the data keys to ``cfg`` in place; safe to call twice.
 
-    ``DATASETS.CORRUPTION.TRAIN`` (paired clean/corrupted training views,
-    :mod:`cfat_plugin.data.paired`):
-
-    - ``ENABLED``: train on paired views (the trainer's switch).
-    - ``TYPES``: corruption types drawn for the corrupted view; empty = the
-      benchmark's 20. A subset holds the others out for testing.
-    - ``SEVERITIES``: severities drawn uniformly (default 1-5).
-    - ``CLEAN_PROB``: probability that the "corrupted" view is left clean;
-      1/21 reproduces the published draw (uniform over clean + 20 types).
-    - ``SAME_GEOMETRY``: both views share one random flip/crop/erasing
-      (False: independent augmentation per view, as published).
-    - ``SEED``: draws are a function of (SEED, sampler position, index).
-
-    ``DATASETS.CORRUPTION.TEST`` (the ``*C`` test sets of
-    :mod:`cfat_plugin.data.datasets.corrupted`; applied by
-    ``configure_corrupted_test(cfg)``):
-
-    - ``SETTING``: ``clean`` | ``both`` (corrupted query + gallery, the
-      headline number) | ``query`` (corrupted query only) | ``gallery``.
-    - ``MODE``: ``random`` (the benchmark: uniform type and severity per
-      image) | ``fixed`` (every image ``TYPE`` at ``SEVERITY``, a grid cell).
-    - ``TYPE``, ``SEVERITY``: the fixed corruption.
-    - ``TYPES``, ``SEVERITIES``: what the random draw ranges over (empty = all).
-    - ``SEED``: seeds the draw (same corrupted set on every run, machine and
-      worker count); -1 = a fresh seed each run, like the benchmark.
-    - ``REPEAT``: which draw of this seed a ``*C`` data set uses; ``REPEATS``:
-      how many draws the robustness evaluation averages (benchmark: 10).
-    - ``CACHE_DIR``: corrupted images on disk (empty: ``$CFAT_CORRUPTION_CACHE``
-      or ``~/.cache/cfat-reid/corruptions``); ``NUM_WORKERS``: processes that
-      fill it (0 = all cores).
+    ``DATASETS.CORRUPTION.TRAIN`` drives the paired clean/corrupted training views
+    (:mod:`cfat_plugin.data.paired`); ``DATASETS.CORRUPTION.TEST`` the ``*C`` test sets of
+    :mod:`cfat_plugin.data.datasets.corrupted` (applied by ``configure_corrupted_test(cfg)``).
     """
+    if "ROOT" not in cfg.DATASETS:
+        # Where data sets live. FastReID reads $FASTREID_DATASETS once, when fastreid.data is first
+        # imported; this key lets a config or the command line say it. Empty: $FASTREID_DATASETS, else datasets.
+        cfg.DATASETS.ROOT = ""
     if "CORRUPTION" not in cfg.DATASETS:
         _add_corruption_config(cfg)
     if "IMAGE_CHECK" not in cfg.DATASETS:
         _add_image_check_config(cfg)
+
+
+def datasets_root(cfg: CN) -> str:
+    """The data set root a run uses."""
+    return cfg.DATASETS.ROOT or os.getenv("FASTREID_DATASETS", "datasets")
 
 
 def _add_image_check_config(cfg: CN) -> None:
@@ -57,22 +50,22 @@ def _add_corruption_config(cfg: CN) -> None:
     cfg.DATASETS.CORRUPTION = CN()
 
     train = cfg.DATASETS.CORRUPTION.TRAIN = CN()
-    train.ENABLED = False
-    train.TYPES = []
-    train.SEVERITIES = [1, 2, 3, 4, 5]
-    train.CLEAN_PROB = 1.0 / 21.0
-    train.SAME_GEOMETRY = False
-    train.SEED = 0
+    train.ENABLED = False  # train on paired clean/corrupted views (the trainer's switch)
+    train.TYPES = []  # types drawn for the corrupted view; empty: the benchmark's 20 (a subset holds the rest out)
+    train.SEVERITIES = [1, 2, 3, 4, 5]  # severities drawn uniformly
+    train.CLEAN_PROB = 1.0 / 21.0  # the "corrupted" view left clean; 1/21: the published draw (clean + 20 types)
+    train.SAME_GEOMETRY = False  # both views share one random flip/crop/erasing (False: independent, as published)
+    train.SEED = 0  # draws are a function of (SEED, sampler position, index)
 
     test = cfg.DATASETS.CORRUPTION.TEST = CN()
-    test.SETTING = "both"
-    test.MODE = "random"
-    test.TYPE = ""
-    test.SEVERITY = 3
-    test.TYPES = []
-    test.SEVERITIES = [1, 2, 3, 4, 5]
-    test.SEED = 0
-    test.REPEAT = 0
-    test.REPEATS = 10
-    test.CACHE_DIR = ""
-    test.NUM_WORKERS = 0
+    test.SETTING = "both"  # clean | both (corrupted query + gallery, the headline) | query | gallery
+    test.MODE = "random"  # random: uniform type and severity per image (benchmark) | fixed: TYPE at SEVERITY
+    test.TYPE = ""  # the fixed corruption's type (MODE fixed)
+    test.SEVERITY = 3  # the fixed corruption's severity (MODE fixed)
+    # The random draw -- of the *C test sets and of the robustness benchmark alike (one place):
+    test.TYPES = []  # the types it ranges over; empty: all 20
+    test.SEVERITIES = [1, 2, 3, 4, 5]  # the severities it ranges over
+    test.SEED = 0  # seeds it (same images on every machine and worker count); -1: a fresh seed each run
+    test.REPEAT = 0  # which draw of this seed a *C data set uses (the benchmark averages TEST.ROBUSTNESS.REPEATS)
+    test.CACHE_DIR = ""  # corrupted images on disk; empty: $CFAT_CORRUPTION_CACHE or ~/.cache/cfat-reid/corruptions
+    test.NUM_WORKERS = 0  # processes that fill the cache (0: all cores)

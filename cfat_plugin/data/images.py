@@ -34,8 +34,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from PIL import Image
 
-from ..compat.checkpoint_save import replace_atomically
-from ..compat.images import BadImageError, bad_image_line, describe_image_error, note_dataset_folders
+from ..utils.bad_images import bad_image_line, describe_image_error, note_dataset_folders
+from ..utils.errors import BadImageError
+from ..utils.files import replace_atomically
 
 logger = logging.getLogger(__name__)
 

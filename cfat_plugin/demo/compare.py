@@ -5,6 +5,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from ..evaluation.heatmap import draw_grid, grid_values, pyplot
 from .profiles import DemoProfile
 
 COLUMNS = ("model", "clean mINP", "clean mAP", "clean R1", "corrupted mINP", "corrupted mAP",
@@ -59,27 +60,16 @@ def markdown(rows: list, profile: DemoProfile) -> str:
 
 def write_heatmaps(summaries: Dict[str, Tuple[str, dict]], path: str) -> None:
     """The four grid heat maps side by side, on one colour scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     grids = [(title, s["grid"]) for title, s in summaries.values() if s["grid"]["types"]]
     if not grids:
         return
-    values = [np.array([[np.nan if v is None else v for v in row] for row in g["mAP"]]) for _, g in grids]
-    vmax = max(float(np.nanmax(v)) for v in values)
+    plt = pyplot()
+    vmax = max(float(np.nanmax(grid_values(grid))) for _, grid in grids)
     fig, axes = plt.subplots(1, len(grids), figsize=(2.4 * len(grids) + 2.5, 0.3 * len(grids[0][1]["types"]) + 2),
                              sharey=True, squeeze=False)
-    for ax, (title, grid), v in zip(axes[0], grids, values):
-        image = ax.imshow(v, cmap="viridis", vmin=0, vmax=vmax, aspect="auto")
-        ax.set_xticks(range(len(grid["severities"])), [f"s{s}" for s in grid["severities"]])
+    for ax, (title, grid) in zip(axes[0], grids):
+        image = draw_grid(ax, grid, vmax, severity_label="s{}", digits=0, fontsize=6)
         ax.set_title(title.split(")")[0] + ")", fontsize=9)
-        for i in range(v.shape[0]):
-            for j in range(v.shape[1]):
-                if not np.isnan(v[i, j]):
-                    ax.text(j, i, f"{v[i, j]:.0f}", ha="center", va="center", fontsize=6,
-                            color="white" if v[i, j] < 0.6 * vmax else "black")
     axes[0][0].set_yticks(range(len(grids[0][1]["types"])), grids[0][1]["types"], fontsize=7)
     fig.colorbar(image, ax=axes[0].tolist(), fraction=0.03, label="mAP (%)")
     fig.suptitle("mAP per corruption type and severity (query + gallery corrupted)", fontsize=10)

@@ -1,23 +1,23 @@
 """The main job: data, teacher, three students trained the same way, the benchmark, one comparison.
 
-Every step runs FastReID's own entry points (``tools/train_net.py``,
-``tools/eval_robustness.py``) in a child process, logs to a file under the
-output folder, and is skipped when its result is already there, so an
-interrupted demo picks up where it stopped (training steps resume from their
-last checkpoint).
+Every step is a :class:`~cfat_plugin.demo.stages.StageRequest` of the package's entry points
+(training, the robustness benchmark) run in a child process; it logs to a file under the output
+folder and is skipped when its result is already there, so an interrupted demo picks up where it
+stopped (training steps resume from their last checkpoint).
 """
 import json
 import os
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.corruptions import CORRUPTION_TYPES
 from .compare import write_comparison
 from .profiles import DemoProfile
+from .stages import Overrides, StageRequest, config_pairs
 
+# Where the profiles' config files (projects/CFAT/*.yml) are read from: the stages run there.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -111,24 +111,26 @@ class Demo:
                     "CFAT_CORRUPTION_CACHE": os.path.join(self.shared_dir, "corruption-cache")}
 
     # -- helpers -------------------------------------------------------------------------------
-    def _common(self) -> List[str]:
+    def common_overrides(self) -> Overrides:
+        """What every stage of this run shares: seeds, data, corruption split, retrieval feature, precision."""
         seen = [t for t in CORRUPTION_TYPES if t not in self.profile.held_out_types]
-        train_seed = str(self.profile.training_seed())
-        return ["SEED", train_seed,  # FastReID seeds its RNGs from it: the same run twice
-                "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", repr(seen),
-                "TEST.ROBUSTNESS.SEEN_TYPES", repr(seen),
-                "DATASETS.CORRUPTION.TRAIN.SEED", train_seed, "DATASETS.TESTS", '("SynthReID",)',
-                "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,
-                "DATALOADER.NUM_WORKERS", str(self.profile.loader_workers)] + self.profile.precision_overrides() \
-            + list(self.profile.model_overrides)
+        train_seed = self.profile.training_seed()
+        return config_pairs(["SEED", train_seed,  # FastReID seeds its RNGs from it: the same run twice
+                             "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", seen,
+                             "TEST.ROBUSTNESS.SEEN_TYPES", seen,
+                             "DATASETS.CORRUPTION.TRAIN.SEED", train_seed, "DATASETS.TESTS", ("SynthReID",),
+                             "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,
+                             "DATALOADER.NUM_WORKERS", self.profile.loader_workers],
+                            self.profile.precision_overrides(), self.profile.model_overrides)
 
-    def _run(self, step: str, args: List[str], log_name: str) -> None:
-        """Run a tool in a child process; its output goes to a log file, progress lines to ``echo``."""
+    def _run(self, step: str, request: StageRequest, request_path: str, log_name: str) -> None:
+        """Run ``request`` in a child process; its output goes to a log file, progress lines to ``echo``."""
         log_path = os.path.join(self.output_dir, "logs", log_name)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        os.makedirs(os.path.dirname(request_path), exist_ok=True)
         start = time.perf_counter()
         with open(log_path, "a", buffering=1) as log:
-            child = subprocess.Popen([sys.executable] + args, cwd=REPO_ROOT, env=self.env,
+            child = subprocess.Popen(request.command(request_path), cwd=REPO_ROOT, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for line in child.stdout:
                 log.write(line)
@@ -140,14 +142,17 @@ class Demo:
             tail = "".join(open(log_path).readlines()[-25:])
             raise RuntimeError(f"step '{step}' failed (exit {code}); log: {log_path}\n{tail}")
 
-    def train(self, step: str, config: str, out: str, overrides: List[str]) -> str:
-        """Train ``config`` into ``out`` (resuming there); skipped when ``out`` has its final weights."""
+    def train(self, step: str, config: str, out: str, overrides: Sequence) -> str:
+        """Train ``config`` into ``out`` (resuming there); skipped when ``out`` has its final weights.
+
+        ``overrides``: ``KEY VALUE ...`` (values typed or as FastReID's command line writes them).
+        """
         final = os.path.join(out, "model_final.pth")
         if os.path.exists(final):
             self.echo(f"    done before: {final}")
             return final
-        self._run(step, ["tools/train_net.py", "--config-file", config, "--resume", "OUTPUT_DIR", out]
-                  + self._common() + overrides, f"{step}.log")
+        request = StageRequest("train_net", config, out, self.common_overrides() + config_pairs(overrides))
+        self._run(step, request, os.path.join(out, "stage_request.json"), f"{step}.log")
         return final
 
     # -- steps ---------------------------------------------------------------------------------
@@ -161,9 +166,9 @@ class Demo:
     def train_teacher(self) -> str:
         p = self.profile
         return self.train("teacher", p.teacher_config, self.teacher_dir, [
-            "SOLVER.MAX_EPOCH", str(p.teacher_epochs), "SOLVER.CHECKPOINT_PERIOD", str(p.teacher_epochs),
-            "TEST.EVAL_PERIOD", str(p.teacher_epochs), "SOLVER.IMS_PER_BATCH", str(p.batch),
-            "SOLVER.WARMUP_ITERS", str(p.teacher_warmup_iters)])
+            "SOLVER.MAX_EPOCH", p.teacher_epochs, "SOLVER.CHECKPOINT_PERIOD", p.teacher_epochs,
+            "TEST.EVAL_PERIOD", p.teacher_epochs, "SOLVER.IMS_PER_BATCH", p.batch,
+            "SOLVER.WARMUP_ITERS", p.teacher_warmup_iters])
 
     def train_student(self, student: Student) -> str:
         """Train one student (after its BFG pre-training stage, when it has one); its final weights."""
@@ -184,30 +189,31 @@ class Demo:
         self.echo(f"    BFG pre-training stage ({key})")
         p = self.profile
         return self.train(key, p.bfg_config, os.path.join(self.output_dir, key), [
-            "SOLVER.MAX_EPOCH", str(p.bfg_epochs), "SOLVER.CHECKPOINT_PERIOD", str(p.bfg_epochs),
-            "TEST.EVAL_PERIOD", str(p.bfg_epochs), "SOLVER.IMS_PER_BATCH", str(p.batch),
-            "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", str(p.student_clean_prob),
+            "SOLVER.MAX_EPOCH", p.bfg_epochs, "SOLVER.CHECKPOINT_PERIOD", p.bfg_epochs,
+            "TEST.EVAL_PERIOD", p.bfg_epochs, "SOLVER.IMS_PER_BATCH", p.batch,
+            "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", p.student_clean_prob,
             "MODEL.CFAT.STUDENT_WEIGHTS", start_weights] + list(teacher_overrides(self.teacher_dir)))
 
     def evaluate(self, student: Student, config: str, weights: str) -> dict:
         out = os.path.join(self.output_dir, student.key)
         summary_path = os.path.join(out, "robustness", "summary.json")
         p = self.profile
-        args = ["tools/eval_robustness.py", "--config-file", config, "--repeats", str(p.repeats)]
+        benchmark = ["TEST.ROBUSTNESS.REPEATS", p.repeats, "DATASETS.CORRUPTION.TEST.SEED", p.seed]
         if p.grid and student.key in p.grid_models:
-            args += ["--grid", "--grid-severities"] + [str(s) for s in p.grid_severities]
+            benchmark += ["TEST.ROBUSTNESS.GRID", True, "TEST.ROBUSTNESS.GRID_SEVERITIES", list(p.grid_severities)]
             if p.grid_types:
-                args += ["--grid-types"] + list(p.grid_types)
-        args += ["--seed", str(p.seed)]  # an option last: list options must not swallow KEY VALUE pairs
-        args += ["OUTPUT_DIR", out, "MODEL.WEIGHTS", weights, "MODEL.TEACHER.ENABLED", "False"] + self._common()
-        request = {"args": args, "weights": _file_stamp(weights)}
-        request_path = os.path.join(out, "robustness", "demo_request.json")
-        if os.path.exists(summary_path) and _read_json(request_path) == request:
+                benchmark += ["TEST.ROBUSTNESS.GRID_TYPES", list(p.grid_types)]
+        request = StageRequest("eval_robustness", config, out, self.common_overrides() + config_pairs(
+            benchmark, ["MODEL.WEIGHTS", weights, "MODEL.TEACHER.ENABLED", False]))
+        asked = {"request": request.to_json(), "weights": _file_stamp(weights)}
+        done_path = os.path.join(out, "robustness", "demo_request.json")
+        if os.path.exists(summary_path) and _read_json(done_path) == asked:
             self.echo(f"    done before: {summary_path}")
         else:  # new, interrupted, or asked differently: the evaluator resumes what still matches
-            self._run(f"evaluate {student.key}", args, f"evaluate_{student.key}.log")
-            with open(request_path, "w") as f:
-                json.dump(request, f, indent=1)
+            self._run(f"evaluate {student.key}", request, os.path.join(out, "robustness", "stage_request.json"),
+                      f"evaluate_{student.key}.log")
+            with open(done_path, "w") as f:
+                json.dump(asked, f, indent=1)
         with open(summary_path) as f:
             return json.load(f)
 

@@ -3,11 +3,8 @@ import argparse
 import sys
 from typing import Callable
 
-from ..compat.checkpoint import UntrustedCheckpointError
-from ..compat.cython_eval import CythonBuildError
-from ..compat.images import BadImageError
-from ..compat.sampler import BatchLayoutError
 from ..modeling.meta_arch import TeacherError
+from ..utils.errors import BadImageError, BatchLayoutError, CythonBuildError, UntrustedCheckpointError
 from .guards import NonFiniteLossError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config

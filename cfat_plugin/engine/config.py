@@ -1,32 +1,13 @@
-"""Config keys of the engine: where data sets live, and the run's random seed."""
-import os
-
+"""Config keys of the engine: the run's random seed."""
 from fastreid.config import CfgNode as CN
 
-
-def add_engine_config(cfg: CN) -> None:
-    """Add ``DATASETS.ROOT`` (idempotent).
-
-    FastReID reads ``$FASTREID_DATASETS`` once, when ``fastreid.data`` is first
-    imported; this key lets a config or the command line say it instead.
-    Empty: ``$FASTREID_DATASETS``, else ``datasets``.
-    """
-    if "ROOT" not in cfg.DATASETS:
-        cfg.DATASETS.ROOT = ""
-    add_seed_config(cfg)
+from ..utils.config_keys import register_config_keys
 
 
+@register_config_keys
 def add_seed_config(cfg: CN) -> None:
-    """Add ``SEED`` (idempotent): FastReID 1.4.0 always seeds from the clock and pid.
-
-    ``SEED >= 0`` seeds Python, NumPy and torch with ``SEED + rank`` (data
-    loader workers derive theirs from it), so a run can be repeated; -1 keeps
-    FastReID's fresh seed.
-    """
+    """Add ``SEED`` (idempotent): FastReID 1.4.0 always seeds from the clock and pid."""
     if "SEED" not in cfg:
+        # >= 0: Python, NumPy and torch seeded with SEED + rank (loader workers derive theirs), so a run
+        # can be repeated; -1: FastReID's fresh seed from the clock and pid.
         cfg.SEED = -1
-
-
-def datasets_root(cfg: CN) -> str:
-    """The data set root a run uses."""
-    return cfg.DATASETS.ROOT or os.getenv("FASTREID_DATASETS", "datasets")

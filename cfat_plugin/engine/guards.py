@@ -21,8 +21,8 @@ from typing import Dict, Optional
 
 import torch
 
-from ..compat.images import BadImageError
-from .config import datasets_root
+from ..utils.errors import BadImageError
+from ..data.config import datasets_root
 
 logger = logging.getLogger(__name__)
 

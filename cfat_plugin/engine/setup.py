@@ -6,9 +6,10 @@ from typing import List, Optional
 from fastreid.config import CfgNode, get_cfg
 from fastreid.engine import default_setup
 
-from ..compat.config import configure_compat
 from ..config import add_cfat_config
-from .config import datasets_root
+from ..utils.config_keys import merge_config_file, renamed_opts
+from ..utils.runtime import options_from_config, set_runtime_options
+from ..data.config import datasets_root
 
 
 class ConfigError(ValueError):
@@ -30,14 +31,14 @@ def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgN
         if not os.path.isfile(config_file):
             raise ConfigError(f"Config file not found: {config_file}")
         try:
-            cfg.merge_from_file(config_file)
+            merge_config_file(cfg, config_file)  # FastReID's merge, old key names read as their new ones
         except (KeyError, AssertionError, ValueError) as error:
             raise ConfigError(f"{config_file}: {_describe(error)}") from None
     if opts:
         if len(opts) % 2:
             raise ConfigError(f"Overrides must be KEY VALUE pairs, got an odd count: {opts}")
         try:
-            cfg.merge_from_list(opts)
+            cfg.merge_from_list(renamed_opts(opts))
         except (KeyError, AssertionError, ValueError) as error:
             raise ConfigError(f"command line: {_describe(error)}") from None
     return cfg
@@ -50,13 +51,14 @@ def apply_runtime_config(cfg: CfgNode) -> None:
     from ..data.datasets.corrupted import configure_corrupted_test
 
     data_build._root = datasets_root(cfg)
-    configure_compat(cfg)
+    set_runtime_options(options_from_config(cfg))
     configure_corrupted_test(cfg)
 
 
 def check_batch_layout(cfg: CfgNode, world_size: int) -> None:
     """Fail before any process starts when the global batch cannot be split as configured."""
-    from ..compat.sampler import BatchLayoutError, check_identity_batch
+    from ..utils.batch_layout import check_identity_batch
+    from ..utils.errors import BatchLayoutError
 
     batch = cfg.SOLVER.IMS_PER_BATCH
     if batch % world_size:

@@ -12,6 +12,7 @@ from typing import Iterable, List, Sequence
 
 from fastreid.config import CfgNode
 
+from ..utils.config_keys import registered_settings_checks
 from .setup import ConfigError
 
 
@@ -102,7 +103,6 @@ def _corruption_problems(cfg: CfgNode, problems: List[str]) -> None:
     _types(problems, "DATASETS.CORRUPTION.TEST.TYPES", test.TYPES)
     _severities(problems, "DATASETS.CORRUPTION.TEST.SEVERITIES", test.SEVERITIES)
     _seed(problems, "DATASETS.CORRUPTION.TEST.SEED", test.SEED)
-    _count(problems, "DATASETS.CORRUPTION.TEST.REPEATS", test.REPEATS, 1)
     _count(problems, "DATASETS.CORRUPTION.TEST.REPEAT", test.REPEAT, 0)
     _count(problems, "DATASETS.CORRUPTION.TEST.NUM_WORKERS", test.NUM_WORKERS, 0)
 
@@ -114,11 +114,9 @@ def _robustness_problems(cfg: CfgNode, problems: List[str]) -> None:
     for setting in rob.SETTINGS:
         _choice(problems, "TEST.ROBUSTNESS.SETTINGS", setting, SETTINGS)
     _count(problems, "TEST.ROBUSTNESS.REPEATS", rob.REPEATS, 1)
-    _seed(problems, "TEST.ROBUSTNESS.SEED", rob.SEED)
-    for key in ("TYPES", "GRID_TYPES", "SEEN_TYPES"):
+    for key in ("GRID_TYPES", "SEEN_TYPES"):
         _types(problems, f"TEST.ROBUSTNESS.{key}", rob[key])
-    for key in ("SEVERITIES", "GRID_SEVERITIES"):
-        _severities(problems, f"TEST.ROBUSTNESS.{key}", rob[key])
+    _severities(problems, "TEST.ROBUSTNESS.GRID_SEVERITIES", rob.GRID_SEVERITIES)
     _dataset_names(problems, "TEST.ROBUSTNESS.DATASETS", rob.DATASETS)
 
 
@@ -142,30 +140,6 @@ def _path_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:
                         f"valid: a folder (made if missing)")
 
 
-def _width_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:
-    """A CFAT student and its teacher must have the same feature width, or a projection between them."""
-    if not training or cfg.MODEL.META_ARCHITECTURE != "CFAT":
-        return
-    from ..modeling.meta_arch.projection import PROJECTIONS
-
-    kind = cfg.MODEL.CFAT.TEACHER_PROJECTION
-    if kind not in PROJECTIONS:
-        problems.append(f"MODEL.CFAT.TEACHER_PROJECTION: {kind!r}; valid: {', '.join(PROJECTIONS)}")
-        return
-    teacher_file = cfg.MODEL.TEACHER.CONFIG_FILE
-    if kind != "none" or not cfg.MODEL.TEACHER.ENABLED or not teacher_file or not os.path.isfile(teacher_file):
-        return  # a missing teacher config is reported with the command that makes it (TeacherError)
-    from ..modeling.meta_arch.cfat import teacher_width
-
-    try:
-        width = teacher_width(cfg)
-    except Exception:  # the teacher's own config is broken: reported when it is read
-        return
-    if width != cfg.MODEL.BACKBONE.FEAT_DIM:
-        problems.append(f"MODEL.BACKBONE.FEAT_DIM: the student is {cfg.MODEL.BACKBONE.FEAT_DIM}-d but the teacher "
-                        f"({teacher_file}) is {width}-d; valid: {width}, or MODEL.CFAT.TEACHER_PROJECTION linear")
-
-
 def check_settings(cfg: CfgNode, training: bool = True) -> None:
     """Raise a :class:`SettingsError` listing every invalid setting of ``cfg`` (nothing is built or read)."""
     from ..data.images import CHECK_MODES
@@ -178,6 +152,7 @@ def check_settings(cfg: CfgNode, training: bool = True) -> None:
     _seed(problems, "SEED", cfg.SEED)
     _choice(problems, "DATASETS.IMAGE_CHECK.MODE", cfg.DATASETS.IMAGE_CHECK.MODE, CHECK_MODES)
     _path_problems(cfg, problems, training)
-    _width_problems(cfg, problems, training)
+    for check in registered_settings_checks():  # each method's own keys
+        check(cfg, problems, training)
     if problems:
         raise SettingsError(problems)

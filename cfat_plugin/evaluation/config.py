@@ -1,7 +1,10 @@
 """Config keys of the robustness evaluation (``TEST.ROBUSTNESS``)."""
 from fastreid.config import CfgNode as CN
 
+from ..utils.config_keys import register_config_keys
 
+
+@register_config_keys
 def add_evaluation_config(cfg: CN) -> None:
     """Add ``TEST.AMP.*`` and ``TEST.ROBUSTNESS.*`` (idempotent)."""
     if "AMP" not in cfg.TEST:
@@ -20,18 +23,14 @@ def add_evaluation_config(cfg: CN) -> None:
     cfg.TEST.ROBUSTNESS.DATASETS = []
     # Which of the benchmark's settings: clean, both, query, gallery.
     cfg.TEST.ROBUSTNESS.SETTINGS = ["clean", "both", "query", "gallery"]
-    # Random draws (uniform type and severity per image); the benchmark uses 10.
+    # Random draws averaged per setting (uniform type and severity per image); the benchmark uses 10.
+    # Their types, severities and seed: DATASETS.CORRUPTION.TEST.{TYPES,SEVERITIES,SEED}.
     cfg.TEST.ROBUSTNESS.REPEATS = 10
-    # Seed of the draws: >= 0 is reproducible everywhere; -1 draws a fresh seed (the benchmark's way).
-    cfg.TEST.ROBUSTNESS.SEED = 0
-    # Corruption types and severities of the random draws and the grid; empty: all 20 x 1-5.
-    cfg.TEST.ROBUSTNESS.TYPES = []
-    cfg.TEST.ROBUSTNESS.SEVERITIES = []
     # The full grid: one cell per (type, severity), query and gallery both corrupted.
     cfg.TEST.ROBUSTNESS.GRID = False
-    # Severities of the grid only (the random draws keep SEVERITIES); empty: SEVERITIES.
+    # Severities of the grid only; empty: DATASETS.CORRUPTION.TEST.SEVERITIES.
     cfg.TEST.ROBUSTNESS.GRID_SEVERITIES = []
-    # Types of the grid only (the random draws keep TYPES); empty: TYPES.
+    # Types of the grid only; empty: DATASETS.CORRUPTION.TEST.TYPES.
     cfg.TEST.ROBUSTNESS.GRID_TYPES = []
     # Report seen vs held-out types (needs DATASETS.CORRUPTION.TRAIN.TYPES to hold some out).
     cfg.TEST.ROBUSTNESS.SEEN_HELD_OUT = True

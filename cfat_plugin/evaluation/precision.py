@@ -10,7 +10,7 @@ ResNet-18 extract features 3.8x faster (``benchmarks/bench_precision.py``, READM
 import torch
 from torch import nn
 
-from ..compat.amp import model_device_type, resolve_amp_dtype
+from ..utils.precision import model_device_type, resolve_amp_dtype
 
 
 class AutocastInference(nn.Module):

@@ -5,8 +5,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..compat.checkpoint_save import atomic_open
+from ..utils.files import atomic_open
 from .cells import Plan
+from .heatmap import draw_grid, grid_values, pyplot
 
 REPORT_METRICS = ("mINP", "mAP", "Rank-1")
 CSV_COLUMNS = ("cell", "kind", "setting", "corruption", "severity", "repeat",
@@ -130,22 +131,10 @@ def write_heatmap(summary: dict, path: str) -> Optional[str]:
     grid = summary["grid"]
     if not grid["types"]:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    values = np.array([[np.nan if v is None else v for v in row] for row in grid["mAP"]])
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(1.2 * len(grid["severities"]) + 3, 0.38 * len(grid["types"]) + 1.6))
-    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=max(float(np.nanmax(values)), 1e-6),
-                      aspect="auto")
-    ax.set_xticks(range(len(grid["severities"])), [f"severity {s}" for s in grid["severities"]])
+    image = draw_grid(ax, grid, vmax=max(float(np.nanmax(grid_values(grid))), 1e-6))
     ax.set_yticks(range(len(grid["types"])), grid["types"])
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            if not np.isnan(values[i, j]):
-                ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=7,
-                        color="white" if values[i, j] < 0.6 * np.nanmax(values) else "black")
     clean = summary["clean"]
     title = f"mAP (%) on {summary['protocol']['dataset']}"
     if clean:

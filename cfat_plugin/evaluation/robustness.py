@@ -20,10 +20,10 @@ from fastreid.evaluation import ReidEvaluator
 from fastreid.utils import comm
 from tqdm import tqdm
 
-from ..compat.checkpoint_save import replace_atomically
+from ..data.config import datasets_root
 from ..data.corruptions import CorruptionCache, corrupted_items, corruption_jobs, resolve_seed
 from ..data.images import check_run_images
-from ..engine.config import datasets_root
+from ..utils.files import replace_atomically
 from .cells import CLEAN, Cell, Plan, last_use, plan_cells
 from .features import Features, extract_features
 from .report import write_report
@@ -54,6 +54,34 @@ def training_corruption_types(cfg) -> Optional[List[str]]:
     return list(corruption.TRAIN.TYPES)
 
 
+def benchmark_fields(cfg, seed: int) -> dict:
+    """What decides a run's cells: the benchmark's settings (TEST.ROBUSTNESS) and draw (DATASETS.CORRUPTION.TEST)."""
+    options, draw = cfg.TEST.ROBUSTNESS, cfg.DATASETS.CORRUPTION.TEST
+    return {"seed": seed, "repeats": int(options.REPEATS), "settings": list(options.SETTINGS),
+            "types": list(draw.TYPES), "severities": [int(s) for s in draw.SEVERITIES],
+            "grid": bool(options.GRID), "grid_severities": [int(s) for s in options.GRID_SEVERITIES],
+            "grid_types": list(options.GRID_TYPES),
+            "seen_types": training_corruption_types(cfg) if options.SEEN_HELD_OUT else None}
+
+
+def plan_of(fields: dict) -> Plan:
+    """The cells of a run from its :func:`benchmark_fields` (or a saved protocol holding them)."""
+    return plan_cells(fields["settings"], fields["repeats"], fields["seed"], fields["types"], fields["severities"],
+                      fields["grid"], fields["seen_types"], fields["grid_severities"], fields.get("grid_types", ()))
+
+
+def planned_corruptions(cfg, seed: Optional[int] = None) -> list:
+    """Every corrupted version a robustness run of ``cfg`` reads (query and gallery), in plan order.
+
+    What a cache pre-fill must hold for the run to compute nothing. ``seed``: the draw's seed
+    (default: ``DATASETS.CORRUPTION.TEST.SEED``; a run with -1 draws its own, unknown here).
+    """
+    seed = resolve_seed(int(cfg.DATASETS.CORRUPTION.TEST.SEED)) if seed is None else seed
+    plan = plan_of(benchmark_fields(cfg, seed))
+    return list(dict.fromkeys(version for cell in plan.cells for _, version in cell.versions()
+                              if version is not CLEAN))
+
+
 def _write_json_atomic(path: str, payload: dict) -> None:
     def write(tmp):
         with open(tmp, "w") as f:
@@ -79,8 +107,9 @@ class RobustnessEvaluator:
         self.dataset_name = dataset_name
         self.output_dir = output_dir
         self.progress = progress and comm.is_main_process()
-        self.options = cfg.TEST.ROBUSTNESS
-        self.cache = CorruptionCache(cfg.DATASETS.CORRUPTION.TEST.CACHE_DIR or None)
+        self.options = cfg.TEST.ROBUSTNESS  # the benchmark: settings, repeats, grid, seen types
+        self.draw = cfg.DATASETS.CORRUPTION.TEST  # the corrupted test draw: types, severities, seed, cache
+        self.cache = CorruptionCache(self.draw.CACHE_DIR or None)
         self.results_path = os.path.join(output_dir, RESULTS_FILE)
 
     # -- state -------------------------------------------------------------------------------
@@ -88,13 +117,7 @@ class RobustnessEvaluator:
         return {
             "dataset": self.dataset_name,
             "num_query": len(data.query), "num_gallery": len(data.gallery),
-            "seed": seed, "repeats": int(self.options.REPEATS),
-            "settings": list(self.options.SETTINGS),
-            "types": list(self.options.TYPES), "severities": [int(s) for s in self.options.SEVERITIES],
-            "grid": bool(self.options.GRID),
-            "grid_severities": [int(s) for s in self.options.GRID_SEVERITIES],
-            "grid_types": list(self.options.GRID_TYPES),
-            "seen_types": training_corruption_types(self.cfg) if self.options.SEEN_HELD_OUT else None,
+            **benchmark_fields(self.cfg, seed),
             "metric": self.cfg.TEST.METRIC, "flip_test": bool(self.cfg.TEST.FLIP.ENABLED),
             "model": model_fingerprint(self.model),
         }
@@ -110,7 +133,7 @@ class RobustnessEvaluator:
         state = None
         if comm.is_main_process():
             previous = self._load_previous()
-            requested = self.options.SEED
+            requested = int(self.draw.SEED)
             seed = previous["protocol"]["seed"] if previous and requested < 0 else resolve_seed(requested)
             protocol = self._protocol(seed, data)
             if previous and previous.get("protocol") == protocol:
@@ -123,7 +146,7 @@ class RobustnessEvaluator:
 
     # -- features ----------------------------------------------------------------------------
     def _workers(self) -> Optional[int]:
-        return int(self.cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS) or None
+        return int(self.draw.NUM_WORKERS) or None
 
     def _prefill(self, cells: Sequence[Cell], data) -> None:
         """Corrupt every image the cells need in one go: one worker pool and one progress bar for
@@ -170,9 +193,7 @@ class RobustnessEvaluator:
 
     # -- run ---------------------------------------------------------------------------------
     def plan(self, protocol: dict) -> Plan:
-        return plan_cells(protocol["settings"], protocol["repeats"], protocol["seed"], protocol["types"],
-                          protocol["severities"], protocol["grid"], protocol["seen_types"],
-                          protocol["grid_severities"], protocol.get("grid_types", ()))
+        return plan_of(protocol)
 
     def run(self) -> Optional[dict]:
         """Evaluate every missing cell, write the report; return the summary on the main process."""

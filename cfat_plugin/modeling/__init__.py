@@ -1,2 +1,2 @@
-"""Models: importing registers the backbone, head and meta-architectures."""
-from . import backbones, heads, meta_arch  # noqa: F401
+"""Shared models: importing registers the backbones and the camera-aware baseline."""
+from . import backbones, config, meta_arch  # noqa: F401

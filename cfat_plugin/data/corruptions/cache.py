@@ -21,7 +21,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image, ImageOps
 
-from ...compat.images import BadImageError, bad_image_line, describe_image_error
+from ...utils.bad_images import bad_image_line, describe_image_error
+from ...utils.errors import BadImageError
 from .core import corrupt
 from .specs import Draw
 

@@ -11,8 +11,9 @@ at import time.
 
 How the config reaches them: FastReID builds test sets with ``root=`` only,
 so the engine calls :func:`configure_corrupted_test` (once per process,
-before building test loaders); it stores the options from
-``DATASETS.CORRUPTION.TEST``, which every ``*C`` set built afterwards uses.
+before building test loaders); it puts the options from
+``DATASETS.CORRUPTION.TEST`` into the run-time options object
+(:mod:`cfat_plugin.utils.runtime`), which every ``*C`` set built afterwards reads.
 Without that call they use the defaults (setting ``both``, the benchmark's
 random draw with seed 0). Keyword arguments override both, for programmatic use:
 ``DATASET_REGISTRY.get("Market1501C")(root, setting="query", spec=FixedCorruption("fog", 3))``.
@@ -24,6 +25,7 @@ from typing import List, Optional, Tuple
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
+from ...utils.runtime import runtime_options, update_runtime_options
 from ..corruptions import (SETTINGS, CorruptionCache, CorruptionSpec, RandomCorruption, apply_setting, make_spec,
                            resolve_seed)
 
@@ -47,9 +49,6 @@ class CorruptedTestOptions:
         object.__setattr__(self, "setting", str(self.setting).lower())
 
 
-_active = CorruptedTestOptions()
-
-
 def test_options_from_config(cfg, repeat: Optional[int] = None) -> CorruptedTestOptions:
     """Options from ``cfg.DATASETS.CORRUPTION.TEST`` (``repeat`` overrides ``REPEAT``).
 
@@ -71,18 +70,18 @@ def configure_corrupted_test(cfg) -> CorruptedTestOptions:
     Also registers ``<Base>C`` for every ``<Base>C`` in ``DATASETS.TESTS``
     whose ``<Base>`` is registered, so any data set can be tested corrupted.
     """
-    global _active
     for name in cfg.DATASETS.TESTS:
         if name.endswith("C") and name not in DATASET_REGISTRY._obj_map and name[:-1] in DATASET_REGISTRY._obj_map:
             register_corrupted_dataset(name[:-1])
-    _active = test_options_from_config(cfg)
-    logger.info(f"Corrupted test sets: setting {_active.setting!r}, {_active.spec.describe()}")
-    return _active
+    options = test_options_from_config(cfg)
+    update_runtime_options(corrupted_test=options)
+    logger.info(f"Corrupted test sets: setting {options.setting!r}, {options.spec.describe()}")
+    return options
 
 
 def active_test_options() -> CorruptedTestOptions:
-    """The options ``*C`` test sets use when built without overrides."""
-    return _active
+    """The options ``*C`` test sets use when built without overrides (the defaults until configured)."""
+    return runtime_options().corrupted_test or CorruptedTestOptions()
 
 
 class CorruptedImageDataset(ImageDataset):

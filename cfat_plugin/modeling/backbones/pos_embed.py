@@ -9,7 +9,6 @@ import math
 from typing import Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 
 Grid = Tuple[int, int]
 
@@ -39,8 +38,9 @@ def resize_pos_embed(
 ) -> torch.Tensor:
     """Return ``pos_embed`` (1, prefix + old_h*old_w, D) resampled to ``new_grid``.
 
-    Row-major token order is kept (token ``1 + r*cols + c`` is grid cell
-    (r, c)), as patch embedding flattens the conv output that way.
+    Checks the shapes (a mismatch is an error here, not a silent reshape), then lets
+    ``timm.layers.resample_abs_pos_embed`` interpolate. Row-major token order is kept (token
+    ``1 + r*cols + c`` is grid cell (r, c)), as patch embedding flattens the conv output that way.
     """
     old_h, old_w = int(old_grid[0]), int(old_grid[1])
     new_h, new_w = int(new_grid[0]), int(new_grid[1])
@@ -52,10 +52,8 @@ def resize_pos_embed(
             f"{old_h}x{old_w}")
     if (old_h, old_w) == (new_h, new_w):
         return pos_embed
-    prefix, grid = pos_embed[:, :num_prefix_tokens], pos_embed[:, num_prefix_tokens:]
-    dim = grid.shape[-1]
-    grid = grid.reshape(1, old_h, old_w, dim).permute(0, 3, 1, 2)
-    # Interpolate in float32: bilinear on half precision loses the small values.
-    grid = F.interpolate(grid.float(), size=(new_h, new_w), mode="bilinear", align_corners=False)
-    grid = grid.to(pos_embed.dtype).permute(0, 2, 3, 1).reshape(1, new_h * new_w, dim)
-    return torch.cat([prefix, grid], dim=1)
+    from timm.layers import resample_abs_pos_embed  # timm only when a ViT is built (import time)
+
+    # timm's resampler in float32 (bilinear on half precision loses the small values), prefix kept.
+    return resample_abs_pos_embed(pos_embed, [new_h, new_w], [old_h, old_w], num_prefix_tokens=num_prefix_tokens,
+                                  interpolation="bilinear", antialias=False, align_corners=False)

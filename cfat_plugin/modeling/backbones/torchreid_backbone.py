@@ -110,7 +110,7 @@ def load_torchreid_checkpoint(backbone: TorchreidBackbone, path: str) -> WeightL
     if not os.path.isfile(path):
         raise FileNotFoundError(f"torchreid checkpoint not found: {path} (MODEL.BACKBONE.PRETRAIN_PATH "
                                 f"must be a local file; nothing is downloaded)")
-    from ...compat.checkpoint import load_checkpoint_file
+    from ...utils.checkpoints import load_checkpoint_file
 
     report = WeightLoadReport(path=path)
     own = backbone.model.state_dict()

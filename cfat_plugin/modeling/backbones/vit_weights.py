@@ -87,7 +87,7 @@ def read_checkpoint(path: str) -> Dict[str, torch.Tensor]:
             f"file; nothing is downloaded)")
     if path.endswith(".npz"):
         return _read_npz(path)
-    from ...compat.checkpoint import load_checkpoint_file
+    from ...utils.checkpoints import load_checkpoint_file
 
     state = load_checkpoint_file(path)["model"]
     return {k: torch.as_tensor(v) for k, v in state.items() if isinstance(v, (torch.Tensor, np.ndarray))}

@@ -5,7 +5,7 @@ latent -> hidden -> D. Unlike the published code, sigma is always positive
 (softplus, or predicted as a log-variance), so the KL between two posteriors
 is always defined.
 """
-from typing import NamedTuple, Tuple
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -70,10 +70,3 @@ class BridgeVAE(nn.Module):
         posterior = self.encode(x)
         z = self.sample(posterior)
         return VAEOutput(self.decode(z), posterior, z)
-
-
-def posterior_pair(vae: BridgeVAE, a: torch.Tensor, b: torch.Tensor) -> Tuple[Posterior, Posterior]:
-    """Encode two batches in one pass (one matmul per layer instead of two)."""
-    post = vae.encode(torch.cat([a, b], dim=0))
-    n = a.shape[0]
-    return Posterior(post.mu[:n], post.sigma[:n]), Posterior(post.mu[n:], post.sigma[n:])

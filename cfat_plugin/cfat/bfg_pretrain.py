@@ -23,11 +23,11 @@ import torch
 from fastreid.config import configurable
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 
-from ..heads.bfg_vae import Posterior
-from ..heads.bridge import bridge_features, sample_t
-from ..losses import prior_kl_loss, reconstruction_loss
-from .cfat import CFAT, _split
-from .features import autocast_off, full_precision, pooled_feature
+from ..modeling.meta_arch.features import autocast_off, full_precision, pooled_feature
+from .bfg_vae import Posterior
+from .bridge import bridge_features, sample_t
+from .losses import prior_kl_loss, reconstruction_loss
+from .meta_arch import CFAT, _split
 
 VAE_PREFIX = "heads.bfg."
 

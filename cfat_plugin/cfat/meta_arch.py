@@ -33,14 +33,14 @@ from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 from fastreid.utils import events
 from fastreid.utils.checkpoint import Checkpointer
 
-from ..heads.bridge import bridge_features, sample_t
-from ..heads.bfg_vae import Posterior
-from ..losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
+from ..modeling.meta_arch.camera_baseline import CameraAwareBaseline, batch_images
+from ..modeling.meta_arch.features import BackboneOutput, autocast_off, full_precision, pooled_feature, run_backbone
+from ..modeling.meta_arch.projection import build_projection
+from ..modeling.meta_arch.teacher import TeacherError, TeacherNotFoundError, build_frozen_teacher, teacher_config
+from .bfg_vae import Posterior
+from .bridge import bridge_features, sample_t
+from .losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
                       weighted_contrastive_alignment_loss)
-from .camera_baseline import CameraAwareBaseline, batch_images
-from .features import BackboneOutput, autocast_off, full_precision, pooled_feature, run_backbone
-from .projection import build_projection
-from .teacher import TeacherError, TeacherNotFoundError, build_frozen_teacher, teacher_config
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,30 @@
+"""The plugin's error classes for bad input, one per kind, so the command line can print each in one line."""
+
+
+class BadImageError(ValueError):
+    """An image file cannot be read: truncated, empty, missing, not an image.
+
+    The message is one line per file: its data set (where known), its path
+    and what is wrong. Re-raised by a DataLoader worker, the exception comes
+    back with the worker's traceback in its message; only the last line
+    (this error's own message) is kept, so the user still sees one line.
+    """
+
+    def __init__(self, message: str = ""):
+        message = str(message)
+        if message.startswith("Caught ") and "Traceback" in message:
+            last = message.rstrip().splitlines()[-1]
+            message = last.split(f"{type(self).__name__}: ", 1)[-1]
+        super().__init__(message)
+
+
+class BatchLayoutError(ValueError):
+    """The per-process batch cannot be filled with whole identities."""
+
+
+class CythonBuildError(RuntimeError):
+    """The Cython evaluator could not be compiled."""
+
+
+class UntrustedCheckpointError(RuntimeError):
+    """A checkpoint holds pickled objects other than tensors and plain containers."""

@@ -1,0 +1,101 @@
+"""The package's architecture, read from its imports: layers only import downwards, compat stays private."""
+import ast
+import os
+from typing import Iterator, Tuple
+
+PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cfat_plugin")
+
+# Shared core, lowest first; a module may import its own layer and those below it.
+CORE_LAYERS = {"utils": 0, "config": 0, "compat": 1, "data": 2, "modeling": 3, "evaluation": 4, "engine": 5}
+METHODS = ("cfat",)  # one subpackage per method: above the core it builds on, below the demo
+TOP = {"demo": 7}
+
+
+def _layer(part: str) -> int:
+    if part in METHODS:
+        return 6
+    return {**CORE_LAYERS, **TOP}[part]
+
+
+def _imports(path: str) -> Iterator[Tuple[str, int]]:
+    """``(first package part imported, line)`` for every import of the plugin in ``path``, nested ones too."""
+    module = os.path.relpath(path, os.path.dirname(PACKAGE))[:-3].split(os.sep)
+    if module[-1] == "__init__":
+        module = module[:-1] + ["__init__"]
+    for node in ast.walk(ast.parse(open(path).read(), path)):
+        names = []
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module[:-node.level]
+                target = base + (node.module.split(".") if node.module else [])
+                names = [target + [alias.name] for alias in node.names] if not node.module else [target]
+            elif node.module and node.module.split(".")[0] == "cfat_plugin":
+                names = [node.module.split(".")]
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".") for a in node.names if a.name.split(".")[0] == "cfat_plugin"]
+        for name in names:
+            if len(name) > 1:
+                yield name[1].removesuffix(".py"), node.lineno
+
+
+def _modules() -> Iterator[Tuple[str, str]]:
+    for folder, _, files in os.walk(PACKAGE):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                yield os.path.relpath(path, PACKAGE), path
+
+
+def layer_problems() -> list:
+    """One line per import that runs up a layer, into compat, or from the core into a method."""
+    problems = []
+    for rel, path in _modules():
+        own = rel.split(os.sep)[0].removesuffix(".py")
+        if own == "__init__":
+            continue  # the package's __init__ applies compat and registers everything
+        for part, line in _imports(path):
+            if part == "compat" and own != "compat":
+                problems.append(f"{rel}:{line} imports compat (only FastReID's patches live there)")
+            elif part in METHODS and own not in TOP and own != part:
+                problems.append(f"{rel}:{line} imports the method {part} (the core never depends on a method)")
+            elif _layer(part) > _layer(own):
+                problems.append(f"{rel}:{line} ({own}) imports {part}, a higher layer")
+    return problems
+
+
+def test_layers_only_import_downwards_and_compat_is_private():
+    problems = layer_problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_walk_finds_upward_nested_compat_and_method_imports(tmp_path):
+    probe = tmp_path / "cfat_plugin" / "data" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from ..engine import setup\n\ndef f():\n    import cfat_plugin.compat.amp\n"
+                     "    from ..utils.files import atomic_open\n    from .. import cfat\n")
+    (tmp_path / "cfat_plugin" / "data" / "fine.py").write_text("from ..utils import files\nfrom .corruptions import core\n")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, str(tmp_path / "cfat_plugin")
+    try:
+        assert sorted(_imports(str(probe))) == [("cfat", 6), ("compat", 4), ("engine", 1), ("utils", 5)]
+        assert sorted(layer_problems()) == [
+            "data/probe.py:1 (data) imports engine, a higher layer",
+            "data/probe.py:4 imports compat (only FastReID's patches live there)",
+            "data/probe.py:6 imports the method cfat (the core never depends on a method)"]
+    finally:
+        PACKAGE = saved
+
+
+def test_each_method_is_one_folder_that_registers_its_keys_and_components():
+    import cfat_plugin  # noqa: F401
+    from fastreid.modeling.heads.build import REID_HEADS_REGISTRY
+    from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
+
+    from cfat_plugin.utils.config_keys import registered_config_adders
+
+    for method in METHODS:
+        assert os.path.isfile(os.path.join(PACKAGE, method, "__init__.py"))
+        assert f"cfat_plugin.{method}.config.add_{method}_config" in registered_config_adders()
+    for name in ("CFAT", "BFGPretrain"):
+        assert META_ARCH_REGISTRY.get(name).__module__.startswith("cfat_plugin.cfat.")
+    assert REID_HEADS_REGISTRY.get("BFGHead").__module__ == "cfat_plugin.cfat.bfg_head"
