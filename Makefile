@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps fastreid==1.4.0
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	# FastReID's Cython rank evaluator, compiled into the environment at install time.
-	$(PY) -m cfat_plugin.compat.cython_eval
+	$(PY) -c "from cfat_plugin.compat.cython_eval import main; main()"
 	touch $(STAMP)
 
 demo: $(STAMP)

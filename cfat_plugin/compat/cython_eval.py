@@ -104,7 +104,7 @@ def fix_cython_evaluator() -> None:
 
 
 def main() -> None:
-    """``python -m cfat_plugin.compat.cython_eval``: build at install time."""
+    """Build at install time (the Makefile calls it after ``import cfat_plugin``; ``--force`` rebuilds)."""
     path = build_rank_cylib(force="--force" in sys.argv)
     print(f"FastReID Cython rank evaluator built in {path}")
 
