@@ -24,6 +24,7 @@ def test_request_survives_json_and_merges_with_its_types(tmp_path):
     request = StageRequest("eval_robustness", config, str(tmp_path), config_pairs([
         "TEST.ROBUSTNESS.GRID_TYPES", ["fog", "contrast"], "TEST.ROBUSTNESS.GRID", True,
         "DATASETS.TESTS", ("SynthReID",), "TEST.ROBUSTNESS.REPEATS", 2, "MODEL.RETRIEVAL.FEAT", "cls"]))
+    request.write(str(tmp_path / "request.json"))
     command = request.command(str(tmp_path / "request.json"))
     assert command[1:3] == ["-m", "cfat_plugin.demo.stages"] and command[-1] == str(tmp_path / "request.json")
     again = StageRequest.from_json(json.load(open(tmp_path / "request.json")))

@@ -128,9 +128,10 @@ class Demo:
         log_path = os.path.join(self.output_dir, "logs", log_name)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         os.makedirs(os.path.dirname(request_path), exist_ok=True)
+        request.write(request_path)
         start = time.perf_counter()
         with open(log_path, "a", buffering=1) as log:
-            child = subprocess.Popen(request.command(request_path), cwd=REPO_ROOT, env=self.env,
+            child = subprocess.Popen(StageRequest.command(request_path), cwd=REPO_ROOT, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for line in child.stdout:
                 log.write(line)

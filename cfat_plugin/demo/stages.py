@@ -29,9 +29,7 @@ def config_text(value: Any) -> str:
     """How FastReID's ``merge_from_list`` reads a value back: strings as they are, the rest as literals."""
     if isinstance(value, str):
         return value
-    if isinstance(value, tuple):
-        value = list(value)
-    return repr(value)
+    return repr(_jsonable(value))
 
 
 @dataclass(frozen=True)
@@ -62,14 +60,19 @@ class StageRequest:
         return cls(data["entry"], data["config_file"], data["output_dir"],
                    tuple((key, value) for key, value in data["overrides"]))
 
-    def command(self, request_path: str) -> List[str]:
-        """The child process: this module of the package, reading the request from ``request_path``."""
+    def write(self, request_path: str) -> None:
+        """Save the request as JSON, for the child process (and as a record beside the stage's output)."""
         with open(request_path, "w") as f:
             json.dump(self.to_json(), f, indent=1)
+
+    @staticmethod
+    def command(request_path: str) -> List[str]:
+        """The child process: this module of the package, reading the request from ``request_path``."""
         return [sys.executable, "-m", "cfat_plugin.demo.stages", request_path]
 
 
 def _jsonable(value: Any) -> Any:
+    """Tuples as lists: what JSON and FastReID's list-valued keys hold."""
     return list(value) if isinstance(value, tuple) else value
 
 
