@@ -71,9 +71,9 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
         Student("c_cfat", "(c) CFAT (coarse + fine)", cfat, teacher + RAW_KL),
         Student("d_cfat_coarse", "(d) CFAT without BFG (coarse only)", cfat, teacher + NO_BFG),
         Student("c_cfat_staged", "(c') CFAT staged: published KL, pre-trained BFG, corruption-trained start",
-                cfat, teacher, start="b_augmented", bfg_pretrain=True),
-        Student("c_cfat_staged_nokl", "(c'-KL) CFAT staged without the bridge KL", cfat, teacher + NO_KL,
-                start="b_augmented", bfg_pretrain=True),
+                profile.cfat_staged_config, teacher, start="b_augmented", bfg_pretrain=True),
+        Student("c_cfat_staged_nokl", "(c'-KL) CFAT staged without the bridge KL", profile.cfat_staged_config,
+                teacher + NO_KL, start="b_augmented", bfg_pretrain=True),
         Student("d_cfat_coarse_staged", "(d') coarse only, corruption-trained start", cfat, teacher + NO_BFG,
                 start="b_augmented"),
     ]

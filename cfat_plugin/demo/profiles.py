@@ -30,6 +30,8 @@ class DemoProfile:
     # meta-architecture, head and losses are the same for both.
     teacher_config: str = "projects/CFAT/synthreid_r18_teacher.yml"
     cfat_config: str = "projects/CFAT/synthreid_r18.yml"
+    # CFAT with its stages (corruption-trained start, pre-trained BFG, KL weighted as the alignment)
+    cfat_staged_config: str = "projects/CFAT/synthreid_r18_staged.yml"
     bfg_config: str = "projects/CFAT/synthreid_r18_bfg.yml"  # the BFG pre-training stage
     bfg_epochs: int = 2
     # The compared models, by key of cfat_plugin.demo.pipeline.all_arms, in training order. The
