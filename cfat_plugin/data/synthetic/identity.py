@@ -82,6 +82,14 @@ class Identity:
     bag: str
     bag_color: Color
     bag_side: int  # -1 left, +1 right (in the person's own frame)
+    # The palette choices behind the colours above (cloth names, tone indices, types), as sorted
+    # (key, value) pairs: what attribute labels, captions and material responses are made from.
+    # Kept, not re-drawn: drawing nothing more keeps every earlier data set byte-identical.
+    outfit: tuple = ()
+
+    def outfit_names(self) -> dict:
+        """The palette choices of this look by attribute (``upper_color: "navy"``, ``shoes: 2``...)."""
+        return dict(self.outfit)
 
 
 def _jitter(color: Color, rng: np.random.Generator, sd: float) -> Color:
@@ -205,4 +213,5 @@ def sample_identity(seed: int, pid: int, difficulty: float, tag: int = streams.I
         bag=outfit["bag"],
         bag_color=cloth(outfit["bag_color"]),
         bag_side=outfit["bag_side"],
+        outfit=tuple(sorted(outfit.items())),
     )
