@@ -235,6 +235,27 @@ def test_every_parameter_gets_a_gradient(tmp_path):
         assert missing == [], (warmup, missing)
 
 
+@pytest.mark.parametrize("trains_vae", [True, False])
+def test_kl_trains_the_vae_encoder_only_when_asked(tmp_path, trains_vae):
+    """MODEL.CFAT.LOSS.KL.TRAINS_VAE: the bridge KL's gradient reaches the student's feature either way;
+    the VAE's encoder gets it only when True (published), so with False the encoder cannot shrink the KL."""
+    torch.manual_seed(0)
+    cfg = cfat_cfg(tmp_path)
+    cfg.MODEL.CFAT.LOSS.KL.TRAINS_VAE = trains_vae
+    model = build_model(cfg).train()
+    batch = paired_batch()
+    camids, targets = model.camids_of(batch), model.targets_of(batch)
+    f_clean = model.teacher_feature(batch, camids)
+    outputs = model.heads(model.backbone_output(model.preprocess_image(batch), camids).feature_map, targets)
+    f_student = outputs["pool_feat"]
+    loss_kl = model.bfg_losses(f_student, f_clean, targets)["loss_kl"]
+    encoder = [p for n, p in model.heads.bfg.named_parameters() if n.startswith("enc_")]
+    grads = torch.autograd.grad(loss_kl, [f_student] + encoder, allow_unused=True)
+    assert grads[0] is not None and grads[0].abs().sum() > 0  # the student learns from the KL
+    encoder_grad = sum(float(g.abs().sum()) for g in grads[1:] if g is not None)
+    assert (encoder_grad > 0) == trains_vae, encoder_grad
+
+
 def test_bfg_warmup_trains_only_the_vae(tmp_path):
     torch.manual_seed(0)
     model = build_model(cfat_cfg(tmp_path, BFG_WARMUP_ITERS=3))

@@ -66,14 +66,18 @@ def test_staged_students_start_from_b_and_share_one_bfg_stage(tmp_path):
     arms = all_arms(profile, demo.teacher_dir)
     demo.train_student(arms["c_cfat_staged"])
     demo.train_student(arms["c_cfat_staged_nokl"])
+    demo.train_student(arms["c_cfat_staged_klstudent"])
     steps = [c[0] for c in demo.calls]
-    # the start first (b), then one BFG stage from it, then both students (the stage is not repeated)
-    assert steps == ["b_augmented", "bfg_from_b_augmented", "c_cfat_staged", "c_cfat_staged_nokl"]
+    # the start first (b), then one BFG stage from it, then the students (the stage is not repeated)
+    assert steps == ["b_augmented", "bfg_from_b_augmented", "c_cfat_staged", "c_cfat_staged_nokl",
+                     "c_cfat_staged_klstudent"]
     start = os.path.join(demo.output_dir, "b_augmented", "model_final.pth")
     bfg = os.path.join(demo.output_dir, "bfg_from_b_augmented", "model_final.pth")
-    stage, cfat, nokl = demo.calls[1], demo.calls[2], demo.calls[3]
+    stage, cfat, nokl, klstudent = demo.calls[1:]
     assert stage[1] == profile.bfg_config and _value(stage[2], "MODEL.CFAT.STUDENT_WEIGHTS") == start
-    for call in (cfat, nokl):
+    assert _value(klstudent[2], "MODEL.CFAT.LOSS.KL.TRAINS_VAE") == "False"
+    for call in (cfat, nokl, klstudent):
+        assert call[1] == profile.cfat_staged_config  # the KL weighted as the alignment
         assert _value(call[2], "MODEL.CFAT.STUDENT_WEIGHTS") == start
         assert _value(call[2], "MODEL.CFAT.BFG_WEIGHTS") == bfg
         assert _value(call[2], "MODEL.TEACHER.WEIGHTS") == os.path.join(str(tmp_path), "a_teacher", "model_final.pth")

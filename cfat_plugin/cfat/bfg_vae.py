@@ -47,14 +47,21 @@ class BridgeVAE(nn.Module):
         self.dec_hidden = nn.Linear(latent_dim, hidden_dim)
         self.dec_out = nn.Linear(hidden_dim, feat_dim)
 
-    def encode(self, x: torch.Tensor) -> Posterior:
-        h = F.relu(self.enc_hidden(x))
-        raw = self.enc_sigma(h)
+    def encode(self, x: torch.Tensor, frozen: bool = False) -> Posterior:
+        """q(z|x). ``frozen``: the encoder's weights take no gradient from what is computed with this
+        posterior (the input still does), so a loss on it trains what feeds the VAE, not the VAE."""
+        def layer(linear: nn.Linear, inputs: torch.Tensor) -> torch.Tensor:
+            if not frozen:
+                return linear(inputs)
+            return F.linear(inputs, linear.weight.detach(), linear.bias.detach())
+
+        h = F.relu(layer(self.enc_hidden, x))
+        raw = layer(self.enc_sigma, h)
         if self.sigma_kind == "softplus":
             sigma = F.softplus(raw) + MIN_SIGMA
         else:  # log-variance, clamped so exp() can neither overflow nor reach 0
             sigma = torch.exp(0.5 * raw.clamp(-20.0, 20.0))
-        return Posterior(self.enc_mu(h), sigma)
+        return Posterior(layer(self.enc_mu, h), sigma)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         out = self.dec_out(F.relu(self.dec_hidden(z)))

@@ -53,6 +53,9 @@ def add_cfat_config(cfg: CN) -> None:
     add_key(kl, "FORM", "published")
     add_key(kl, "REDUCTION", "sum")  # over the batch: "sum" (published) or "mean"
     add_key(kl, "NORM_FLOOR", 1e-3)  # floor of |mu| and |sigma| in the published form (mu ~ 0 stays finite)
+    # True (published): the KL's gradient also trains the VAE's encoder, which can then shrink the KL by
+    # ignoring its input; False: it reaches the student only (the VAE learns from the other BFG terms).
+    add_key(kl, "TRAINS_VAE", True)
     recon = child_node(loss, "RECON")  # reconstruction of the teacher feature
     add_key(recon, "SCALE", 1.0)
     add_key(recon, "REDUCTION", "sample_sum")  # "sample_sum" (sum over dims, batch mean) or "mean"

@@ -81,7 +81,7 @@ class CFAT(CameraAwareBaseline):
                  align_temperature: float = 0.5, align_weighted: bool = True,
                  scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum",
                  kl_form: str = "published", kl_reduction: str = "sum", kl_norm_floor: float = 1e-3,
-                 student_weights: str = "", bfg_weights: str = "", grad_norm_period: int = 0, **kwargs):
+                 kl_trains_vae: bool = True, student_weights: str = "", bfg_weights: str = "", grad_norm_period: int = 0, **kwargs):
         self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
         super().__init__(**kwargs)
         if not (hasattr(self.heads, "bfg") and hasattr(self.heads, "classify")):
@@ -100,6 +100,7 @@ class CFAT(CameraAwareBaseline):
         self.recon_reduction = recon_reduction
         bridge_kl_loss(*[torch.ones(1, 1)] * 4, form=kl_form, reduction=kl_reduction)  # validates the keys now
         self.kl_options = {"form": kl_form, "reduction": kl_reduction, "norm_floor": kl_norm_floor}
+        self.kl_trains_vae = bool(kl_trains_vae)
         self.grad_norm_period = int(grad_norm_period)
         self._fallback_iter = 0
         if teacher is not None:
@@ -137,6 +138,7 @@ class CFAT(CameraAwareBaseline):
                     "recon_id": c.LOSS.RECON_ID.SCALE, "recon_triplet": c.LOSS.RECON_TRIPLET.SCALE},
             recon_reduction=c.LOSS.RECON.REDUCTION,
             kl_form=c.LOSS.KL.FORM, kl_reduction=c.LOSS.KL.REDUCTION, kl_norm_floor=c.LOSS.KL.NORM_FLOOR,
+            kl_trains_vae=c.LOSS.KL.TRAINS_VAE,
             # stage checkpoints are only read when training (an inference model gets every weight from MODEL.WEIGHTS)
             student_weights=c.STUDENT_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
             bfg_weights=c.BFG_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
@@ -313,8 +315,11 @@ class CFAT(CameraAwareBaseline):
         q_co, q_bb, q_cl = _split(vae.encode(torch.cat([x_co, f_bridge, x_cl])), [n, n, n])
         recon = vae.decode(torch.cat([vae.sample(q_co), vae.sample(q_cl)]))
         recon_co, recon_cl = recon[:n], recon[n:]
+        kl_co, kl_bb = q_co, q_bb
+        if not self.kl_trains_vae:  # MODEL.CFAT.LOSS.KL.TRAINS_VAE False: the KL trains the student only
+            kl_co, kl_bb = _split(vae.encode(torch.cat([x_co, f_bridge]), frozen=True), [n, n])
         losses = {
-            "loss_kl": self.bridge_kl(q_co, q_bb),
+            "loss_kl": self.bridge_kl(kl_co, kl_bb),
             "loss_recon": reconstruction_loss(recon_cl, x_cl, self.recon_reduction) * self.scales["recon"],
         }
         logits = head.classify(recon_co, targets, detach=detach_head)

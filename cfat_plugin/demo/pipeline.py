@@ -45,6 +45,8 @@ NO_BFG = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON.SCALE", "0.0
 # The bridge KL as this project first had it: posteriors not normalised, batch mean.
 RAW_KL = ("MODEL.CFAT.LOSS.KL.FORM", "raw", "MODEL.CFAT.LOSS.KL.REDUCTION", "mean")
 NO_KL = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0")
+# The bridge KL trains the student only: the VAE's encoder cannot shrink it by ignoring its input.
+KL_STUDENT_ONLY = ("MODEL.CFAT.LOSS.KL.TRAINS_VAE", "False")
 
 
 def teacher_overrides(teacher_dir: str) -> tuple:
@@ -74,6 +76,8 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
                 profile.cfat_staged_config, teacher, start="b_augmented", bfg_pretrain=True),
         Student("c_cfat_staged_nokl", "(c'-KL) CFAT staged without the bridge KL", profile.cfat_staged_config,
                 teacher + NO_KL, start="b_augmented", bfg_pretrain=True),
+        Student("c_cfat_staged_klstudent", "(c'-S) CFAT staged, the bridge KL trains the student only",
+                profile.cfat_staged_config, teacher + KL_STUDENT_ONLY, start="b_augmented", bfg_pretrain=True),
         Student("d_cfat_coarse_staged", "(d') coarse only, corruption-trained start", cfat, teacher + NO_BFG,
                 start="b_augmented"),
     ]
