@@ -6,7 +6,7 @@ register here when their module is imported, so code low in the package (a teach
 own config file) can add every key without importing the layers above it.
 """
 import logging
-from typing import Callable, List
+from typing import Any, Callable, List, Tuple
 
 from fastreid.config import CfgNode
 
@@ -87,25 +87,33 @@ def renamed_opts(opts):
     return [renamed_key(item) if i % 2 == 0 and isinstance(item, str) else item for i, item in enumerate(opts)]
 
 
+def _pop_dotted(tree: dict, dotted: str) -> Tuple[bool, Any]:
+    """Remove ``A.B.C`` from a nested dict; (whether it was there, its value)."""
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or leaf not in node:
+        return False, None
+    return True, node.pop(leaf)
+
+
+def _set_dotted(tree: dict, dotted: str, value: Any) -> None:
+    """Set ``A.B.C`` in a nested dict, making the parents it lacks."""
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        tree = tree.setdefault(part, {})
+    tree[leaf] = value
+
+
 def _rename_in_tree(tree: dict) -> dict:
     """Move old keys of a loaded YAML tree to their new place (an old key at its old default is dropped)."""
     for old, new in _RENAMED.items():
-        path = old.split(".")
-        node = tree
-        for part in path[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-            if node is None:
-                break
-        if not isinstance(node, dict) or path[-1] not in node:
-            continue
-        value = node.pop(path[-1])
-        if value == _OLD_DEFAULTS.get(old):
+        found, value = _pop_dotted(tree, old)
+        if not found or value == _OLD_DEFAULTS.get(old):
             continue
         renamed_key(old)
-        target = tree
-        for part in new.split(".")[:-1]:
-            target = target.setdefault(part, {})
-        target[new.split(".")[-1]] = value
+        _set_dotted(tree, new, value)
     return tree
 
 

@@ -31,6 +31,11 @@ class RuntimeOptions:
     # cfat_plugin.data.datasets.corrupted.CorruptedTestOptions; None: its defaults.
     corrupted_test: Any = None
 
+    def __post_init__(self) -> None:
+        # one place that makes trusted paths absolute, whoever builds the options
+        object.__setattr__(self, "trusted_checkpoints",
+                           frozenset(os.path.abspath(p) for p in self.trusted_checkpoints))
+
 
 _OPTIONS = RuntimeOptions()
 
@@ -49,8 +54,6 @@ def set_runtime_options(options: RuntimeOptions) -> RuntimeOptions:
 
 def update_runtime_options(**changes) -> RuntimeOptions:
     """Change some fields of the current options; returns the previous ones."""
-    if "trusted_checkpoints" in changes:
-        changes["trusted_checkpoints"] = frozenset(os.path.abspath(p) for p in changes["trusted_checkpoints"])
     return set_runtime_options(replace(_OPTIONS, **changes))
 
 
@@ -61,7 +64,7 @@ def options_from_config(cfg: CN) -> RuntimeOptions:
         amp_dtype=str(cfg.SOLVER.AMP.DTYPE),
         prefetch_to_cuda=str(cfg.MODEL.DEVICE).startswith("cuda"),
         ddp_find_unused_parameters=bool(cfg.MODEL.DDP_FIND_UNUSED_PARAMETERS),
-        trusted_checkpoints=frozenset(os.path.abspath(p) for p in cfg.COMPAT.TRUSTED_CHECKPOINTS),
+        trusted_checkpoints=frozenset(cfg.COMPAT.TRUSTED_CHECKPOINTS),
         cuhk03_labeled=bool(node.LABELED), cuhk03_classic_split=bool(node.CLASSIC_SPLIT),
         cuhk03_split_id=int(node.SPLIT_ID))
 
