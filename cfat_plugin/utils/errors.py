@@ -28,3 +28,7 @@ class CythonBuildError(RuntimeError):
 
 class UntrustedCheckpointError(RuntimeError):
     """A checkpoint holds pickled objects other than tensors and plain containers."""
+
+
+class MissingPackageError(FileNotFoundError):
+    """An optional package that holds something the config asks for (e.g. shipped weights) is not installed."""

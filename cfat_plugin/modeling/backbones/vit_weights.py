@@ -34,10 +34,12 @@ class WeightLoadReport:
     missing: List[str] = field(default_factory=list)  # model keys the file did not provide
     dropped: List[str] = field(default_factory=list)  # file keys not used, with the reason
     resized: List[str] = field(default_factory=list)  # keys adapted to the model's shape
+    renamed: List[str] = field(default_factory=list)  # "old -> new" for keys whose name was changed
 
     def summary(self) -> str:
         lines = [f"Loaded {len(self.loaded)} tensors from {self.path}"]
-        for title, keys in (("resized", self.resized), ("missing (left at init)", self.missing),
+        for title, keys in (("renamed", self.renamed), ("resized", self.resized),
+                            ("missing (left at init)", self.missing),
                             ("dropped", self.dropped)):
             if keys:
                 lines.append(f"  {title} ({len(keys)}): " + ", ".join(keys))
