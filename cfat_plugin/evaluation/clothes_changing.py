@@ -101,3 +101,18 @@ class ClothesEvaluator(ReidEvaluator):
             results["metric"] = (results["mAP"] + results["Rank-1"]) / 2
         self._results = results
         return copy.deepcopy(results)
+
+
+def run_clothes_evaluation(cfg, model) -> dict[str, dict]:
+    """:class:`ClothesEvaluator` results of ``model`` on each of ``cfg.DATASETS.TESTS``
+    (each must name PRCC or LTCC images), through FastReID's ``inference_on_dataset``."""
+    from fastreid.evaluation import inference_on_dataset
+
+    from ..data.clothes import build_clothes_test_loader
+
+    results = {}
+    for name in cfg.DATASETS.TESTS:
+        loader, num_query = build_clothes_test_loader(cfg, name)
+        evaluator = ClothesEvaluator(cfg, num_query)
+        results[name] = inference_on_dataset(model, loader, evaluator, flip_test=cfg.TEST.FLIP.ENABLED)
+    return results
