@@ -81,6 +81,19 @@ def test_gender_biases_build_hair_and_garments():
     assert share("male", lambda b, o: o["lower_type"] == "skirt") == 0.0
 
 
+def test_real_names_parse_as_the_public_readers_parse_them():
+    assert prcc.parse_path("/d/prcc/rgb/train/012/C_cropped_rgb105.jpg") == ("train", 12, "C", 105)
+    assert prcc.parse_path("prcc/rgb/test/B/301/cropped_rgb7.jpg") == ("test", 301, "B", 7)  # camera: the folder
+    assert clothes_of_path("prcc/rgb/val/005/B_cropped_rgb001.jpg") == 0
+    assert clothes_of_path("prcc/rgb/test/C/005/whatever.jpg") == 1
+    assert ltcc.parse_name("001_1_c11_015792.png") == (1, 1, 11, 15792)
+    assert clothes_of_path("LTCC_ReID/query/094_3_c2_001234.png") == 2
+    assert ltcc.format_path("gallery", 7, 2, 12, 345) == "LTCC_ReID/test/007_2_c12_000345.png"
+    for bad in ("prcc/rgb/train/012/D_cropped_rgb105.jpg", "prcc/rgb/test/A/xyz/a.jpg", "0001_c1s1_000451_03.jpg"):
+        with pytest.raises(ValueError, match="PRCC|LTCC"):
+            clothes_of_path(bad)
+
+
 def test_prcc_plan_has_the_prcc_shape():
     spec = preset("prcc-tiny")
     records = plan_dataset(spec)
@@ -282,3 +295,9 @@ def test_run_clothes_evaluation_splits_prcc_queries_into_its_two_settings(clothe
     # B queries match only outfit 0 in A (same clothes), C queries only other clothes
     assert results["num_query"] == results["sc_num_query"] + results["cc_num_query"] == num_query
     assert all(0.0 <= results[k] <= 100.0 for k in ("mAP", "cc_mAP", "sc_mAP", "cc_Rank-1"))
+
+
+def test_market_reader_refuses_a_clothes_preset_with_the_readers_to_use(tmp_path):
+    with pytest.raises(ValueError, match="SynthPRCC"):
+        DATASET_REGISTRY.get("SynthReID")(root=str(tmp_path), preset="prcc-tiny")
+    assert not any(tmp_path.iterdir())  # nothing generated

@@ -15,7 +15,6 @@ compares (it only compares images of one identity).
 from __future__ import annotations
 
 import os
-import re
 
 from fastreid.data.build import build_reid_test_loader, build_reid_train_loader
 from fastreid.data.common import CommDataset
@@ -25,18 +24,17 @@ from fastreid.data.transforms import build_transforms
 from .config import datasets_root
 from .synthetic.layouts import ltcc, prcc
 
-_PRCC_NAME = re.compile(r"^[ABC]_cropped_rgb\d+\.jpg$")
-
 
 def clothes_of_path(path: str) -> int:
     """The 0-based, per-person outfit of an LTCC or PRCC image; ``ValueError`` otherwise."""
-    name = os.path.basename(path)
-    if _PRCC_NAME.match(name):
-        return prcc.clothes_of_camera(name[0])
     try:
-        return ltcc.parse_name(name).clothes - 1
+        return ltcc.parse_name(os.path.basename(path)).clothes - 1
     except ValueError:
-        raise ValueError(f"no clothes id in {path!r}: not a PRCC or LTCC image name") from None
+        pass
+    try:
+        return prcc.clothes_of_camera(prcc.parse_path(path).cam)
+    except ValueError:
+        raise ValueError(f"no clothes id in {path!r}: not a PRCC or LTCC image path") from None
 
 
 class ClothesDataset(CommDataset):

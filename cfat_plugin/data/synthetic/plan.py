@@ -10,6 +10,8 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
+The clothes-changing layouts are planned in ``clothes_plan.py``; ``plan_dataset``
+hands them over, so every caller plans any preset the same way.
 """
 from __future__ import annotations
 

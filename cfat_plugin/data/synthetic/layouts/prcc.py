@@ -51,16 +51,24 @@ def format_path(split: str, pid: int, cam: str, number: int) -> str:
 
 
 def parse_path(path: str) -> PrccName:
-    """Fields of a PRCC image path (any prefix before ``rgb/``); ``ValueError`` if malformed."""
+    """Fields of a PRCC image path (any prefix before ``rgb/``); ``ValueError`` if malformed.
+
+    As Simple-CCReID's reader does, the camera of a test image is its folder
+    and that of a train/val image the first letter of its name, so any test
+    file name is accepted (``number`` is -1 when it holds no digits).
+    """
     parts = path.replace("\\", "/").split("/")
-    match = _NAME.match(parts[-1])
-    if match is None or len(parts) < 3:
+    if not parts[-1].endswith(".jpg") or len(parts) < 3:
         raise ValueError(f"not a PRCC image path: {path!r} (want .../<pid>/<A|B|C>_cropped_rgb<NNN>.jpg)")
-    cam, number = match.group(1), int(match.group(2))
-    if len(parts) >= 4 and parts[-4] == TEST_SPLIT and parts[-3] == cam:
-        split = TEST_SPLIT
-    elif parts[-3] in TRAIN_SPLITS:
-        split = parts[-3]
+    digits = re.findall(r"\d+", parts[-1])
+    number = int(digits[-1]) if digits else -1
+    if len(parts) >= 4 and parts[-4] == TEST_SPLIT and parts[-3] in CAMERAS:
+        split, cam = TEST_SPLIT, parts[-3]
+    elif parts[-3] in TRAIN_SPLITS and _NAME.match(parts[-1]):
+        split, cam = parts[-3], parts[-1][0]
     else:
-        raise ValueError(f"not a PRCC image path: {path!r} (no train/, val/ or test/<cam>/ above the id folder)")
+        raise ValueError(f"not a PRCC image path: {path!r} (want rgb/{{train,val}}/<pid>/<A|B|C>_cropped_rgb<NNN>.jpg "
+                         "or rgb/test/<A|B|C>/<pid>/<name>.jpg)")
+    if not parts[-2].isdigit():
+        raise ValueError(f"not a PRCC image path: {path!r} (the folder above the image is not a person id)")
     return PrccName(split, int(parts[-2]), cam, number)
