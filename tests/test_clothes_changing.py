@@ -182,7 +182,8 @@ def test_generated_folders_in_the_real_layouts(clothes_root):
         assert {r["view"] for r in rows} <= {"front", "back", "left", "right"}
         with open(folder / layout_root / "attributes" / "identities.csv") as fh:
             genders = {int(r["pid"]): r["gender"] for r in csv.DictReader(fh)}
-        assert genders == {p: sample_gender(0, p) for p in genders} and len(genders) == spec.num_train_ids + spec.num_test_ids
+        assert genders == {p: sample_gender(0, p) for p in genders}
+        assert len(genders) == spec.num_train_ids + spec.num_test_ids
         sheet = Image.open(folder / "contact_sheet.png")
         assert sheet.width > 3 * 72 and sheet.height > 12 * 100
 

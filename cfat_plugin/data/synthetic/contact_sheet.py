@@ -41,14 +41,20 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
         chosen.extend(pair)
     chosen += [p for s in ("train", "test") for p in ranked[s] if p not in chosen]
     chosen = chosen[:rows]
+    if by_outfit:  # the outfits of one person in adjacent rows, so the change of clothes shows
+        first_row = {}
+        for i, (pid, _) in enumerate(chosen):
+            first_row.setdefault(pid, i)
+        chosen.sort(key=lambda key: (first_row[key[0]], key[1]))
 
     cw, ch = CELL
-    sheet = Image.new("RGB", (_LABEL_W + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
+    label_w = _LABEL_W + (24 if by_outfit else 0)  # room for "100001 k3"
+    sheet = Image.new("RGB", (label_w + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
                       (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
     for cam in range(1, num_cameras + 1):
         label = camera_names[cam - 1] if camera_names else f"c{cam}"
-        draw.text((_LABEL_W + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), label, fill=(0, 0, 0))
+        draw.text((label_w + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), label, fill=(0, 0, 0))
     for row, key in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)
         pid, clothes = key
@@ -58,5 +64,5 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
             with Image.open(image_dir / path_of(rec)) as im:
                 tw = min(cw, max(1, round(im.width * ch / im.height)))
                 thumb = im.convert("RGB").resize((tw, ch), Image.BILINEAR)
-            sheet.paste(thumb, (_LABEL_W + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))
+            sheet.paste(thumb, (label_w + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))
     return sheet
