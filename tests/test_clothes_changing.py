@@ -180,6 +180,11 @@ def test_generated_folders_in_the_real_layouts(clothes_root):
             rows = list(csv.DictReader(fh))
         assert sorted(r["path"] for r in rows) == images
         assert {r["view"] for r in rows} <= {"front", "back", "left", "right"}
+        garments = defaultdict(set)
+        for r in rows:
+            assert int(r["clothes"]) == clothes_of_path(r["path"])
+            garments[r["pid"], r["clothes"]].add((r["upper"], r["upper_color"], r["lower"], r["lower_color"]))
+        assert all(len(g) == 1 for g in garments.values())  # an outfit is the same in every image
         with open(folder / layout_root / "attributes" / "identities.csv") as fh:
             genders = {int(r["pid"]): r["gender"] for r in csv.DictReader(fh)}
         assert genders == {p: sample_gender(0, p) for p in genders}
