@@ -1,10 +1,11 @@
-"""The package's entry points: training and the robustness benchmark, as functions and console scripts.
+"""The package's entry points: training, the robustness benchmark and the clothes-changing protocol.
 
 ``tools/train_net.py`` and ``tools/eval_robustness.py`` are the FastReID-style scripts users know;
 they call :func:`train_net_cli` and :func:`eval_robustness_cli`, which setup.cfg also installs as
 ``cfat-train-net`` and ``cfat-eval-robustness`` (and ``python -m cfat_plugin.engine.train_net`` /
 ``python -m cfat_plugin.engine.eval_robustness`` run them too). The functions given to ``launch``
 live here, in an importable module, so that spawned processes find them without a checkout.
+``tools/eval_clothes.py`` calls :func:`eval_clothes_cli` (PRCC/LTCC-shaped test sets).
 """
 import argparse
 import os
@@ -63,6 +64,20 @@ def eval_robustness(args: argparse.Namespace):
     return summaries
 
 
+def eval_clothes(args: argparse.Namespace):
+    """Standard, clothes-changing and same-clothes scores of ``MODEL.WEIGHTS`` on ``DATASETS.TESTS``."""
+    from ..evaluation.clothes_changing import run_clothes_evaluation
+    from ..evaluation.precision import inference_model
+
+    args.eval_only = True
+    cfg = setup(args)
+    results = run_clothes_evaluation(cfg, inference_model(cfg, build_eval_model(cfg)))
+    if comm.is_main_process():
+        for name, res in results.items():
+            print(f"\n{name}: " + "  ".join(f"{k} {v:.1f}" for k, v in res.items() if "num_query" not in k))
+    return results
+
+
 def eval_robustness_parser() -> argparse.ArgumentParser:
     """FastReID's arguments plus the benchmark's own options (each saved with the config as a key)."""
     parser = default_argument_parser()
@@ -101,6 +116,13 @@ def train_net_cli(argv: Optional[List[str]] = None) -> None:
     args = default_argument_parser().parse_args(argv)
     print("Command Line Args:", args)
     launch_from_args(train_net, args)
+
+
+def eval_clothes_cli(argv: Optional[List[str]] = None) -> None:
+    """``tools/eval_clothes.py``: FastReID's command line, one process (the protocol is not distributed)."""
+    args = default_argument_parser().parse_args(argv)
+    args.eval_only = True
+    eval_clothes(args)
 
 
 def eval_robustness_cli(argv: Optional[List[str]] = None) -> None:

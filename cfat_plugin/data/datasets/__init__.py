@@ -2,4 +2,5 @@
 from .cuhk01 import CUHK01  # noqa: F401
 from . import synthreid  # noqa: F401
 from . import corrupted  # noqa: F401
+from . import clothes_changing  # noqa: F401  (PRCC, LTCC, SynthPRCC, SynthLTCC, SynthExternal)
 from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)

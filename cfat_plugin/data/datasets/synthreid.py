@@ -47,6 +47,9 @@ class SynthReID(ImageDataset):
             except ValueError:
                 raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
         spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
+        if spec.layout != "market":
+            raise ValueError(f"SynthReID preset {preset!r} is written in the {spec.layout} layout, which this "
+                             f"Market-1501 reader cannot read; use SynthPRCC, SynthLTCC or SynthExternal for it")
         self.root = root
         self.dataset_dir = str(Path(root) / folder_name(preset, seed))
         manifest = ensure_dataset(spec, self.dataset_dir, progress=True)

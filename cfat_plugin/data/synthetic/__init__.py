@@ -7,6 +7,10 @@ viewpoint. Deterministic from a seed (byte-identical files), pure numpy and
 Pillow (no torch), and read by FastReID's own ``Market1501`` reader.
 
 Generate from the shell: ``python -m cfat_plugin.data.synthetic --out datasets/``.
+
+Clothes changes (issue 17): presets ``prcc``, ``ltcc`` and ``external`` dress
+each person in several outfits (``clothes.py``) and write PRCC's and LTCC's
+own layouts (``layouts/``) with attribute labels; see ``README.md`` here.
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
 from .naming import SPLIT_DIRS, format_name, parse_name

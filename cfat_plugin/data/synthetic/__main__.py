@@ -1,6 +1,7 @@
-"""CLI: ``python -m cfat_plugin.data.synthetic --out datasets/ --seed 0 [knobs]``.
+"""CLI: ``python -m cfat_plugin.data.synthetic --out datasets/ --seed 0 [--preset prcc] [knobs]``.
 
-Writes ``<out>/<name>/`` in the Market-1501 layout, with ``contact_sheet.png``
+Writes ``<out>/<name>/`` in the Market-1501 layout (or the preset's: PRCC,
+LTCC, the external set), with ``contact_sheet.png``
 (look at it before trusting numbers) and ``synthreid.json`` (spec, counts,
 digest of all files: equal digests = byte-identical data sets).
 """
@@ -20,13 +21,14 @@ _KNOBS = {
     "train_ids": "num_train_ids", "test_ids": "num_test_ids", "cameras": "num_cameras",
     "images_per_camera": "images_per_camera", "min_cameras": "min_cameras_per_id",
     "distractors": "num_distractors", "junk": "num_junk", "difficulty": "difficulty",
-    "height_range": "height_range", "quality": "jpeg_quality",
+    "height_range": "height_range", "quality": "jpeg_quality", "outfits": "outfits_per_id",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cfat_plugin.data.synthetic",
-                                description="Generate the SynthReID pedestrian data set (Market-1501 layout).")
+                                description="Generate the SynthReID pedestrian data set (Market-1501 layout; "
+                                            "presets prcc and ltcc: clothes changes in those layouts).")
     p.add_argument("--out", default="datasets", help="data root; the set goes to <out>/<name> (default: datasets)")
     p.add_argument("--name", default=None,
                    help="folder name (default: SynthReID for the demo with seed 0, else SynthReID-<preset>-s<seed>, "
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--difficulty", type=float, help="0 (easy) .. 1 (hard)")
     p.add_argument("--height-range", type=int, nargs=2, metavar=("MIN", "MAX"), help="crop heights in pixels")
     p.add_argument("--quality", type=int, help="JPEG quality")
+    p.add_argument("--outfits", type=int, nargs=2, metavar=("MIN", "MAX"),
+                   help="outfits per identity (clothes-changing presets prcc, ltcc, external)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")
@@ -62,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) / (args.name or folder_name(args.preset, args.seed))
     counts = summarize(plan_dataset(spec))
     print(f"{'split':8} {'ids':>5} {'images':>7} {'cameras':>8}")
-    for split in ("train", "query", "gallery"):
+    for split in ("train", "val", "query", "gallery"):
+        if split not in counts:
+            continue
         c = counts[split]
         print(f"{split:8} {c['ids']:>5} {c['images']:>7} {c['cameras']:>8}")
     print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "

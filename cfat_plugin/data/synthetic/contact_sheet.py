@@ -3,6 +3,7 @@ can look at the data before trusting numbers computed on it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image, ImageDraw
 
@@ -14,40 +15,54 @@ _LABEL_W, _HEADER_H, _PAD = 44, 16, 2
 
 
 def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_cameras: int,
-                       rows: int = 12) -> Image.Image:
+                       rows: int = 12, path_of: Callable[[ImageRecord], str] | None = None,
+                       by_outfit: bool = False, camera_names: tuple[str, ...] | None = None) -> Image.Image:
     """A grid of the first frame of each tracklet of ``rows`` identities.
 
     Identities seen by the most cameras are shown first (they show the camera
     change best), alternating train and test ones; empty cells are cameras
-    the identity never passed.
+    the identity never passed. ``by_outfit`` gives each (identity, outfit) its
+    own row, so a clothes change shows as rows of one id; ``path_of`` maps a
+    record to its image (default: the Market layout).
     """
     image_dir = Path(image_dir)
-    first: dict[int, dict[int, ImageRecord]] = {}
-    split_of: dict[int, str] = {}
+    path_of = path_of or (lambda r: f"{SPLIT_DIRS[r.split]}/{r.name}")
+    first: dict[tuple[int, int], dict[int, ImageRecord]] = {}
+    split_of: dict[tuple[int, int], str] = {}
     for r in records:
         if r.kind == "person":
-            first.setdefault(r.pid, {}).setdefault(r.camid, r)
-            split_of[r.pid] = "train" if r.split == "train" else "test"
+            key = (r.pid, r.clothes if by_outfit else 0)
+            first.setdefault(key, {}).setdefault(r.camid, r)
+            split_of[key] = "train" if r.split in ("train", "val") else "test"
     ranked = {s: sorted((p for p in first if split_of[p] == s), key=lambda p: (-len(first[p]), p))
               for s in ("train", "test")}
-    chosen: list[int] = []
+    chosen: list[tuple[int, int]] = []
     for pair in zip(ranked["train"], ranked["test"]):
         chosen.extend(pair)
     chosen += [p for s in ("train", "test") for p in ranked[s] if p not in chosen]
     chosen = chosen[:rows]
+    if by_outfit:  # the outfits of one person in adjacent rows, so the change of clothes shows
+        first_row = {}
+        for i, (pid, _) in enumerate(chosen):
+            first_row.setdefault(pid, i)
+        chosen.sort(key=lambda key: (first_row[key[0]], key[1]))
 
     cw, ch = CELL
-    sheet = Image.new("RGB", (_LABEL_W + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
+    label_w = _LABEL_W + (24 if by_outfit else 0)  # room for "100001 k3"
+    sheet = Image.new("RGB", (label_w + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
                       (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
     for cam in range(1, num_cameras + 1):
-        draw.text((_LABEL_W + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), f"c{cam}", fill=(0, 0, 0))
-    for row, pid in enumerate(chosen):
+        label = camera_names[cam - 1] if camera_names else f"c{cam}"
+        draw.text((label_w + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), label, fill=(0, 0, 0))
+    for row, key in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)
-        draw.text((2, y + ch // 2 - 12), f"{pid:04d}\n{split_of[pid]}", fill=(0, 0, 0))
-        for cam, rec in first[pid].items():
-            with Image.open(image_dir / SPLIT_DIRS[rec.split] / rec.name) as im:
+        pid, clothes = key
+        label = f"{pid:04d}" + (f" k{clothes + 1}" if by_outfit else "")
+        draw.text((2, y + ch // 2 - 12), f"{label}\n{split_of[key]}", fill=(0, 0, 0))
+        for cam, rec in first[key].items():
+            with Image.open(image_dir / path_of(rec)) as im:
                 tw = min(cw, max(1, round(im.width * ch / im.height)))
                 thumb = im.convert("RGB").resize((tw, ch), Image.BILINEAR)
-            sheet.paste(thumb, (_LABEL_W + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))
+            sheet.paste(thumb, (label_w + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))
     return sheet

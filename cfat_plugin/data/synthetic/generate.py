@@ -20,10 +20,14 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+from .attributes import identities_csv, image_attributes, images_csv
+from .clothes import dressed_identity
+from .clothes_plan import draw_seed
 from .contact_sheet import make_contact_sheet
+from .layouts import ROOTS, ltcc, prcc, record_path
 from .naming import SPLIT_DIRS
 from .plan import ImageRecord, plan_dataset, summarize
-from .render import render_record
+from .render import render_clothes_record, render_record
 from .spec import GENERATOR_VERSION, SynthSpec
 
 logger = logging.getLogger(__name__)
@@ -38,15 +42,27 @@ def _init_worker(spec: SynthSpec, root: str) -> None:
     _worker_state["spec"], _worker_state["root"] = spec, Path(root)
 
 
-def _write_one(record: ImageRecord) -> tuple[str, str]:
-    """Render, encode and write one image; returns (relative path, sha256)."""
+def _write_one(record: ImageRecord) -> tuple[str, str, dict | None]:
+    """Render, encode and write one image; returns (relative path, sha256, attribute
+    row or ``None`` in the Market layout)."""
     spec, root = _worker_state["spec"], _worker_state["root"]
-    image = render_record(spec, record)
-    rel = f"{SPLIT_DIRS[record.split]}/{record.name}"
+    rel = record_path(spec.layout, record)
+    attrs = None
+    if spec.layout == "market":
+        image = render_record(spec, record)
+    else:
+        image, pose = render_clothes_record(spec, record)
+        ident = dressed_identity(draw_seed(spec), record.pid, record.clothes, spec.difficulty)
+        attrs = {"path": rel, "pid": record.pid, "camid": record.camid, "clothes": record.clothes,
+                 **image_attributes(ident, pose)}
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
     # fixed encoder settings: same pixels -> same bytes
-    image.save(root / rel, format="JPEG", quality=spec.jpeg_quality, subsampling="4:2:0", optimize=False,
-               progressive=False)
-    return rel, hashlib.sha256((root / rel).read_bytes()).hexdigest()
+    if rel.endswith(".png"):  # LTCC ships PNG; level 1 keeps generation fast
+        image.save(root / rel, format="PNG", compress_level=1, optimize=False)
+    else:
+        image.save(root / rel, format="JPEG", quality=spec.jpeg_quality, subsampling="4:2:0", optimize=False,
+                   progressive=False)
+    return rel, hashlib.sha256((root / rel).read_bytes()).hexdigest(), attrs
 
 
 def _digest(file_hashes: dict[str, str]) -> str:
@@ -58,27 +74,49 @@ def _digest(file_hashes: dict[str, str]) -> str:
 
 
 def _render_all(spec: SynthSpec, records: list[ImageRecord], root: Path, workers: int,
-                progress: bool) -> dict[str, str]:
+                progress: bool) -> tuple[dict[str, str], list[dict]]:
+    """Hashes of all images by path, and their attribute rows (clothes layouts)."""
     from tqdm import tqdm
 
     hashes: dict[str, str] = {}
+    rows: list[dict] = []
     bar = tqdm(total=len(records), desc="SynthReID", unit="img", disable=not progress, file=sys.stderr)
     with bar:
         if workers <= 1:
             _init_worker(spec, str(root))
             for record in records:
-                rel, digest = _write_one(record)
+                rel, digest, attrs = _write_one(record)
                 hashes[rel] = digest
+                rows += [attrs] if attrs else []
                 bar.update()
-            return hashes
+            return hashes, rows
         # fork is cheap and needs no re-import; workers only run numpy/Pillow code
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         with ctx.Pool(workers, initializer=_init_worker, initargs=(spec, str(root))) as pool:
-            for rel, digest in pool.imap_unordered(_write_one, records, chunksize=16):
+            for rel, digest, attrs in pool.imap_unordered(_write_one, records, chunksize=16):
                 hashes[rel] = digest
+                rows += [attrs] if attrs else []
                 bar.update()
-    return hashes
+    return hashes, rows
+
+
+def _label_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
+    """Text files written beside the images: attribute CSVs (PRCC, LTCC) and LTCC's
+    ``info/`` id lists; none for Market (unchanged) or the unlabeled external set."""
+    if spec.layout not in ("prcc", "ltcc"):
+        return {}
+    outfits: dict[int, set[int]] = {}
+    by_split: dict[str, dict[int, set[int]]] = {"train": {}, "test": {}}
+    for r in records:
+        outfits.setdefault(r.pid, set()).add(r.clothes)
+        by_split["train" if r.split in ("train", "val") else "test"].setdefault(r.pid, set()).add(r.clothes)
+    folder = f"{ROOTS[spec.layout]}/attributes"
+    files = {f"{folder}/identities.csv": identities_csv(draw_seed(spec), {p: len(k) for p, k in outfits.items()}),
+             f"{folder}/images.csv": images_csv(rows)}
+    if spec.layout == "ltcc":
+        files.update(ltcc.info_files({s: {p: len(k) for p, k in seen.items()} for s, seen in by_split.items()}))
+    return files
 
 
 def default_workers() -> int:
@@ -91,7 +129,7 @@ def default_workers() -> int:
 
 def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None, progress: bool = True,
              contact_sheet: bool = True, overwrite: bool = False) -> dict[str, Any]:
-    """Generate the data set of ``spec`` into ``out_dir`` (Market-1501 layout);
+    """Generate the data set of ``spec`` into ``out_dir`` (in ``spec.layout``);
     returns the manifest (spec, counts, digest), also written to ``out_dir/synthreid.json``.
 
     ``out_dir`` must not exist unless ``overwrite``; the output does not depend on ``workers``.
@@ -104,9 +142,14 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
     workers = max(1, min(workers or default_workers(), len(records) // 32 + 1))
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        for sub in SPLIT_DIRS.values():
-            (tmp / sub).mkdir(parents=True)
-        hashes = _render_all(spec, records, tmp, workers, progress)
+        tmp.mkdir()
+        if spec.layout == "market":
+            for sub in SPLIT_DIRS.values():
+                (tmp / sub).mkdir(parents=True)
+        hashes, rows = _render_all(spec, records, tmp, workers, progress)
+        for rel, text in _label_files(spec, records, rows).items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_text(text)
         manifest = {
             "format": "SynthReID",
             "generator_version": GENERATOR_VERSION,
@@ -115,7 +158,9 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
             "digest": _digest(hashes),
         }
         if contact_sheet:
-            make_contact_sheet(records, tmp, spec.num_cameras).save(tmp / CONTACT_SHEET)
+            make_contact_sheet(records, tmp, spec.num_cameras, path_of=lambda r: record_path(spec.layout, r),
+                               by_outfit=spec.layout in ("ltcc", "external"),
+                               camera_names=prcc.CAMERAS if spec.layout == "prcc" else None).save(tmp / CONTACT_SHEET)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():  # overwrite: move the old one aside first, delete it after
             old = tmp.with_name(tmp.name + "-old")

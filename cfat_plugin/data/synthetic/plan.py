@@ -10,6 +10,8 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
+The clothes-changing layouts are planned in ``clothes_plan.py``; ``plan_dataset``
+hands them over, so every caller plans any preset the same way.
 """
 from __future__ import annotations
 
@@ -22,16 +24,20 @@ from .spec import SynthSpec
 
 
 class ImageRecord(NamedTuple):
-    """One image to render. ``kind`` is ``person``, ``distractor`` or ``junk``."""
+    """One image to render. ``kind`` is ``person``, ``distractor`` or ``junk``.
 
-    split: str  # train | query | gallery
-    name: str  # Market-1501 file name
+    ``name`` is the Market file name, or in the other layouts the image's path
+    relative to the data set folder (``layouts.record_path`` knows which)."""
+
+    split: str  # train | query | gallery (PRCC also val)
+    name: str  # Market-1501 file name, or path (see above)
     pid: int
     camid: int  # 1-based
     kind: str
     index: int  # frame index within the tracklet (person) or distractor/junk number
     count: int  # tracklet length (person); 1 otherwise
     source: int  # identity drawn (person/junk); 0 for distractors
+    clothes: int = 0  # outfit worn (0-based, per person); always 0 in the Market layout
 
 
 def split_ids(spec: SynthSpec) -> tuple[list[int], list[int]]:
@@ -62,6 +68,10 @@ def _tracklets(spec: SynthSpec, pid: int) -> list[tuple[int, int, int, int, int,
 
 def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
     """All records of the data set, in a fixed order (split, pid, camera, frame)."""
+    if spec.layout != "market":  # imported here: the clothes planner builds on this module
+        from .clothes_plan import plan_clothes_dataset
+
+        return plan_clothes_dataset(spec)
     train, test = split_ids(spec)
     records: list[ImageRecord] = []
     for pid in train:
@@ -101,7 +111,8 @@ def summarize(records: list[ImageRecord]) -> dict[str, dict[str, int]]:
     """Counts per split, as FastReID's reader will see them (junk dropped,
     distractors counted as the one extra gallery id 0, as Market1501 does)."""
     out: dict[str, dict[str, int]] = {}
-    for split in ("train", "query", "gallery"):
+    splits = ("train", "query", "gallery") + (("val",) if any(r.split == "val" for r in records) else ())
+    for split in splits:
         kept = [r for r in records if r.split == split and r.pid != JUNK_PID]
         out[split] = {
             "ids": len({r.pid for r in kept}),

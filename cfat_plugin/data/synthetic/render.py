@@ -15,6 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import rng as streams
+from .clothes import dressed_identity
+from .clothes_plan import draw_seed
 from .camera import PANORAMA_SIZE, Camera, apply_sensor, panorama, sample_camera
 from .identity import Identity, sample_identity
 from .person import VIEWS, Pose, draw_person
@@ -42,8 +44,11 @@ class Tracklet:
     phase_step: float
 
 
-def sample_tracklet(spec: SynthSpec, camera: Camera, pid: int) -> Tracklet:
-    rng = streams.stream(spec.seed, streams.TRACKLET, pid, camera.index)
+def sample_tracklet(spec: SynthSpec, camera: Camera, pid: int, rng: np.random.Generator | None = None) -> Tracklet:
+    """The tracklet of ``pid`` in ``camera``, from its own stream unless ``rng`` is given
+    (the clothes layouts key one per outfit)."""
+    if rng is None:
+        rng = streams.stream(spec.seed, streams.TRACKLET, pid, camera.index)
     lo, hi = spec.height_range
     d = spec.difficulty
     return Tracklet(
@@ -116,8 +121,10 @@ def _canvas_size(height: int, aspect: float) -> tuple[int, int]:
 
 
 def _render_person_crop(spec: SynthSpec, camera: Camera, ident: Identity, pid: int, index: int,
-                        rng: np.random.Generator, misplace: bool = False) -> Image.Image:
-    trk = sample_tracklet(spec, camera, pid)
+                        rng: np.random.Generator, misplace: bool = False,
+                        trk: Tracklet | None = None) -> tuple[Image.Image, Pose]:
+    """The crop and the pose the person was drawn in."""
+    trk = trk or sample_tracklet(spec, camera, pid)
     d, s = spec.difficulty, SUPERSAMPLE
     # the detector's box wobbles from frame to frame
     out_h = max(spec.height_range[0] // 2, int(round(trk.height * float(rng.uniform(0.96, 1.04)))))
@@ -140,7 +147,7 @@ def _render_person_crop(spec: SynthSpec, camera: Camera, ident: Identity, pid: i
     if rng.random() < 0.08 + 0.17 * d:
         _occlude(canvas, rng, spec.seed, d)
     small = canvas.reduce(s)
-    return apply_sensor(small, camera, rng, light=trk.light * float(rng.uniform(0.96, 1.04)))
+    return apply_sensor(small, camera, rng, light=trk.light * float(rng.uniform(0.96, 1.04))), pose
 
 
 def _render_distractor(spec: SynthSpec, camera: Camera, index: int, rng: np.random.Generator) -> Image.Image:
@@ -170,16 +177,34 @@ def _render_distractor(spec: SynthSpec, camera: Camera, index: int, rng: np.rand
 
 def render_record(spec: SynthSpec, record: ImageRecord) -> Image.Image:
     """The image of ``record``; identical on every call, process and machine."""
+    if spec.layout != "market":
+        return render_clothes_record(spec, record)[0]
     camera = sample_camera(spec.seed, record.camid, spec.difficulty)
     if record.kind == "person":
         rng = streams.stream(spec.seed, streams.IMAGE, record.pid, record.camid, record.index)
         ident = sample_identity(spec.seed, record.pid, spec.difficulty)
-        return _render_person_crop(spec, camera, ident, record.pid, record.index, rng)
+        return _render_person_crop(spec, camera, ident, record.pid, record.index, rng)[0]
     if record.kind == "junk":
         rng = streams.stream(spec.seed, streams.JUNK, record.index, 1)
         ident = sample_identity(spec.seed, record.source, spec.difficulty)
-        return _render_person_crop(spec, camera, ident, record.source, int(rng.integers(8)), rng, misplace=True)
+        return _render_person_crop(spec, camera, ident, record.source, int(rng.integers(8)), rng, misplace=True)[0]
     if record.kind == "distractor":
         rng = streams.stream(spec.seed, streams.DISTRACTOR, record.index, 1)
         return _render_distractor(spec, camera, record.index, rng)
     raise ValueError(f"unknown record kind {record.kind!r}")
+
+
+def render_clothes_record(spec: SynthSpec, record: ImageRecord) -> tuple[Image.Image, Pose]:
+    """The image of a clothes-layout ``record`` (the person in outfit ``record.clothes``),
+    and the pose drawn, for the attribute labels.
+
+    Tracklet and frame streams are keyed by the outfit too: a person passes a
+    camera once per outfit that camera sees.
+    """
+    seed = draw_seed(spec)
+    camera = sample_camera(seed, record.camid, spec.difficulty)
+    ident = dressed_identity(seed, record.pid, record.clothes, spec.difficulty)
+    trk = sample_tracklet(spec, camera, record.pid,
+                          rng=streams.stream(seed, streams.CLOTHES_TRACKLET, record.pid, record.camid, record.clothes))
+    rng = streams.stream(seed, streams.CLOTHES_IMAGE, record.pid, record.camid, record.clothes, record.index)
+    return _render_person_crop(spec, camera, ident, record.pid, record.index, rng, trk=trk)

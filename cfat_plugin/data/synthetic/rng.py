@@ -19,6 +19,13 @@ IMAGE = 7  # one frame: pose, jitter, occlusion, sensor noise
 DISTRACTOR = 8  # one pid-0000 gallery distractor
 JUNK = 9  # one pid -1 junk box
 EXTRA_PERSON = 10  # look of a non-identity person (fragments, passers-by)
+# Clothes-changing layouts only (tags 11..19; 20..29 are the infrared modality's).
+GENDER = 11  # one identity's gender
+BIOMETRICS = 12  # one identity's body, skin and hair (what survives a change of clothes)
+OUTFIT = 13  # outfit k of one identity, keyed (pid, k)
+WARDROBE = 14  # how many outfits an identity has, and which it wears where
+CLOTHES_TRACKLET = 15  # one identity in one outfit passing one camera, keyed (pid, cam, k)
+CLOTHES_IMAGE = 16  # one frame of such a tracklet, keyed (pid, cam, k, frame)
 
 
 def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:

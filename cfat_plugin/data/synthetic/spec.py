@@ -19,6 +19,15 @@ GENERATOR_VERSION = 1
 MAX_IDS = 1501
 MAX_CAMERAS = 6
 
+# Where the images go and how they are named: Market-1501 (the default), or a
+# clothes-changing layout (PRCC, LTCC) or the unlabeled external set, each in
+# its own module under ``layouts/``. Their names hold 3-digit ids.
+LAYOUTS = ("market", "prcc", "ltcc", "external")
+MAX_CLOTHES_IDS = 999
+MAX_CLOTHES_CAMERAS = 12  # LTCC has 12 cameras (c1..c12)
+PRCC_CAMERAS = 3  # A, B (same clothes), C (other clothes)
+MAX_OUTFITS = 9
+
 
 @dataclass(frozen=True)
 class SynthSpec:
@@ -30,6 +39,9 @@ class SynthSpec:
     cross-camera matching is always possible, as in Market-1501).
     ``difficulty`` in [0, 1] scales how alike identities are (shared outfits,
     palette jitter) and how much cameras and images vary (light, occlusion).
+    ``layout`` is one of :data:`LAYOUTS`; the clothes-changing ones dress each
+    identity in ``outfits_per_id`` (inclusive range) outfits (``clothes.py``),
+    the Market layout in one look, as always.
     """
 
     num_train_ids: int = 200
@@ -43,12 +55,15 @@ class SynthSpec:
     height_range: tuple[int, int] = (128, 192)
     jpeg_quality: int = 90
     seed: int = 0
+    layout: str = "market"
+    outfits_per_id: tuple[int, int] = (1, 1)
 
     def __post_init__(self) -> None:
         # Tuples may arrive as lists (from JSON or argparse); store tuples so
         # the spec stays hashable and compares equal after a round trip.
         object.__setattr__(self, "images_per_camera", tuple(self.images_per_camera))
         object.__setattr__(self, "height_range", tuple(self.height_range))
+        object.__setattr__(self, "outfits_per_id", tuple(self.outfits_per_id))
         self.validate()
 
     def validate(self) -> None:
@@ -63,11 +78,17 @@ class SynthSpec:
             need(isinstance(value, int) and not isinstance(value, bool),
                  f"{name} must be an int, got {value!r}")
         need(self.num_train_ids >= 1 and self.num_test_ids >= 1, "need at least one train and one test id")
-        need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
-             f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
-             f"got {self.num_train_ids + self.num_test_ids}")
-        need(2 <= self.num_cameras <= MAX_CAMERAS,
-             f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
+        need(self.layout in LAYOUTS, f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.layout == "market":
+            need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
+                 f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
+                 f"got {self.num_train_ids + self.num_test_ids}")
+            need(2 <= self.num_cameras <= MAX_CAMERAS,
+                 f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
+            need(self.outfits_per_id == (1, 1), "outfits_per_id must be (1, 1) in the Market layout; "
+                 "clothes changes need layout prcc or ltcc")
+        else:
+            self._validate_clothes(need)
         need(2 <= self.min_cameras_per_id <= self.num_cameras,
              f"min_cameras_per_id must be in 2..num_cameras, got {self.min_cameras_per_id}")
         lo, hi = self.images_per_camera
@@ -82,6 +103,21 @@ class SynthSpec:
         need(1 <= self.jpeg_quality <= 100, f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
         need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
 
+    def _validate_clothes(self, need) -> None:
+        need(self.num_train_ids + self.num_test_ids <= MAX_CLOTHES_IDS,
+             f"train + test ids must be <= {MAX_CLOTHES_IDS} (3-digit ids in {self.layout} names), "
+             f"got {self.num_train_ids + self.num_test_ids}")
+        if self.layout == "prcc":
+            need(self.num_cameras == PRCC_CAMERAS, f"num_cameras must be {PRCC_CAMERAS} (A, B, C) in the prcc layout, "
+                 f"got {self.num_cameras}")
+        need(2 <= self.num_cameras <= MAX_CLOTHES_CAMERAS,
+             f"num_cameras must be in 2..{MAX_CLOTHES_CAMERAS} in the {self.layout} layout, got {self.num_cameras}")
+        lo, hi = self.outfits_per_id
+        need(len(self.outfits_per_id) == 2 and 2 <= lo <= hi <= MAX_OUTFITS,
+             f"outfits_per_id must be (min, max) with 2 <= min <= max <= {MAX_OUTFITS}, got {self.outfits_per_id}")
+        need(self.num_distractors == 0 and self.num_junk == 0,
+             f"num_distractors and num_junk must be 0 in the {self.layout} layout (its names have no place for them)")
+
     def replace(self, **changes: Any) -> "SynthSpec":
         """A copy with some knobs changed (validated)."""
         return dataclasses.replace(self, **changes)
@@ -91,6 +127,7 @@ class SynthSpec:
         out = dataclasses.asdict(self)
         out["images_per_camera"] = list(self.images_per_camera)
         out["height_range"] = list(self.height_range)
+        out["outfits_per_id"] = list(self.outfits_per_id)
         return out
 
     @classmethod
@@ -105,10 +142,24 @@ class SynthSpec:
 
 # "demo": the out-of-the-box data set of the main job (a few thousand images).
 # "tiny": what the tests use (a couple of hundred images, generated in seconds).
+# "prcc", "ltcc": clothes-changing sets in those data sets' shapes and layouts,
+# each generated in under a minute on 2 cores; "*-tiny" are their test sizes.
+# "external": people no labeled set has (other seed, other ids), unlabeled.
+_CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
     "tiny": SynthSpec(num_train_ids=12, num_test_ids=12, num_cameras=3, images_per_camera=(2, 3),
                       num_distractors=10, num_junk=4),
+    "prcc": SynthSpec(layout="prcc", num_train_ids=90, num_test_ids=40, num_cameras=3, images_per_camera=(4, 7),
+                      outfits_per_id=(2, 2), **_CLOTHES),
+    "prcc-tiny": SynthSpec(layout="prcc", num_train_ids=10, num_test_ids=6, num_cameras=3,
+                           images_per_camera=(2, 3), outfits_per_id=(2, 2), **_CLOTHES),
+    "ltcc": SynthSpec(layout="ltcc", num_train_ids=80, num_test_ids=40, num_cameras=8, images_per_camera=(2, 3),
+                      outfits_per_id=(2, 5), **_CLOTHES),
+    "ltcc-tiny": SynthSpec(layout="ltcc", num_train_ids=8, num_test_ids=6, num_cameras=4,
+                           images_per_camera=(2, 2), outfits_per_id=(2, 3), **_CLOTHES),
+    "external": SynthSpec(layout="external", num_train_ids=50, num_test_ids=30, num_cameras=6,
+                          images_per_camera=(2, 3), outfits_per_id=(2, 3), **_CLOTHES),
 }
 
 

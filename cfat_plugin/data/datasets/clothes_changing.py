@@ -1,0 +1,161 @@
+"""PRCC and LTCC, real or generated, registered in DATASET_REGISTRY (issue 17).
+
+``PRCC`` reads ``<root>/prcc/rgb/...`` and ``LTCC`` reads ``<root>/LTCC_ReID/...``
+in the real data sets' layouts (``synthetic/layouts/``); ``SynthPRCC`` and
+``SynthLTCC`` generate SynthReID's presets of those shapes under
+``<root>/SynthReID-<preset>-s<seed>/`` on first use and read them with the same
+code, so what trains on the synthetic set trains on the real one.
+``SynthExternal`` is the unlabeled external set (every image has pid 0).
+
+Items stay FastReID's ``(path, pid, camid)`` triples, so its samplers and
+loaders work unchanged; the clothes id is in the path (LTCC's file name,
+PRCC's camera letter) and :mod:`cfat_plugin.data.clothes` reads it from there
+into the batch (:class:`ClothesDataset`) and the evaluator.
+
+PRCC's query is B (same clothes) and C (changed clothes) by default; pass
+``query="same"`` or ``query="changed"`` for one of PRCC's two test settings.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from fastreid.data.datasets import DATASET_REGISTRY
+from fastreid.data.datasets.bases import ImageDataset
+
+from ..synthetic import ensure_dataset, folder_name
+from ..synthetic import preset as preset_spec
+from ..synthetic.layouts import external, ltcc, prcc
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LTCC", "PRCC", "SynthExternal", "SynthLTCC", "SynthPRCC"]
+
+Item = tuple[str, "int | str", "int | str"]
+PRCC_QUERIES = {"same": ("B",), "changed": ("C",), "both": ("B", "C")}
+
+
+def _files(folder: str, suffix: str) -> list[str]:
+    """Image files under ``folder``, sorted so the order is the same on every file system."""
+    return sorted(os.path.join(d, f) for d, _, names in os.walk(folder) for f in names if f.endswith(suffix))
+
+
+@DATASET_REGISTRY.register()
+class PRCC(ImageDataset):
+    """PRCC in its own layout (``<dataset_dir>/rgb/{train,val,test}``); camids A=0, B=1, C=2."""
+
+    dataset_name = "prcc"
+
+    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, query: str = "both",
+                 **kwargs) -> None:
+        if query not in PRCC_QUERIES:
+            raise ValueError(f"PRCC: query must be one of {sorted(PRCC_QUERIES)}, got {query!r}")
+        self.root = root
+        self.dataset_dir = dataset_dir or os.path.join(root, prcc.ROOT)
+        rgb = os.path.join(self.dataset_dir, "rgb")
+        self.check_before_run([os.path.join(rgb, s) for s in ("train", "test")])
+        self.query_cams = PRCC_QUERIES[query]
+        train = lambda: self._items(os.path.join(rgb, "train"), is_train=True)  # noqa: E731 (lazy, as FastReID)
+        query_ = lambda: [i for c in self.query_cams for i in self._items(os.path.join(rgb, "test", c))]  # noqa: E731
+        gallery = lambda: self._items(os.path.join(rgb, "test", "A"))  # noqa: E731
+        super().__init__(train, query_, gallery, **kwargs)
+
+    def _items(self, folder: str, is_train: bool = False) -> list[Item]:
+        data = []
+        for path in _files(folder, ".jpg"):
+            fields = prcc.parse_path(path)
+            pid, camid = fields.pid, prcc.CAMERAS.index(fields.cam)
+            if is_train:
+                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
+            data.append((path, pid, camid))
+        return data
+
+
+@DATASET_REGISTRY.register()
+class LTCC(ImageDataset):
+    """LTCC in its own layout (``<dataset_dir>/{train,query,test}``); camids 0-based."""
+
+    dataset_name = "ltcc"
+
+    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, **kwargs) -> None:
+        self.root = root
+        self.dataset_dir = dataset_dir or os.path.join(root, ltcc.ROOT)
+        dirs = {s: os.path.join(self.dataset_dir, d) for s, d in ltcc.SPLIT_DIRS.items()}
+        self.check_before_run(list(dirs.values()))
+        train = lambda: self._items(dirs["train"], is_train=True)  # noqa: E731
+        query = lambda: self._items(dirs["query"])  # noqa: E731
+        gallery = lambda: self._items(dirs["gallery"])  # noqa: E731
+        super().__init__(train, query, gallery, **kwargs)
+
+    def _items(self, folder: str, is_train: bool = False) -> list[Item]:
+        data = []
+        for path in _files(folder, ".png"):
+            fields = ltcc.parse_name(os.path.basename(path))
+            pid, camid = fields.pid, fields.camid - 1
+            if is_train:
+                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
+            data.append((path, pid, camid))
+        return data
+
+
+def _generated(root: str, preset: str | None, seed: int | None, env: str, default: str) -> str:
+    """Generate (once) SynthReID's ``preset`` under ``root``; returns its folder.
+
+    FastReID builds data sets with ``root`` only, so the preset may also come
+    from the environment variable ``env`` and the seed from ``SYNTHREID_SEED``.
+    """
+    preset = preset or os.environ.get(env, default)
+    if seed is None:
+        raw = os.environ.get("SYNTHREID_SEED", "0")
+        try:
+            seed = int(raw)
+        except ValueError:
+            raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
+    folder = str(Path(root) / folder_name(preset, seed))
+    manifest = ensure_dataset(preset_spec(preset, seed=seed), folder, progress=True)
+    logger.info("SynthReID %s: %s (digest %s...)", preset, folder, manifest["digest"][:12])
+    return folder
+
+
+@DATASET_REGISTRY.register()
+class SynthPRCC(PRCC):
+    """SynthReID's PRCC-shaped preset (``prcc``, or ``$SYNTHPRCC_PRESET``: ``prcc-tiny`` for tests),
+    generated on first use."""
+
+    dataset_name = "synthprcc"
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        folder = _generated(root, preset, seed, "SYNTHPRCC_PRESET", "prcc")
+        super().__init__(root, dataset_dir=os.path.join(folder, prcc.ROOT), **kwargs)
+
+
+@DATASET_REGISTRY.register()
+class SynthLTCC(LTCC):
+    """SynthReID's LTCC-shaped preset (``ltcc``, or ``$SYNTHLTCC_PRESET``: ``ltcc-tiny`` for tests),
+    generated on first use."""
+
+    dataset_name = "synthltcc"
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        folder = _generated(root, preset, seed, "SYNTHLTCC_PRESET", "ltcc")
+        super().__init__(root, dataset_dir=os.path.join(folder, ltcc.ROOT), **kwargs)
+
+
+@DATASET_REGISTRY.register()
+class SynthExternal(ImageDataset):
+    """The unlabeled external set as a train split: pid and camid are 0 for every
+    image (not labels); no query or gallery."""
+
+    dataset_name = "synthexternal"
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        self.root = root
+        folder = _generated(root, preset, seed, "SYNTHEXTERNAL_PRESET", "external")
+        self.dataset_dir = os.path.join(folder, external.ROOT)
+        train = [(p, f"{self.dataset_name}_0", f"{self.dataset_name}_0")
+                 for p in _files(os.path.join(self.dataset_dir, "images"), ".jpg")]
+        super().__init__(train, [], [], **kwargs)
