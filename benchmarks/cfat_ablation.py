@@ -18,8 +18,8 @@ teacher (seed 0) is shared: the question is the student stage. Arms (keys of
   fine stage from the extra start);
 - ``c_cfat_staged_klstudent``: (c') with the bridge KL training the student only
   (``MODEL.CFAT.LOSS.KL.TRAINS_VAE False``): in (c') the KL's share of the student's gradient
-  falls from about half the alignment's at the first step to 3-4% within 50 steps, as the
-  VAE's encoder learns to shrink it.
+  falls from about half the alignment's at the first step to 3-4% within 50 steps; this arm
+  tells the encoder's part in that fall from the student's (projects/CFAT/README.md).
 
 Pairing: within one seed every arm trains with ``SEED`` = the seed and the same training
 corruption seed, so sampler order, corruption draws and the bridge's t agree across arms. Every
