@@ -256,7 +256,7 @@ def test_captions_reach_the_fastreid_train_and_test_batches(pedes_root, tmp_path
 def test_cli_dry_run_lists_the_pedes_splits(tmp_path, capsys):
     assert cli_main(["--out", str(tmp_path), "--preset", "pedes", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"test\s+100\s", out) and "reid_raw.json" in out and not list(tmp_path.iterdir())
+    assert re.search(r"test\s+200\s", out) and "reid_raw.json" in out and not list(tmp_path.iterdir())
     assert cli_main(["--out", str(tmp_path), "--preset", "pedes-tiny", "--caption-dropout", "2"]) == 2
     assert "caption_dropout" in capsys.readouterr().err
 

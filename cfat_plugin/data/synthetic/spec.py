@@ -181,7 +181,7 @@ PRESETS: dict[str, SynthSpec] = {
                            images_per_camera=(2, 2), outfits_per_id=(2, 3), **_CLOTHES),
     "external": SynthSpec(layout="external", num_train_ids=50, num_test_ids=30, num_cameras=6,
                           images_per_camera=(2, 3), outfits_per_id=(2, 3), **_CLOTHES),
-    "pedes": SynthSpec(layout="pedes", num_train_ids=400, num_test_ids=100, num_cameras=4, images_per_camera=(1, 2),
+    "pedes": SynthSpec(layout="pedes", num_train_ids=800, num_test_ids=200, num_cameras=4, images_per_camera=(1, 2),
                        **_CLOTHES),
     "pedes-tiny": SynthSpec(layout="pedes", num_train_ids=10, num_test_ids=6, num_cameras=3,
                             images_per_camera=(1, 2), **_CLOTHES),
