@@ -16,6 +16,7 @@ from cfat_plugin.data.captions import (TEXT_CAMID, CaptionDataset, build_caption
                                        build_caption_train_loader, captions_of_path, text_to_image_protocol)
 from cfat_plugin.data.synthetic import SynthSpec, generate, plan_dataset, preset, read_manifest
 from cfat_plugin.data.synthetic.__main__ import main as cli_main
+from cfat_plugin.data.synthetic.attributes import image_attributes
 from cfat_plugin.data.synthetic.captions import caption_facts, describe, image_captions
 from cfat_plugin.data.synthetic.clothes import dressed_identity
 from cfat_plugin.data.synthetic.identity import sample_identity
@@ -99,6 +100,27 @@ def test_captions_name_only_what_the_view_shows():
     side = _captions(_dressed(upper_pattern="vstripes", upper_color2="red"), "left", dropout=0.0)
     assert not any("stripe" in c or "red" in c for c in side)  # drawn plain from the side
     assert all("stripe" in c for c in _captions(_dressed(upper_pattern="vstripes"), "front", dropout=0.0))
+
+
+def test_attribute_labels_and_captions_agree_on_the_generated_images(pedes_root):
+    import csv
+
+    with open(pedes_root / FOLDER / pedes.ROOT / "attributes" / "images.csv") as fh:
+        view = {r["path"][len(f"{pedes.ROOT}/{pedes.IMAGES}/"):]: r["view"] for r in csv.DictReader(fh)}
+    checked = set()
+    for rec in _records(pedes_root):
+        text = " ".join(rec["captions"])
+        if view[rec["file_path"]] != "front":
+            assert "logo" not in text
+            checked.add("not front")
+        else:
+            assert not re.search(r"backpack|rucksack", text)
+            checked.add("front")
+        if view[rec["file_path"]] in ("left", "right"):
+            assert "vertical" not in text
+    assert checked == {"front", "not front"}
+    side = image_attributes(_dressed(upper_pattern="vstripes"), Pose("right", 0.0, 0, 0, 100))
+    assert side["pattern"] == "solid"  # the renderer draws vertical stripes plain from the side
 
 
 def test_gender_words_only_where_the_preset_draws_gender():
@@ -201,6 +223,32 @@ def test_readers_read_the_real_layout(pedes_root):
         captions_of_path("/data/Market-1501/query/0001_c1s1_000151_01.jpg")
     with pytest.raises(ValueError, match="SynthPEDES"):
         DATASET_REGISTRY.get("SynthReID")(root=str(pedes_root), preset="pedes-tiny")
+
+
+def test_cuhkpedes_reads_a_hand_written_folder_in_the_real_shape(tmp_path, monkeypatch):
+    # file names and subfolders as the real release has them: other sources, png, one or three captions
+    root = tmp_path / pedes.ROOT
+    records = [
+        {"split": "train", "captions": ["A man in a black coat."], "file_path": "CUHK01/0363004.png", "id": 1},
+        {"split": "train", "captions": ["A man.", "A tall man.", "He walks."], "file_path": "CUHK01/0363002.png",
+         "id": 1},
+        {"split": "val", "captions": ["A woman.", "She walks."], "file_path": "test_query/p5969_s7832.jpg", "id": 2},
+        {"split": "test", "captions": ["A boy, in red.", "Red shirt."], "file_path": "Market/0002_c1s1_000451_03.jpg",
+         "id": 3},
+    ]
+    for rec in records:
+        rec["processed_tokens"] = [pedes.tokens(c) for c in rec["captions"]]
+        (root / pedes.IMAGES / rec["file_path"]).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (32, 64)).save(root / pedes.IMAGES / rec["file_path"])
+    (root / pedes.ANNOTATIONS).write_text(json.dumps(records))
+    data = DATASET_REGISTRY.get("CUHKPEDES")(root=str(tmp_path))
+    assert [(Path(p).name, pid) for p, pid, _ in data.train] == [("0363002.png", "cuhkpedes_1"),
+                                                                 ("0363004.png", "cuhkpedes_1")]
+    assert [pid for _, pid, _ in data.val] == [2] and [pid for _, pid, _ in data.query] == [3]
+    assert captions_of_path(data.train[0][0]) == ("A man.", "A tall man.", "He walks.")
+    monkeypatch.chdir(tmp_path)  # a relative path finds its annotations too
+    assert captions_of_path(f"{pedes.ROOT}/{pedes.IMAGES}/Market/0002_c1s1_000451_03.jpg")[1] == "Red shirt."
+    assert text_to_image_protocol(data).queries == [("A boy, in red.", 3), ("Red shirt.", 3)]
 
 
 def test_text_to_image_protocol(pedes_root):

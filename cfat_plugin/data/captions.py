@@ -48,7 +48,8 @@ def captions_of_path(path: str) -> tuple[str, ...]:
     if pedes.IMAGES not in parts[:-1]:
         raise ValueError(f"no captions for {path!r}: not under a CUHK-PEDES {pedes.IMAGES}/ folder")
     at = len(parts) - 1 - parts[::-1].index(pedes.IMAGES)
-    annotations = os.path.join(os.sep.join(parts[:at]) or os.sep, pedes.ANNOTATIONS)
+    folder = os.sep.join(parts[:at]) or (os.sep if os.path.isabs(path) else os.curdir)
+    annotations = os.path.join(folder, pedes.ANNOTATIONS)
     if not os.path.isfile(annotations):
         raise ValueError(f"no captions for {path!r}: {annotations} is missing")
     captions = _index(annotations, os.stat(annotations).st_mtime_ns).get("/".join(parts[at + 1:]))
