@@ -3,4 +3,5 @@ from .cuhk01 import CUHK01  # noqa: F401
 from . import synthreid  # noqa: F401
 from . import corrupted  # noqa: F401
 from . import clothes_changing  # noqa: F401  (PRCC, LTCC, SynthPRCC, SynthLTCC, SynthExternal)
+from . import pedes  # noqa: F401  (CUHKPEDES, SynthPEDES)
 from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)

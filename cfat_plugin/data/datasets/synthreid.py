@@ -49,7 +49,8 @@ class SynthReID(ImageDataset):
         spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
         if spec.layout != "market":
             raise ValueError(f"SynthReID preset {preset!r} is written in the {spec.layout} layout, which this "
-                             f"Market-1501 reader cannot read; use SynthPRCC, SynthLTCC or SynthExternal for it")
+                             f"Market-1501 reader cannot read; use SynthPRCC, SynthLTCC, SynthExternal or "
+                             f"SynthPEDES for it")
         self.root = root
         self.dataset_dir = str(Path(root) / folder_name(preset, seed))
         manifest = ensure_dataset(spec, self.dataset_dir, progress=True)

@@ -11,6 +11,8 @@ Generate from the shell: ``python -m cfat_plugin.data.synthetic --out datasets/`
 Clothes changes (issue 17): presets ``prcc``, ``ltcc`` and ``external`` dress
 each person in several outfits (``clothes.py``) and write PRCC's and LTCC's
 own layouts (``layouts/``) with attribute labels; see ``README.md`` here.
+Captions (issue 17, item 4): preset ``pedes`` writes CUHK-PEDES's layout, two
+captions per image from a grammar over the drawn attributes (``captions.py``).
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
 from .naming import SPLIT_DIRS, format_name, parse_name

@@ -1,7 +1,7 @@
 """CLI: ``python -m cfat_plugin.data.synthetic --out datasets/ --seed 0 [--preset prcc] [knobs]``.
 
 Writes ``<out>/<name>/`` in the Market-1501 layout (or the preset's: PRCC,
-LTCC, the external set), with ``contact_sheet.png``
+LTCC, the external set, CUHK-PEDES with captions), with ``contact_sheet.png``
 (look at it before trusting numbers) and ``synthreid.json`` (spec, counts,
 digest of all files: equal digests = byte-identical data sets).
 """
@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from .captions import CAPTIONS_PER_IMAGE
 from .generate import CONTACT_SHEET, MANIFEST, generate
+from .layouts import pedes
 from .plan import plan_dataset, summarize
 from .spec import PRESETS, folder_name, preset
 
@@ -22,13 +24,15 @@ _KNOBS = {
     "images_per_camera": "images_per_camera", "min_cameras": "min_cameras_per_id",
     "distractors": "num_distractors", "junk": "num_junk", "difficulty": "difficulty",
     "height_range": "height_range", "quality": "jpeg_quality", "outfits": "outfits_per_id",
+    "caption_dropout": "caption_dropout",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cfat_plugin.data.synthetic",
                                 description="Generate the SynthReID pedestrian data set (Market-1501 layout; "
-                                            "presets prcc and ltcc: clothes changes in those layouts).")
+                                            "presets prcc and ltcc: clothes changes in those layouts; "
+                                            "pedes: CUHK-PEDES layout with captions).")
     p.add_argument("--out", default="datasets", help="data root; the set goes to <out>/<name> (default: datasets)")
     p.add_argument("--name", default=None,
                    help="folder name (default: SynthReID for the demo with seed 0, else SynthReID-<preset>-s<seed>, "
@@ -48,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quality", type=int, help="JPEG quality")
     p.add_argument("--outfits", type=int, nargs=2, metavar=("MIN", "MAX"),
                    help="outfits per identity (clothes-changing presets prcc, ltcc, external)")
+    p.add_argument("--caption-dropout", type=float,
+                   help="chance a caption leaves out each attribute it need not name (preset pedes; default 0.3)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")
@@ -66,13 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) / (args.name or folder_name(args.preset, args.seed))
     counts = summarize(plan_dataset(spec))
     print(f"{'split':8} {'ids':>5} {'images':>7} {'cameras':>8}")
-    for split in ("train", "val", "query", "gallery"):
+    for split in ("train", "val", "query", "gallery", "test"):
         if split not in counts:
             continue
         c = counts[split]
         print(f"{split:8} {c['ids']:>5} {c['images']:>7} {c['cameras']:>8}")
-    print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "
-          f"with pid 0000, and {counts['all']['junk']} junk with pid -1 that readers drop)")
+    if spec.layout == "pedes":
+        print(f"files: {counts['all']['files']}, each with {CAPTIONS_PER_IMAGE} captions in {pedes.ANNOTATIONS} "
+              f"(test: the images are the gallery, their captions the queries)")
+    else:
+        print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "
+              f"with pid 0000, and {counts['all']['junk']} junk with pid -1 that readers drop)")
     if args.dry_run:
         return 0
     if out.exists() and not args.force:

@@ -33,11 +33,13 @@ def pose_bin(phase: float) -> str:
 
 def image_attributes(ident: Identity, pose: Pose) -> dict[str, str]:
     """What a viewer of this frame can see: a logo only from the front, a
-    backpack not from the front, a bag's colour only when the bag shows."""
+    backpack not from the front, a bag's colour only when the bag shows, and
+    no vertical stripes from the side (``person._draw_torso_and_marks`` draws
+    the torso plain there)."""
     names = ident.outfit_names()
     view = pose.view
     pattern = names["upper_pattern"]
-    if pattern == "logo" and view != "front":
+    if (pattern == "logo" and view != "front") or (pattern == "vstripes" and view in ("left", "right")):
         pattern = "solid"
     bag = names["bag"]
     if bag == "backpack" and view == "front":
@@ -59,7 +61,7 @@ def image_attributes(ident: Identity, pose: Pose) -> dict[str, str]:
 
 def _csv(fields: tuple[str, ...], rows: list[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()

@@ -1,7 +1,10 @@
 """Contact sheet: sample identities (rows) across cameras (columns), so users
-can look at the data before trusting numbers computed on it."""
+can look at the data before trusting numbers computed on it; for the captioned
+(pedes) layout, each image with its first caption under it, so the text can be
+checked against the picture."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Callable
 
@@ -65,4 +68,41 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
                 tw = min(cw, max(1, round(im.width * ch / im.height)))
                 thumb = im.convert("RGB").resize((tw, ch), Image.BILINEAR)
             sheet.paste(thumb, (label_w + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))
+    return sheet
+
+
+_CAPTION_CELL_W, _CAPTION_LINES, _LINE_H, _CHARS = 240, 7, 11, 44
+
+
+def make_caption_sheet(rows: list[dict], image_dir: str | Path, people: int = 8, per_person: int = 3) -> Image.Image:
+    """``people`` identities (rows, train and test alternating, those with the most
+    images first), up to ``per_person`` of their images from different cameras,
+    each with its first caption wrapped under it. ``rows`` are the generator's
+    per-image rows (``path``, ``pid``, ``camid``, ``split``, ``captions``)."""
+    image_dir = Path(image_dir)
+    by_pid: dict[int, dict[int, dict]] = {}
+    for r in sorted(rows, key=lambda r: r["path"]):
+        by_pid.setdefault(r["pid"], {}).setdefault(r["camid"], r)
+    split_of = {r["pid"]: "test" if r["split"] == "test" else "train" for r in rows}
+    ranked = {s: sorted((p for p in by_pid if split_of[p] == s), key=lambda p: (-len(by_pid[p]), p))
+              for s in ("train", "test")}
+    chosen = [p for pair in zip(ranked["train"], ranked["test"]) for p in pair][:people]
+    ch = CELL[1]
+    cell_h = ch + 4 + _CAPTION_LINES * _LINE_H
+    sheet = Image.new("RGB", (_LABEL_W + per_person * (_CAPTION_CELL_W + _PAD), len(chosen) * (cell_h + 3 * _PAD)),
+                      (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for row, pid in enumerate(chosen):
+        y = row * (cell_h + 3 * _PAD)
+        draw.text((2, y + ch // 2 - 12), f"{pid:05d}\n{split_of[pid]}", fill=(0, 0, 0))
+        for col, r in enumerate(list(by_pid[pid].values())[:per_person]):
+            x = _LABEL_W + col * (_CAPTION_CELL_W + _PAD)
+            with Image.open(image_dir / r["path"]) as im:
+                tw = min(_CAPTION_CELL_W, max(1, round(im.width * ch / im.height)))
+                sheet.paste(im.convert("RGB").resize((tw, ch), Image.BILINEAR), (x + (_CAPTION_CELL_W - tw) // 2, y))
+            lines = textwrap.wrap(r["captions"][0], _CHARS)
+            if len(lines) > _CAPTION_LINES:
+                lines = lines[:_CAPTION_LINES - 1] + [lines[_CAPTION_LINES - 1][:_CHARS - 3] + "..."]
+            for i, line in enumerate(lines):
+                draw.text((x + 2, y + ch + 3 + i * _LINE_H), line, fill=(0, 0, 0))
     return sheet

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .attributes import identities_csv, image_attributes, images_csv
+from .captions import caption_facts, image_captions
 from .clothes import dressed_identity
 from .clothes_plan import draw_seed
-from .contact_sheet import make_contact_sheet
-from .layouts import ROOTS, ltcc, prcc, record_path
+from .contact_sheet import make_caption_sheet, make_contact_sheet
+from .layouts import ROOTS, ltcc, pedes, prcc, record_path
 from .naming import SPLIT_DIRS
 from .plan import ImageRecord, plan_dataset, summarize
 from .render import render_clothes_record, render_record
@@ -55,6 +56,10 @@ def _write_one(record: ImageRecord) -> tuple[str, str, dict | None]:
         ident = dressed_identity(draw_seed(spec), record.pid, record.clothes, spec.difficulty)
         attrs = {"path": rel, "pid": record.pid, "camid": record.camid, "clothes": record.clothes,
                  **image_attributes(ident, pose)}
+        if spec.layout == "pedes":
+            attrs["split"] = record.split
+            attrs["captions"] = image_captions(spec.seed, record.pid, record.camid, record.index,
+                                               caption_facts(ident, pose), spec.caption_dropout)
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
     # fixed encoder settings: same pixels -> same bytes
     if rel.endswith(".png"):  # LTCC ships PNG; level 1 keeps generation fast
@@ -102,9 +107,10 @@ def _render_all(spec: SynthSpec, records: list[ImageRecord], root: Path, workers
 
 
 def _label_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
-    """Text files written beside the images: attribute CSVs (PRCC, LTCC) and LTCC's
-    ``info/`` id lists; none for Market (unchanged) or the unlabeled external set."""
-    if spec.layout not in ("prcc", "ltcc"):
+    """Text files written beside the images: attribute CSVs (PRCC, LTCC, pedes), LTCC's
+    ``info/`` id lists and CUHK-PEDES's ``reid_raw.json``; none for Market (unchanged)
+    or the unlabeled external set."""
+    if spec.layout not in ("prcc", "ltcc", "pedes"):
         return {}
     outfits: dict[int, set[int]] = {}
     by_split: dict[str, dict[int, set[int]]] = {"train": {}, "test": {}}
@@ -114,6 +120,8 @@ def _label_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) 
     folder = f"{ROOTS[spec.layout]}/attributes"
     files = {f"{folder}/identities.csv": identities_csv(draw_seed(spec), {p: len(k) for p, k in outfits.items()}),
              f"{folder}/images.csv": images_csv(rows)}
+    if spec.layout == "pedes":
+        files[f"{pedes.ROOT}/{pedes.ANNOTATIONS}"] = pedes.annotations_json(rows)
     if spec.layout == "ltcc":
         files.update(ltcc.info_files({s: {p: len(k) for p, k in seen.items()} for s, seen in by_split.items()}))
     return files
@@ -157,7 +165,9 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
             "counts": summarize(records),
             "digest": _digest(hashes),
         }
-        if contact_sheet:
+        if contact_sheet and spec.layout == "pedes":
+            make_caption_sheet(rows, tmp).save(tmp / CONTACT_SHEET)
+        elif contact_sheet:
             make_contact_sheet(records, tmp, spec.num_cameras, path_of=lambda r: record_path(spec.layout, r),
                                by_outfit=spec.layout in ("ltcc", "external"),
                                camera_names=prcc.CAMERAS if spec.layout == "prcc" else None).save(tmp / CONTACT_SHEET)

@@ -10,7 +10,8 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
-The clothes-changing layouts are planned in ``clothes_plan.py``; ``plan_dataset``
+The clothes-changing layouts are planned in ``clothes_plan.py``, the
+CUHK-PEDES-shaped one in ``pedes_plan.py``; ``plan_dataset``
 hands them over, so every caller plans any preset the same way.
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ImageRecord(NamedTuple):
     ``name`` is the Market file name, or in the other layouts the image's path
     relative to the data set folder (``layouts.record_path`` knows which)."""
 
-    split: str  # train | query | gallery (PRCC also val)
+    split: str  # train | query | gallery (PRCC also val; pedes train | val | test)
     name: str  # Market-1501 file name, or path (see above)
     pid: int
     camid: int  # 1-based
@@ -68,7 +69,11 @@ def _tracklets(spec: SynthSpec, pid: int) -> list[tuple[int, int, int, int, int,
 
 def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
     """All records of the data set, in a fixed order (split, pid, camera, frame)."""
-    if spec.layout != "market":  # imported here: the clothes planner builds on this module
+    if spec.layout == "pedes":  # imported here: the other planners build on this module
+        from .pedes_plan import plan_pedes
+
+        return plan_pedes(spec)
+    if spec.layout != "market":
         from .clothes_plan import plan_clothes_dataset
 
         return plan_clothes_dataset(spec)
@@ -111,7 +116,11 @@ def summarize(records: list[ImageRecord]) -> dict[str, dict[str, int]]:
     """Counts per split, as FastReID's reader will see them (junk dropped,
     distractors counted as the one extra gallery id 0, as Market1501 does)."""
     out: dict[str, dict[str, int]] = {}
-    splits = ("train", "query", "gallery") + (("val",) if any(r.split == "val" for r in records) else ())
+    present = {r.split for r in records}
+    if "test" in present:  # the pedes layout: its test images are both query (captions) and gallery
+        splits = tuple(s for s in ("train", "val", "test") if s in present)
+    else:
+        splits = ("train", "query", "gallery") + (("val",) if "val" in present else ())
     for split in splits:
         kept = [r for r in records if r.split == split and r.pid != JUNK_PID]
         out[split] = {

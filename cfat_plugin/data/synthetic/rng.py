@@ -26,6 +26,9 @@ OUTFIT = 13  # outfit k of one identity, keyed (pid, k)
 WARDROBE = 14  # how many outfits an identity has, and which it wears where
 CLOTHES_TRACKLET = 15  # one identity in one outfit passing one camera, keyed (pid, cam, k)
 CLOTHES_IMAGE = 16  # one frame of such a tracklet, keyed (pid, cam, k, frame)
+# Captions and the CUHK-PEDES-shaped layout only (tags 30..39).
+PEDES_PLAN = 30  # the cameras and image counts of one identity in the pedes layout, keyed (pid,)
+CAPTION = 31  # caption k of one image, keyed (pid, cam, frame index, k)
 
 
 def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:

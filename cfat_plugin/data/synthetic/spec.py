@@ -21,12 +21,14 @@ MAX_CAMERAS = 6
 
 # Where the images go and how they are named: Market-1501 (the default), or a
 # clothes-changing layout (PRCC, LTCC) or the unlabeled external set, each in
-# its own module under ``layouts/``. Their names hold 3-digit ids.
-LAYOUTS = ("market", "prcc", "ltcc", "external")
+# its own module under ``layouts/``. Their names hold 3-digit ids. ``pedes``
+# is CUHK-PEDES's layout: images with two captions each (text-based ReID).
+LAYOUTS = ("market", "prcc", "ltcc", "external", "pedes")
 MAX_CLOTHES_IDS = 999
 MAX_CLOTHES_CAMERAS = 12  # LTCC has 12 cameras (c1..c12)
 PRCC_CAMERAS = 3  # A, B (same clothes), C (other clothes)
 MAX_OUTFITS = 9
+MAX_PEDES_IDS = 99_999
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class SynthSpec:
     palette jitter) and how much cameras and images vary (light, occlusion).
     ``layout`` is one of :data:`LAYOUTS`; the clothes-changing ones dress each
     identity in ``outfits_per_id`` (inclusive range) outfits (``clothes.py``),
-    the Market layout in one look, as always.
+    the Market layout in one look, as always. ``caption_dropout`` is the
+    chance that a caption leaves out each attribute it need not name (the
+    ``pedes`` layout only; ``captions.py``).
     """
 
     num_train_ids: int = 200
@@ -57,6 +61,7 @@ class SynthSpec:
     seed: int = 0
     layout: str = "market"
     outfits_per_id: tuple[int, int] = (1, 1)
+    caption_dropout: float = 0.3
 
     def __post_init__(self) -> None:
         # Tuples may arrive as lists (from JSON or argparse); store tuples so
@@ -87,8 +92,12 @@ class SynthSpec:
                  f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
             need(self.outfits_per_id == (1, 1), "outfits_per_id must be (1, 1) in the Market layout; "
                  "clothes changes need layout prcc or ltcc")
+        elif self.layout == "pedes":
+            self._validate_pedes(need)
         else:
             self._validate_clothes(need)
+        need(isinstance(self.caption_dropout, (int, float)) and 0.0 <= self.caption_dropout <= 1.0,
+             f"caption_dropout must be in [0, 1], got {self.caption_dropout!r}")
         need(2 <= self.min_cameras_per_id <= self.num_cameras,
              f"min_cameras_per_id must be in 2..num_cameras, got {self.min_cameras_per_id}")
         lo, hi = self.images_per_camera
@@ -102,6 +111,17 @@ class SynthSpec:
              f"height_range must be (min, max) within 64..512, got {self.height_range}")
         need(1 <= self.jpeg_quality <= 100, f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
         need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+
+    def _validate_pedes(self, need) -> None:
+        need(self.num_train_ids + self.num_test_ids <= MAX_PEDES_IDS,
+             f"train + test ids must be <= {MAX_PEDES_IDS} (5-digit ids in pedes names), "
+             f"got {self.num_train_ids + self.num_test_ids}")
+        need(2 <= self.num_cameras <= MAX_CLOTHES_CAMERAS,
+             f"num_cameras must be in 2..{MAX_CLOTHES_CAMERAS} in the pedes layout, got {self.num_cameras}")
+        need(self.outfits_per_id == (1, 1), f"outfits_per_id must be (1, 1) in the pedes layout (one outfit "
+             f"per person, as in CUHK-PEDES), got {self.outfits_per_id}")
+        need(self.num_distractors == 0 and self.num_junk == 0,
+             "num_distractors and num_junk must be 0 in the pedes layout (a caption needs a person)")
 
     def _validate_clothes(self, need) -> None:
         need(self.num_train_ids + self.num_test_ids <= MAX_CLOTHES_IDS,
@@ -145,6 +165,7 @@ class SynthSpec:
 # "prcc", "ltcc": clothes-changing sets in those data sets' shapes and layouts,
 # each generated in under a minute on 2 cores; "*-tiny" are their test sizes.
 # "external": people no labeled set has (other seed, other ids), unlabeled.
+# "pedes": CUHK-PEDES-shaped, two captions per image (train / val / test ids disjoint).
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -160,6 +181,10 @@ PRESETS: dict[str, SynthSpec] = {
                            images_per_camera=(2, 2), outfits_per_id=(2, 3), **_CLOTHES),
     "external": SynthSpec(layout="external", num_train_ids=50, num_test_ids=30, num_cameras=6,
                           images_per_camera=(2, 3), outfits_per_id=(2, 3), **_CLOTHES),
+    "pedes": SynthSpec(layout="pedes", num_train_ids=800, num_test_ids=200, num_cameras=4, images_per_camera=(1, 2),
+                       **_CLOTHES),
+    "pedes-tiny": SynthSpec(layout="pedes", num_train_ids=10, num_test_ids=6, num_cameras=3,
+                            images_per_camera=(1, 2), **_CLOTHES),
 }
 
 

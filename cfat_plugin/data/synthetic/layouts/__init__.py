@@ -1,4 +1,4 @@
-"""Where each layout puts an image: Market-1501 (``naming.py``), PRCC, LTCC, external.
+"""Where each layout puts an image: Market-1501 (``naming.py``), PRCC, LTCC, external, CUHK-PEDES.
 
 The clothes-changing planner stores an image's path relative to the data set
 folder in ``ImageRecord.name``; the Market planner stores the bare file name
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from ..naming import SPLIT_DIRS
 from ..plan import ImageRecord
-from . import external, ltcc, prcc
+from . import external, ltcc, pedes, prcc
 
 # The folder each layout writes inside the data set folder ("" = the folder itself).
-ROOTS: dict[str, str] = {"market": "", "prcc": prcc.ROOT, "ltcc": ltcc.ROOT, "external": external.ROOT}
+ROOTS: dict[str, str] = {"market": "", "prcc": prcc.ROOT, "ltcc": ltcc.ROOT, "external": external.ROOT,
+                        "pedes": pedes.ROOT}
 
 
 def record_path(layout: str, record: ImageRecord) -> str:
@@ -21,4 +22,4 @@ def record_path(layout: str, record: ImageRecord) -> str:
     return record.name
 
 
-__all__ = ["ROOTS", "external", "ltcc", "prcc", "record_path"]
+__all__ = ["ROOTS", "external", "ltcc", "pedes", "prcc", "record_path"]

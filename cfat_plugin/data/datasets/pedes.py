@@ -1,0 +1,72 @@
+"""CUHK-PEDES, real or generated, registered in DATASET_REGISTRY (text-based ReID, issue 17).
+
+``CUHKPEDES`` reads ``<root>/CUHK-PEDES/`` in the real data set's layout
+(``imgs/<subfolder>/<file>.jpg`` and ``reid_raw.json``,
+``synthetic/layouts/pedes.py``); ``SynthPEDES`` generates SynthReID's
+``pedes`` preset (or ``$SYNTHPEDES_PRESET``: ``pedes-tiny`` for tests) under
+``<root>/SynthReID-<preset>-s<seed>/`` on first use and reads it with the same
+code.
+
+Items stay FastReID's ``(path, pid, camid)`` triples, pid the JSON's 1-based
+``id``; CUHK-PEDES has no camera labels, so every camid is 0. ``train`` is the
+train split (``val`` the val split, an attribute), ``query`` and ``gallery``
+are both the test images: their captions are the text queries and the images
+the gallery of the text-to-image protocol, which
+:mod:`cfat_plugin.data.captions` lays out (and carries the captions into
+batches, found from the image path).
+"""
+from __future__ import annotations
+
+import os
+
+from fastreid.data.datasets import DATASET_REGISTRY
+from fastreid.data.datasets.bases import ImageDataset
+
+from ..synthetic.layouts import pedes
+from .clothes_changing import _generated
+
+__all__ = ["CUHKPEDES", "SynthPEDES"]
+
+Item = tuple[str, "int | str", "int | str"]
+
+
+@DATASET_REGISTRY.register()
+class CUHKPEDES(ImageDataset):
+    """CUHK-PEDES in its own layout (``<dataset_dir>/imgs``, ``<dataset_dir>/reid_raw.json``)."""
+
+    dataset_name = "cuhkpedes"
+
+    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, **kwargs) -> None:
+        self.root = root
+        self.dataset_dir = dataset_dir or os.path.join(root, pedes.ROOT)
+        self.img_dir = os.path.join(self.dataset_dir, pedes.IMAGES)
+        annotations = os.path.join(self.dataset_dir, pedes.ANNOTATIONS)
+        self.check_before_run([self.img_dir, annotations])
+        by_split: dict[str, list[dict]] = {s: [] for s in pedes.SPLITS}
+        for rec in pedes.read_annotations(annotations):
+            by_split[rec["split"]].append(rec)
+        self.val = self._items(by_split["val"])
+        test = self._items(by_split["test"])
+        super().__init__(self._items(by_split["train"], is_train=True), test, list(test), **kwargs)
+
+    def _items(self, records: list[dict], is_train: bool = False) -> list[Item]:
+        data = []
+        for rec in sorted(records, key=lambda r: (r["id"], r["file_path"])):
+            path = os.path.join(self.img_dir, *rec["file_path"].split("/"))
+            pid, camid = rec["id"], 0
+            if is_train:
+                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
+            data.append((path, pid, camid))
+        return data
+
+
+@DATASET_REGISTRY.register()
+class SynthPEDES(CUHKPEDES):
+    """SynthReID's CUHK-PEDES-shaped preset (``pedes``, or ``$SYNTHPEDES_PRESET``), generated on first use."""
+
+    dataset_name = "synthpedes"
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        folder = _generated(root, preset, seed, "SYNTHPEDES_PRESET", "pedes")
+        super().__init__(root, dataset_dir=os.path.join(folder, pedes.ROOT), **kwargs)
