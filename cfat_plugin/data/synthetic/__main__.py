@@ -1,6 +1,7 @@
 """CLI: ``python -m cfat_plugin.data.synthetic --out datasets/ --seed 0 [knobs]``.
 
-Writes ``<out>/<name>/`` in the Market-1501 layout, with ``contact_sheet.png``
+Writes ``<out>/<name>/`` in the Market-1501 layout (``--preset sysu`` and
+``--preset regdb``: SYSU-MM01's and RegDB's visible-infrared layouts), with ``contact_sheet.png``
 (look at it before trusting numbers) and ``synthreid.json`` (spec, counts,
 digest of all files: equal digests = byte-identical data sets).
 """
@@ -20,7 +21,7 @@ _KNOBS = {
     "train_ids": "num_train_ids", "test_ids": "num_test_ids", "cameras": "num_cameras",
     "images_per_camera": "images_per_camera", "min_cameras": "min_cameras_per_id",
     "distractors": "num_distractors", "junk": "num_junk", "difficulty": "difficulty",
-    "height_range": "height_range", "quality": "jpeg_quality",
+    "height_range": "height_range", "quality": "jpeg_quality", "ir_cameras": "ir_cameras",
 }
 
 
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--difficulty", type=float, help="0 (easy) .. 1 (hard)")
     p.add_argument("--height-range", type=int, nargs=2, metavar=("MIN", "MAX"), help="crop heights in pixels")
     p.add_argument("--quality", type=int, help="JPEG quality")
+    p.add_argument("--ir-cameras", type=int, nargs="*", metavar="CAM",
+                   help="cameras (1-based) that see in near infrared instead of colour")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")
@@ -62,11 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) / (args.name or folder_name(args.preset, args.seed))
     counts = summarize(plan_dataset(spec))
     print(f"{'split':8} {'ids':>5} {'images':>7} {'cameras':>8}")
-    for split in ("train", "query", "gallery"):
+    for split in [s for s in counts if s != "all"]:
         c = counts[split]
         print(f"{split:8} {c['ids']:>5} {c['images']:>7} {c['cameras']:>8}")
-    print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "
-          f"with pid 0000, and {counts['all']['junk']} junk with pid -1 that readers drop)")
+    if spec.ir_cameras:
+        print(f"infrared cameras: {', '.join(f'c{c}' for c in spec.ir_cameras)}; layout: {spec.layout}")
+    if spec.layout == "market":
+        print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "
+              f"with pid 0000, and {counts['all']['junk']} junk with pid -1 that readers drop)")
+    else:
+        print(f"files: {counts['all']['files']} (query and gallery are drawn by the {spec.layout} readers)")
     if args.dry_run:
         return 0
     if out.exists() and not args.force:

@@ -3,6 +3,7 @@ can look at the data before trusting numbers computed on it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image, ImageDraw
 
@@ -13,13 +14,18 @@ CELL = (72, 144)  # width, height of one thumbnail (images keep their aspect)
 _LABEL_W, _HEADER_H, _PAD = 44, 16, 2
 
 
+def _market_path(record: ImageRecord) -> str:
+    return f"{SPLIT_DIRS[record.split]}/{record.name}"
+
+
 def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_cameras: int,
-                       rows: int = 12) -> Image.Image:
+                       rows: int = 12, path_of: Callable[[ImageRecord], str] = _market_path) -> Image.Image:
     """A grid of the first frame of each tracklet of ``rows`` identities.
 
     Identities seen by the most cameras are shown first (they show the camera
     change best), alternating train and test ones; empty cells are cameras
-    the identity never passed.
+    the identity never passed. Infrared cameras are headed ``c<k> IR``, so the
+    same people are seen in both modalities side by side.
     """
     image_dir = Path(image_dir)
     first: dict[int, dict[int, ImageRecord]] = {}
@@ -27,7 +33,7 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
     for r in records:
         if r.kind == "person":
             first.setdefault(r.pid, {}).setdefault(r.camid, r)
-            split_of[r.pid] = "train" if r.split == "train" else "test"
+            split_of[r.pid] = "train" if r.split in ("train", "trials") else "test"
     ranked = {s: sorted((p for p in first if split_of[p] == s), key=lambda p: (-len(first[p]), p))
               for s in ("train", "test")}
     chosen: list[int] = []
@@ -40,13 +46,15 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
     sheet = Image.new("RGB", (_LABEL_W + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
                       (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
+    infrared = {r.camid for r in records if r.modality == "infrared"}
     for cam in range(1, num_cameras + 1):
-        draw.text((_LABEL_W + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), f"c{cam}", fill=(0, 0, 0))
+        label = f"c{cam} IR" if cam in infrared else f"c{cam}"
+        draw.text((_LABEL_W + (cam - 1) * (cw + _PAD) + cw // 2 - 4 * len(label), 2), label, fill=(0, 0, 0))
     for row, pid in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)
         draw.text((2, y + ch // 2 - 12), f"{pid:04d}\n{split_of[pid]}", fill=(0, 0, 0))
         for cam, rec in first[pid].items():
-            with Image.open(image_dir / SPLIT_DIRS[rec.split] / rec.name) as im:
+            with Image.open(image_dir / path_of(rec)) as im:
                 tw = min(cw, max(1, round(im.width * ch / im.height)))
                 thumb = im.convert("RGB").resize((tw, ch), Image.BILINEAR)
             sheet.paste(thumb, (_LABEL_W + (cam - 1) * (cw + _PAD) + (cw - tw) // 2, y))

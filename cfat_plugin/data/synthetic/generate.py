@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .contact_sheet import make_contact_sheet
-from .naming import SPLIT_DIRS
+from .layouts import get_layout
 from .plan import ImageRecord, plan_dataset, summarize
 from .render import render_record
 from .spec import GENERATOR_VERSION, SynthSpec
@@ -41,11 +41,11 @@ def _init_worker(spec: SynthSpec, root: str) -> None:
 def _write_one(record: ImageRecord) -> tuple[str, str]:
     """Render, encode and write one image; returns (relative path, sha256)."""
     spec, root = _worker_state["spec"], _worker_state["root"]
+    layout = get_layout(spec.layout)
     image = render_record(spec, record)
-    rel = f"{SPLIT_DIRS[record.split]}/{record.name}"
-    # fixed encoder settings: same pixels -> same bytes
-    image.save(root / rel, format="JPEG", quality=spec.jpeg_quality, subsampling="4:2:0", optimize=False,
-               progressive=False)
+    rel = layout.path(record)
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    layout.save(image, root / rel, spec)  # fixed encoder settings: same pixels -> same bytes
     return rel, hashlib.sha256((root / rel).read_bytes()).hexdigest()
 
 
@@ -91,7 +91,7 @@ def default_workers() -> int:
 
 def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None, progress: bool = True,
              contact_sheet: bool = True, overwrite: bool = False) -> dict[str, Any]:
-    """Generate the data set of ``spec`` into ``out_dir`` (Market-1501 layout);
+    """Generate the data set of ``spec`` into ``out_dir`` (in ``spec.layout``, Market-1501 by default);
     returns the manifest (spec, counts, digest), also written to ``out_dir/synthreid.json``.
 
     ``out_dir`` must not exist unless ``overwrite``; the output does not depend on ``workers``.
@@ -101,12 +101,14 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
         raise FileExistsError(f"{out_dir} already exists; pass overwrite=True (CLI: --force) to replace it")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     records = plan_dataset(spec)
+    layout = get_layout(spec.layout)
     workers = max(1, min(workers or default_workers(), len(records) // 32 + 1))
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        for sub in SPLIT_DIRS.values():
+        for sub in sorted({str(Path(layout.path(r)).parent) for r in records}):
             (tmp / sub).mkdir(parents=True)
         hashes = _render_all(spec, records, tmp, workers, progress)
+        layout.write_index(spec, records, tmp)
         manifest = {
             "format": "SynthReID",
             "generator_version": GENERATOR_VERSION,
@@ -115,7 +117,7 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
             "digest": _digest(hashes),
         }
         if contact_sheet:
-            make_contact_sheet(records, tmp, spec.num_cameras).save(tmp / CONTACT_SHEET)
+            make_contact_sheet(records, tmp, spec.num_cameras, path_of=layout.path).save(tmp / CONTACT_SHEET)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():  # overwrite: move the old one aside first, delete it after
             old = tmp.with_name(tmp.name + "-old")

@@ -10,6 +10,7 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
+The SYSU-MM01 and RegDB layouts plan their own records (``layouts/``).
 """
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ class ImageRecord(NamedTuple):
     index: int  # frame index within the tracklet (person) or distractor/junk number
     count: int  # tracklet length (person); 1 otherwise
     source: int  # identity drawn (person/junk); 0 for distractors
+    modality: str = "visible"  # visible | infrared: the kind of camera ``camid`` is
+
+
+def camera_modality(spec: SynthSpec, camid: int) -> str:
+    """``infrared`` for the cameras in ``spec.ir_cameras``, ``visible`` for the others."""
+    return "infrared" if camid in spec.ir_cameras else "visible"
+
+
+# Split names in the order they are reported: Market's, SYSU-MM01's id lists, RegDB's (split per trial).
+SPLITS = ("train", "query", "gallery", "val", "test", "trials")
 
 
 def split_ids(spec: SynthSpec) -> tuple[list[int], list[int]]:
@@ -62,6 +73,14 @@ def _tracklets(spec: SynthSpec, pid: int) -> list[tuple[int, int, int, int, int,
 
 def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
     """All records of the data set, in a fixed order (split, pid, camera, frame)."""
+    if spec.layout != "market":
+        from .layouts import get_layout  # the layouts build on this module
+
+        return get_layout(spec.layout).plan(spec)
+    return [r._replace(modality=camera_modality(spec, r.camid)) for r in _plan_market(spec)]
+
+
+def _plan_market(spec: SynthSpec) -> list[ImageRecord]:
     train, test = split_ids(spec)
     records: list[ImageRecord] = []
     for pid in train:
@@ -101,7 +120,8 @@ def summarize(records: list[ImageRecord]) -> dict[str, dict[str, int]]:
     """Counts per split, as FastReID's reader will see them (junk dropped,
     distractors counted as the one extra gallery id 0, as Market1501 does)."""
     out: dict[str, dict[str, int]] = {}
-    for split in ("train", "query", "gallery"):
+    present = {r.split for r in records}
+    for split in [s for s in SPLITS if s in present] or ["train", "query", "gallery"]:
         kept = [r for r in records if r.split == split and r.pid != JUNK_PID]
         out[split] = {
             "ids": len({r.pid for r in kept}),

@@ -24,3 +24,10 @@ EXTRA_PERSON = 10  # look of a non-identity person (fragments, passers-by)
 def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:
     """A generator determined only by ``(seed, tag, *keys)`` (all ints >= 0)."""
     return np.random.default_rng([seed, tag, *keys])
+
+# Infrared modality and the SYSU-MM01 / RegDB layouts (issue 17, item 2): tags 20..29.
+IR_CAMERA = 20  # one infrared camera: illuminator power and falloff, sensor gain, blur and noise
+IR_SENSOR = 21  # one infrared frame's sensor noise
+SYSU_PLAN = 22  # SYSU-MM01 layout: the split of identities, the cameras and counts of one identity
+SYSU_GALLERY = 23  # SYSU-MM01 protocol: the single-shot gallery draw of one trial
+REGDB_TRIAL = 24  # RegDB layout: the train/test identity split of one trial

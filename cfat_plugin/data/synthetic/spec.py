@@ -19,6 +19,10 @@ GENERATOR_VERSION = 1
 MAX_IDS = 1501
 MAX_CAMERAS = 6
 
+# Folder layouts a data set can be written in: Market-1501 (the default), or the real layouts of the
+# visible-infrared benchmarks SYSU-MM01 and RegDB (see ``layouts/``).
+LAYOUTS = ("market", "sysu", "regdb")
+
 
 @dataclass(frozen=True)
 class SynthSpec:
@@ -30,6 +34,9 @@ class SynthSpec:
     cross-camera matching is always possible, as in Market-1501).
     ``difficulty`` in [0, 1] scales how alike identities are (shared outfits,
     palette jitter) and how much cameras and images vary (light, occlusion).
+    ``ir_cameras`` lists the (1-based) cameras that see in near infrared instead
+    of colour; ``layout`` is the folder layout written (``LAYOUTS``). The
+    SYSU-MM01 and RegDB layouts have no distractors or junk.
     """
 
     num_train_ids: int = 200
@@ -43,12 +50,15 @@ class SynthSpec:
     height_range: tuple[int, int] = (128, 192)
     jpeg_quality: int = 90
     seed: int = 0
+    ir_cameras: tuple[int, ...] = ()
+    layout: str = "market"
 
     def __post_init__(self) -> None:
         # Tuples may arrive as lists (from JSON or argparse); store tuples so
         # the spec stays hashable and compares equal after a round trip.
         object.__setattr__(self, "images_per_camera", tuple(self.images_per_camera))
         object.__setattr__(self, "height_range", tuple(self.height_range))
+        object.__setattr__(self, "ir_cameras", tuple(self.ir_cameras))
         self.validate()
 
     def validate(self) -> None:
@@ -81,6 +91,18 @@ class SynthSpec:
              f"height_range must be (min, max) within 64..512, got {self.height_range}")
         need(1 <= self.jpeg_quality <= 100, f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
         need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+        need(all(isinstance(c, int) and 1 <= c <= self.num_cameras for c in self.ir_cameras)
+             and list(self.ir_cameras) == sorted(set(self.ir_cameras)),
+             f"ir_cameras must be distinct, increasing camera numbers in 1..num_cameras, got {self.ir_cameras}")
+        need(len(self.ir_cameras) < self.num_cameras, "at least one camera must be visible (not in ir_cameras)")
+        need(self.layout in LAYOUTS, f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.layout != "market":
+            need(self.num_distractors == 0 and self.num_junk == 0,
+                 f"the {self.layout} layout has no distractors or junk; set num_distractors=num_junk=0")
+            need(len(self.ir_cameras) >= 1, f"the {self.layout} layout is visible-infrared: name ir_cameras")
+        if self.layout == "regdb":
+            need(self.num_cameras == 2 and self.ir_cameras == (2,),
+                 "the regdb layout has two cameras, visible (1) and thermal (2): num_cameras=2, ir_cameras=(2,)")
 
     def replace(self, **changes: Any) -> "SynthSpec":
         """A copy with some knobs changed (validated)."""
@@ -91,6 +113,7 @@ class SynthSpec:
         out = dataclasses.asdict(self)
         out["images_per_camera"] = list(self.images_per_camera)
         out["height_range"] = list(self.height_range)
+        out["ir_cameras"] = list(self.ir_cameras)
         return out
 
     @classmethod
@@ -109,6 +132,12 @@ PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
     "tiny": SynthSpec(num_train_ids=12, num_test_ids=12, num_cameras=3, images_per_camera=(2, 3),
                       num_distractors=10, num_junk=4),
+    # Visible-infrared (issue 17): SYSU-MM01's six cameras, 3 and 6 infrared, train/val/test id lists;
+    # RegDB's pairs, ten visible and ten thermal images of every person, ten train/test trials.
+    "sysu": SynthSpec(num_train_ids=80, num_test_ids=40, num_cameras=6, images_per_camera=(2, 4),
+                      min_cameras_per_id=3, num_distractors=0, num_junk=0, ir_cameras=(3, 6), layout="sysu"),
+    "regdb": SynthSpec(num_train_ids=40, num_test_ids=40, num_cameras=2, images_per_camera=(10, 10),
+                       num_distractors=0, num_junk=0, height_range=(128, 160), ir_cameras=(2,), layout="regdb"),
 }
 
 
