@@ -3,3 +3,5 @@ from .cuhk01 import CUHK01  # noqa: F401
 from . import synthreid  # noqa: F401
 from . import corrupted  # noqa: F401
 from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)
+from .sysu_mm01 import SYSUMM01VI, SynthSYSU  # noqa: F401  (visible-infrared, issue 17)
+from .regdb import RegDBVI, SynthRegDB  # noqa: F401

@@ -26,7 +26,18 @@ from ..synthetic.naming import JUNK_PID
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SynthReID"]
+__all__ = ["SynthReID", "resolve_seed"]
+
+
+def resolve_seed(seed: int | None) -> int:
+    """``seed`` if given, else ``$SYNTHREID_SEED`` (default 0); a clear error if that is not an integer."""
+    if seed is not None:
+        return seed
+    raw = os.environ.get("SYNTHREID_SEED", "0")
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
 
 
 @DATASET_REGISTRY.register()
@@ -40,12 +51,7 @@ class SynthReID(ImageDataset):
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
         preset = preset or os.environ.get("SYNTHREID_PRESET", "demo")
-        if seed is None:
-            raw = os.environ.get("SYNTHREID_SEED", "0")
-            try:
-                seed = int(raw)
-            except ValueError:
-                raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
+        seed = resolve_seed(seed)
         spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
         self.root = root
         self.dataset_dir = str(Path(root) / folder_name(preset, seed))
