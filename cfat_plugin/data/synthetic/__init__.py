@@ -7,6 +7,8 @@ viewpoint. Deterministic from a seed (byte-identical files), pure numpy and
 Pillow (no torch), and read by FastReID's own ``Market1501`` reader.
 
 Generate from the shell: ``python -m cfat_plugin.data.synthetic --out datasets/``.
+Infrared cameras and the SYSU-MM01 / RegDB layouts (``--preset sysu``,
+``--preset regdb``): ``infrared.py``, ``layouts/`` and ``README.md``.
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
 from .naming import SPLIT_DIRS, format_name, parse_name

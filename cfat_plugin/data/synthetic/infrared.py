@@ -9,6 +9,10 @@ its visible tone, foliage is very bright. So an IR person is drawn with each
 palette choice swapped for its *own* NIR grey from the tables below (looked up
 by name in ``Identity.outfit``), which no fixed weighted greyscale of the RGB
 reproduces; a greyscale augmentation of the visible images cannot invert it.
+A cloth's grey is part dye (the table) and part fabric (its visible
+brightness: ``DYE_SHARE``), as a white shirt stays bright and a heavy black
+one dark under any light; with the dye alone an IR person kept too little
+of what an RGB-trained model could match (see README.md, Infrared).
 
 The camera then adds what active illumination does: the scene far behind
 the person gets less light than the person, the crop is brighter in the
@@ -38,6 +42,8 @@ CLOTH_NIR: dict[str, float] = {
     "maroon": 0.68, "pink": 0.76, "orange": 0.74, "yellow": 0.66, "green": 0.18,
     "olive": 0.16, "khaki": 0.34, "brown": 0.60, "purple": 0.74, "teal": 0.24,
 }
+# How much of a cloth's NIR grey is its dye's response; the rest follows its visible brightness.
+DYE_SHARE = 0.5
 # Skin reflects NIR strongly and far more evenly across tones than visible light (index: SKIN_TONES).
 SKIN_NIR: tuple[float, ...] = (0.64, 0.62, 0.60, 0.57, 0.54, 0.50)
 # Melanin absorbs less in the NIR: dark hair is mid-grey, not black (index: HAIR_TONES).
@@ -61,13 +67,19 @@ def _grey(reflectance: float, visible: Color, reference: Color) -> Color:
     return (value, value, value)
 
 
+def cloth_nir(name: str, visible: Color) -> Color:
+    """The NIR grey of a cloth of palette colour ``name`` whose (jittered) visible colour is ``visible``."""
+    luminance = 0.299 * visible[0] + 0.587 * visible[1] + 0.114 * visible[2]
+    value = int(min(255, max(0, round(DYE_SHARE * 255.0 * CLOTH_NIR[name] + (1.0 - DYE_SHARE) * luminance))))
+    return (value, value, value)
+
+
 def nir_identity(ident: Identity) -> Identity:
     """``ident`` as an IR camera sees it: every colour replaced by its material's NIR grey."""
     names = ident.outfit_names()
     if not names:
         raise ValueError("this Identity has no palette names (Identity.outfit); cannot look up NIR responses")
-    changes = {field: _grey(CLOTH_NIR[names[field]], getattr(ident, field), CLOTH_PALETTE[names[field]][0])
-               for field in _CLOTH_FIELDS}
+    changes = {field: cloth_nir(names[field], getattr(ident, field)) for field in _CLOTH_FIELDS}
     changes["skin"] = _grey(SKIN_NIR[names["skin"]], ident.skin, SKIN_TONES[names["skin"]])
     changes["hair_color"] = _grey(HAIR_NIR[names["hair_color"]], ident.hair_color, HAIR_TONES[names["hair_color"]])
     changes["shoe_color"] = _grey(SHOE_NIR[names["shoes"]], ident.shoe_color, SHOE_TONES[names["shoes"]])
@@ -107,10 +119,10 @@ def sample_ir_camera(seed: int, index: int, difficulty: float) -> IRCamera:
         index=index,
         power=float(rng.uniform(0.95, 1.25)),
         falloff=float(rng.uniform(0.25, 0.45 + 0.15 * d)),
-        background=float(rng.uniform(0.3, 0.55)),
+        background=float(rng.uniform(0.45, 0.75)),
         gamma=float(rng.uniform(0.8, 1.1)),
         blur=float(rng.uniform(0.3, 0.6 + 0.5 * d)),
-        noise=float(rng.uniform(3.0, 4.0 + 5.0 * d)),
+        noise=float(rng.uniform(2.0, 3.0 + 4.0 * d)),
         row_noise=float(rng.uniform(0.5, 1.5 + 2.0 * d)),
     )
 
