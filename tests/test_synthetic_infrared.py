@@ -30,7 +30,8 @@ REGDB_SMALL = ["--train-ids", "4", "--test-ids", "4", "--images-per-camera", "2"
 
 
 def _hashes(folder: Path, pattern: str = "*.jpg") -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob(pattern))}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob(pattern))}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def vi_root(tmp_path_factory) -> Path:
     """Small SYSU-MM01- and RegDB-shaped sets made by the CLI under their real folder names, and
     visible as ``SynthReID-<preset>-s0`` to the generating readers."""
     root = tmp_path_factory.mktemp("vi")
-    for name, args in (("SYSU-MM01", ["--preset", "sysu"] + SYSU_SMALL), ("RegDB", ["--preset", "regdb"] + REGDB_SMALL)):
+    for name, args in (("SYSU-MM01", ["--preset", "sysu"] + SYSU_SMALL),
+                       ("RegDB", ["--preset", "regdb"] + REGDB_SMALL)):
         assert cli_main(["--out", str(root), "--name", name, "--workers", "1"] + args) == 0
     os.symlink(root / "SYSU-MM01", root / "SynthReID-sysu-s0")
     os.symlink(root / "RegDB", root / "SynthReID-regdb-s0")
@@ -181,7 +183,9 @@ def test_sysu_metric_leaves_camera_2_out_for_camera_3_queries():
 def test_sysu_readers(vi_root):
     real = DATASET_REGISTRY.get("SYSUMM01VI")(root=str(vi_root))
     synth = DATASET_REGISTRY.get("SynthSYSU")(root=str(vi_root), seed=0)
-    key = lambda items: sorted((os.path.relpath(p, vi_root).split("/", 1)[1], pid, cam) for p, pid, cam in items)  # noqa: E731
+    def key(items):  # path inside the data set folder
+        return sorted((os.path.relpath(p, vi_root).split("/", 1)[1], pid, cam) for p, pid, cam in items)
+
     assert key(real.query) == key(synth.query) and key(real.gallery) == key(synth.gallery)
     folder = vi_root / "SYSU-MM01"
     test_ids = set(sysu.read_ids(folder / sysu.id_file("test")))
@@ -209,7 +213,8 @@ def test_regdb_layout_is_the_real_one(vi_root):
         for split in ("train", "test"):
             vis = regdb.read_index(folder / regdb.index_file(split, "visible", trial))
             thermal = regdb.read_index(folder / regdb.index_file(split, "infrared", trial))
-            assert all(rel.startswith("Visible/") for rel, _ in vis) and all(rel.startswith("Thermal/") for rel, _ in thermal)
+            assert all(rel.startswith("Visible/") for rel, _ in vis)
+            assert all(rel.startswith("Thermal/") for rel, _ in thermal)
             pid_of = lambda rel: int(rel.split("/")[1])  # noqa: E731
             labels = {pid_of(rel): label for rel, label in vis}
             assert labels == {pid_of(rel): label for rel, label in thermal}  # same label for an id in both

@@ -49,7 +49,8 @@ def _train(cfg, items: list[tuple], minutes: float, seed: int) -> tuple[torch.nn
     cfg.MODEL.HEADS.NUM_CLASSES = train_set.num_classes
     cfg.freeze()
     model = build_model(cfg)
-    sampler = NaiveIdentitySampler(train_set.img_items, cfg.SOLVER.IMS_PER_BATCH, cfg.DATALOADER.NUM_INSTANCE, seed=seed)
+    sampler = NaiveIdentitySampler(train_set.img_items, cfg.SOLVER.IMS_PER_BATCH, cfg.DATALOADER.NUM_INSTANCE,
+                                   seed=seed)
     loader = build_reid_train_loader(train_set=train_set, sampler=sampler, total_batch_size=cfg.SOLVER.IMS_PER_BATCH,
                                      num_workers=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.SOLVER.BASE_LR, weight_decay=cfg.SOLVER.WEIGHT_DECAY)

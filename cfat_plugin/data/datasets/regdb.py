@@ -60,7 +60,8 @@ class RegDBVI(ImageDataset):
         name = self.dataset_name
 
         def items(split: str, mod: str) -> list[tuple[str, int, int]]:
-            return [(os.path.join(folder, rel), label, _CAMID[mod]) for rel, label in regdb.read_index(files[split, mod])]
+            lines = regdb.read_index(files[split, mod])
+            return [(os.path.join(folder, rel), label, _CAMID[mod]) for rel, label in lines]
 
         train = [(p, f"{name}_{label}", f"{name}_{cam}") for mod in _CAMID for p, label, cam in items("train", mod)]
         gallery_mod = "thermal" if query == "visible" else "visible"
