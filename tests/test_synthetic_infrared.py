@@ -241,6 +241,8 @@ def test_regdb_readers(vi_root):
     assert flipped.query == real.gallery and flipped.gallery == real.query
     with pytest.raises(ValueError, match="thermal"):
         DATASET_REGISTRY.get("RegDBVI")(root=str(vi_root), query="infrared")
+    with pytest.raises(ValueError, match="SynthRegDB"):  # the Market-layout reader says which one to use
+        DATASET_REGISTRY.get("SynthReID")(root=str(vi_root), preset="regdb", seed=0)
 
 
 # ---- the modality in FastReID's batches -----------------------------------------------------------

@@ -53,6 +53,10 @@ class SynthReID(ImageDataset):
         preset = preset or os.environ.get("SYNTHREID_PRESET", "demo")
         seed = resolve_seed(seed)
         spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
+        if spec.layout != "market":
+            readers = {"sysu": "SynthSYSU", "regdb": "SynthRegDB"}
+            raise ValueError(f"SynthReID reads the Market-1501 layout; preset {preset!r} is written in the "
+                             f"{spec.layout} layout: use the {readers.get(spec.layout, spec.layout)} data set")
         self.root = root
         self.dataset_dir = str(Path(root) / folder_name(preset, seed))
         manifest = ensure_dataset(spec, self.dataset_dir, progress=True)

@@ -30,10 +30,12 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
     image_dir = Path(image_dir)
     first: dict[int, dict[int, ImageRecord]] = {}
     split_of: dict[int, str] = {}
+    label_of: dict[int, str] = {}
     for r in records:
         if r.kind == "person":
             first.setdefault(r.pid, {}).setdefault(r.camid, r)
             split_of[r.pid] = "train" if r.split in ("train", "trials") else "test"
+            label_of[r.pid] = {"query": "test", "gallery": "test", "trials": ""}.get(r.split, r.split)
     ranked = {s: sorted((p for p in first if split_of[p] == s), key=lambda p: (-len(first[p]), p))
               for s in ("train", "test")}
     chosen: list[int] = []
@@ -52,7 +54,7 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
         draw.text((_LABEL_W + (cam - 1) * (cw + _PAD) + cw // 2 - 4 * len(label), 2), label, fill=(0, 0, 0))
     for row, pid in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)
-        draw.text((2, y + ch // 2 - 12), f"{pid:04d}\n{split_of[pid]}", fill=(0, 0, 0))
+        draw.text((2, y + ch // 2 - 12), f"{pid:04d}\n{label_of[pid]}", fill=(0, 0, 0))
         for cam, rec in first[pid].items():
             with Image.open(image_dir / path_of(rec)) as im:
                 tw = min(cw, max(1, round(im.width * ch / im.height)))
