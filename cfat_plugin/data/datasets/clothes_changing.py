@@ -17,18 +17,13 @@ PRCC's query is B (same clothes) and C (changed clothes) by default; pass
 """
 from __future__ import annotations
 
-import logging
 import os
-from pathlib import Path
 
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
-from ..synthetic import ensure_dataset, folder_name
-from ..synthetic import preset as preset_spec
 from ..synthetic.layouts import external, ltcc, prcc
-
-logger = logging.getLogger(__name__)
+from .synthreid import generated_folder
 
 __all__ = ["LTCC", "PRCC", "SynthExternal", "SynthLTCC", "SynthPRCC"]
 
@@ -99,23 +94,12 @@ class LTCC(ImageDataset):
         return data
 
 
-def _generated(root: str, preset: str | None, seed: int | None, env: str, default: str) -> str:
-    """Generate (once) SynthReID's ``preset`` under ``root``; returns its folder.
-
-    FastReID builds data sets with ``root`` only, so the preset may also come
-    from the environment variable ``env`` and the seed from ``SYNTHREID_SEED``.
+def _generated(root: str, preset: str | None, seed: int | None, env: str, layout: str) -> str:
+    """Generate (once) SynthReID's ``preset`` (default: ``$<env>``, else the preset named ``layout``)
+    under ``root``; returns its folder. FastReID builds data sets with ``root`` only, so the
+    preset may also come from the environment variable ``env`` and the seed from ``SYNTHREID_SEED``.
     """
-    preset = preset or os.environ.get(env, default)
-    if seed is None:
-        raw = os.environ.get("SYNTHREID_SEED", "0")
-        try:
-            seed = int(raw)
-        except ValueError:
-            raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
-    folder = str(Path(root) / folder_name(preset, seed))
-    manifest = ensure_dataset(preset_spec(preset, seed=seed), folder, progress=True)
-    logger.info("SynthReID %s: %s (digest %s...)", preset, folder, manifest["digest"][:12])
-    return folder
+    return generated_folder(root, layout, preset or os.environ.get(env, layout), seed)
 
 
 @DATASET_REGISTRY.register()

@@ -22,11 +22,40 @@ from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic import SPLIT_DIRS, ensure_dataset, folder_name, parse_name
 from ..synthetic import preset as preset_spec
+from ..synthetic.layouts import get_layout
 from ..synthetic.naming import JUNK_PID
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SynthReID"]
+__all__ = ["SynthReID", "generated_folder", "resolve_seed"]
+
+
+def resolve_seed(seed: int | None) -> int:
+    """``seed`` if given, else ``$SYNTHREID_SEED`` (default 0); a clear error if that is not an integer."""
+    if seed is not None:
+        return seed
+    raw = os.environ.get("SYNTHREID_SEED", "0")
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
+
+
+def generated_folder(root: str, layout: str, preset: str, seed: int | None) -> str:
+    """Generate (once) SynthReID's ``preset`` under ``root`` for the reader of ``layout``; returns its folder.
+
+    A preset written in another layout is refused before anything is generated,
+    with the data set that reads it named (``Layout.reader``); ``seed``: :func:`resolve_seed`.
+    """
+    seed = resolve_seed(seed)
+    spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
+    if spec.layout != layout:
+        raise ValueError(f"{get_layout(layout).reader} reads the {layout} layout; preset {preset!r} is written in "
+                         f"the {spec.layout} layout: use the {get_layout(spec.layout).reader} data set")
+    folder = str(Path(root) / folder_name(preset, seed))
+    manifest = ensure_dataset(spec, folder, progress=True)
+    logger.info("%s: %s (digest %s...)", get_layout(layout).reader, folder, manifest["digest"][:12])
+    return folder
 
 
 @DATASET_REGISTRY.register()
@@ -39,22 +68,9 @@ class SynthReID(ImageDataset):
 
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
-        preset = preset or os.environ.get("SYNTHREID_PRESET", "demo")
-        if seed is None:
-            raw = os.environ.get("SYNTHREID_SEED", "0")
-            try:
-                seed = int(raw)
-            except ValueError:
-                raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
-        spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
-        if spec.layout != "market":
-            raise ValueError(f"SynthReID preset {preset!r} is written in the {spec.layout} layout, which this "
-                             f"Market-1501 reader cannot read; use SynthPRCC, SynthLTCC, SynthExternal or "
-                             f"SynthPEDES for it")
         self.root = root
-        self.dataset_dir = str(Path(root) / folder_name(preset, seed))
-        manifest = ensure_dataset(spec, self.dataset_dir, progress=True)
-        logger.info("SynthReID: %s (digest %s...)", self.dataset_dir, manifest["digest"][:12])
+        self.dataset_dir = generated_folder(root, "market", preset or os.environ.get("SYNTHREID_PRESET", "demo"),
+                                            seed)
 
         self.train_dir, self.query_dir, self.gallery_dir = (
             os.path.join(self.dataset_dir, SPLIT_DIRS[s]) for s in ("train", "query", "gallery"))

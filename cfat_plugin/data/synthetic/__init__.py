@@ -13,6 +13,8 @@ each person in several outfits (``clothes.py``) and write PRCC's and LTCC's
 own layouts (``layouts/``) with attribute labels; see ``README.md`` here.
 Captions (issue 17, item 4): preset ``pedes`` writes CUHK-PEDES's layout, two
 captions per image from a grammar over the drawn attributes (``captions.py``).
+Infrared cameras and the SYSU-MM01 / RegDB layouts (``--preset sysu``,
+``--preset regdb``): ``infrared.py``, ``layouts/`` and ``README.md``.
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
 from .naming import SPLIT_DIRS, format_name, parse_name

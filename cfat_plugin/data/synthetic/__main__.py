@@ -1,7 +1,8 @@
 """CLI: ``python -m cfat_plugin.data.synthetic --out datasets/ --seed 0 [--preset prcc] [knobs]``.
 
 Writes ``<out>/<name>/`` in the Market-1501 layout (or the preset's: PRCC,
-LTCC, the external set, CUHK-PEDES with captions), with ``contact_sheet.png``
+LTCC, the external set, CUHK-PEDES with captions, SYSU-MM01's and RegDB's
+visible-infrared layouts), with ``contact_sheet.png``
 (look at it before trusting numbers) and ``synthreid.json`` (spec, counts,
 digest of all files: equal digests = byte-identical data sets).
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 from .captions import CAPTIONS_PER_IMAGE
 from .generate import CONTACT_SHEET, MANIFEST, generate
 from .layouts import pedes
-from .plan import plan_dataset, summarize
-from .spec import PRESETS, folder_name, preset
+from .plan import SPLITS, plan_dataset, summarize
+from .spec import PRESETS, VISIBLE_INFRARED_LAYOUTS, folder_name, preset
 
 # CLI flag -> SynthSpec field, for the knobs that override the preset
 _KNOBS = {
@@ -24,7 +25,7 @@ _KNOBS = {
     "images_per_camera": "images_per_camera", "min_cameras": "min_cameras_per_id",
     "distractors": "num_distractors", "junk": "num_junk", "difficulty": "difficulty",
     "height_range": "height_range", "quality": "jpeg_quality", "outfits": "outfits_per_id",
-    "caption_dropout": "caption_dropout",
+    "caption_dropout": "caption_dropout", "ir_cameras": "ir_cameras",
 }
 
 
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cfat_plugin.data.synthetic",
                                 description="Generate the SynthReID pedestrian data set (Market-1501 layout; "
                                             "presets prcc and ltcc: clothes changes in those layouts; "
-                                            "pedes: CUHK-PEDES layout with captions).")
+                                            "pedes: CUHK-PEDES layout with captions; sysu and regdb: "
+                                            "visible-infrared, in SYSU-MM01's and RegDB's layouts).")
     p.add_argument("--out", default="datasets", help="data root; the set goes to <out>/<name> (default: datasets)")
     p.add_argument("--name", default=None,
                    help="folder name (default: SynthReID for the demo with seed 0, else SynthReID-<preset>-s<seed>, "
@@ -54,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="outfits per identity (clothes-changing presets prcc, ltcc, external)")
     p.add_argument("--caption-dropout", type=float,
                    help="chance a caption leaves out each attribute it need not name (preset pedes; default 0.3)")
+    p.add_argument("--ir-cameras", type=int, nargs="*", metavar="CAM",
+                   help="cameras (1-based) that see in near infrared instead of colour")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")
@@ -72,14 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) / (args.name or folder_name(args.preset, args.seed))
     counts = summarize(plan_dataset(spec))
     print(f"{'split':8} {'ids':>5} {'images':>7} {'cameras':>8}")
-    for split in ("train", "val", "query", "gallery", "test"):
-        if split not in counts:
-            continue
+    for split in [s for s in SPLITS if s in counts]:
         c = counts[split]
         print(f"{split:8} {c['ids']:>5} {c['images']:>7} {c['cameras']:>8}")
+    if spec.ir_cameras:
+        print(f"infrared cameras: {', '.join(f'c{c}' for c in spec.ir_cameras)}; layout: {spec.layout}")
     if spec.layout == "pedes":
         print(f"files: {counts['all']['files']}, each with {CAPTIONS_PER_IMAGE} captions in {pedes.ANNOTATIONS} "
               f"(test: the images are the gallery, their captions the queries)")
+    elif spec.layout in VISIBLE_INFRARED_LAYOUTS:
+        print(f"files: {counts['all']['files']} (query and gallery are drawn by the {spec.layout} readers)")
     else:
         print(f"files: {counts['all']['files']} (gallery includes {counts['all']['distractors']} distractors "
               f"with pid 0000, and {counts['all']['junk']} junk with pid -1 that readers drop)")

@@ -76,3 +76,16 @@ def identities_csv(seed: int, outfits: dict[int, int]) -> str:
 def images_csv(rows: list[dict]) -> str:
     """One row per image, sorted by path."""
     return _csv(IMAGE_FIELDS, sorted(rows, key=lambda r: r["path"]))
+
+
+def attribute_files(spec, records: list, rows: list[dict], root: str) -> dict[str, str]:
+    """``<root>/attributes/identities.csv`` and ``images.csv`` of a dressed layout (PRCC, LTCC,
+    pedes), by path relative to the data set folder; ``rows`` are the generator's per-image rows."""
+    from .clothes_plan import draw_seed  # imported here: clothes_plan imports the layouts
+
+    outfits: dict[int, set[int]] = {}
+    for r in records:
+        outfits.setdefault(r.pid, set()).add(r.clothes)
+    folder = f"{root}/attributes"
+    return {f"{folder}/identities.csv": identities_csv(draw_seed(spec), {p: len(k) for p, k in outfits.items()}),
+            f"{folder}/images.csv": images_csv(rows)}

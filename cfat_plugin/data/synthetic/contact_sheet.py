@@ -1,7 +1,7 @@
 """Contact sheet: sample identities (rows) across cameras (columns), so users
-can look at the data before trusting numbers computed on it; for the captioned
-(pedes) layout, each image with its first caption under it, so the text can be
-checked against the picture."""
+can look at the data before trusting numbers computed on it (infrared cameras
+headed as such); for the captioned (pedes) layout, each image with its first
+caption under it, so the text can be checked against the picture."""
 from __future__ import annotations
 
 import textwrap
@@ -10,33 +10,39 @@ from typing import Callable
 
 from PIL import Image, ImageDraw
 
-from .naming import SPLIT_DIRS
 from .plan import ImageRecord
 
 CELL = (72, 144)  # width, height of one thumbnail (images keep their aspect)
 _LABEL_W, _HEADER_H, _PAD = 44, 16, 2
+# Split -> (the side a row alternates on, its label); splits not named here: ("test", "test").
+GROUPS: dict[str, tuple[str, str]] = {"train": ("train", "train"), "val": ("train", "train")}
 
 
 def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_cameras: int,
-                       rows: int = 12, path_of: Callable[[ImageRecord], str] | None = None,
-                       by_outfit: bool = False, camera_names: tuple[str, ...] | None = None) -> Image.Image:
+                       rows: int = 12, *, path_of: Callable[[ImageRecord], str],
+                       by_outfit: bool = False, camera_names: tuple[str, ...] | None = None,
+                       groups: dict[str, tuple[str, str]] | None = None) -> Image.Image:
     """A grid of the first frame of each tracklet of ``rows`` identities.
 
     Identities seen by the most cameras are shown first (they show the camera
     change best), alternating train and test ones; empty cells are cameras
     the identity never passed. ``by_outfit`` gives each (identity, outfit) its
     own row, so a clothes change shows as rows of one id; ``path_of`` maps a
-    record to its image (default: the Market layout).
+    record to its image (``Layout.path``). Infrared cameras are
+    headed ``<camera> IR``, so the same people are seen in both modalities side
+    by side. ``groups`` maps a split to (the side it alternates on, ``train`` or
+    ``test``, and its row label), over :data:`GROUPS`; other splits: ``test``.
     """
     image_dir = Path(image_dir)
-    path_of = path_of or (lambda r: f"{SPLIT_DIRS[r.split]}/{r.name}")
+    table = {**GROUPS, **(groups or {})}
     first: dict[tuple[int, int], dict[int, ImageRecord]] = {}
     split_of: dict[tuple[int, int], str] = {}
+    label_of: dict[tuple[int, int], str] = {}
     for r in records:
         if r.kind == "person":
             key = (r.pid, r.clothes if by_outfit else 0)
             first.setdefault(key, {}).setdefault(r.camid, r)
-            split_of[key] = "train" if r.split in ("train", "val") else "test"
+            split_of[key], label_of[key] = table.get(r.split, ("test", "test"))
     ranked = {s: sorted((p for p in first if split_of[p] == s), key=lambda p: (-len(first[p]), p))
               for s in ("train", "test")}
     chosen: list[tuple[int, int]] = []
@@ -55,14 +61,18 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
     sheet = Image.new("RGB", (label_w + num_cameras * (cw + _PAD), _HEADER_H + len(chosen) * (ch + _PAD)),
                       (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
+    infrared = {r.camid for r in records if r.modality == "infrared"}
     for cam in range(1, num_cameras + 1):
         label = camera_names[cam - 1] if camera_names else f"c{cam}"
-        draw.text((label_w + (cam - 1) * (cw + _PAD) + cw // 2 - 8, 2), label, fill=(0, 0, 0))
+        if cam in infrared:
+            label += " IR"
+        shift = 4 * len(label) if cam in infrared else 8
+        draw.text((label_w + (cam - 1) * (cw + _PAD) + cw // 2 - shift, 2), label, fill=(0, 0, 0))
     for row, key in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)
         pid, clothes = key
         label = f"{pid:04d}" + (f" k{clothes + 1}" if by_outfit else "")
-        draw.text((2, y + ch // 2 - 12), f"{label}\n{split_of[key]}", fill=(0, 0, 0))
+        draw.text((2, y + ch // 2 - 12), f"{label}\n{label_of[key]}", fill=(0, 0, 0))
         for cam, rec in first[key].items():
             with Image.open(image_dir / path_of(rec)) as im:
                 tw = min(cw, max(1, round(im.width * ch / im.height)))

@@ -20,13 +20,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
-from .attributes import identities_csv, image_attributes, images_csv
+from .attributes import image_attributes
 from .captions import caption_facts, image_captions
 from .clothes import dressed_identity
 from .clothes_plan import draw_seed
-from .contact_sheet import make_caption_sheet, make_contact_sheet
-from .layouts import ROOTS, ltcc, pedes, prcc, record_path
-from .naming import SPLIT_DIRS
+from .layouts import get_layout
 from .plan import ImageRecord, plan_dataset, summarize
 from .render import render_clothes_record, render_record
 from .spec import GENERATOR_VERSION, SynthSpec
@@ -45,28 +43,23 @@ def _init_worker(spec: SynthSpec, root: str) -> None:
 
 def _write_one(record: ImageRecord) -> tuple[str, str, dict | None]:
     """Render, encode and write one image; returns (relative path, sha256, attribute
-    row or ``None`` in the Market layout)."""
+    row or ``None`` where people wear no outfits: Market-1501, SYSU-MM01, RegDB)."""
     spec, root = _worker_state["spec"], _worker_state["root"]
-    rel = record_path(spec.layout, record)
+    layout = get_layout(spec.layout)
+    rel = layout.path(record)
     attrs = None
-    if spec.layout == "market":
+    if not layout.dressed:
         image = render_record(spec, record)
     else:
         image, pose = render_clothes_record(spec, record)
         ident = dressed_identity(draw_seed(spec), record.pid, record.clothes, spec.difficulty)
         attrs = {"path": rel, "pid": record.pid, "camid": record.camid, "clothes": record.clothes,
                  **image_attributes(ident, pose)}
-        if spec.layout == "pedes":
+        if layout.captions:
             attrs["split"] = record.split
             attrs["captions"] = image_captions(spec.seed, record.pid, record.camid, record.index,
                                                caption_facts(ident, pose), spec.caption_dropout)
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-    # fixed encoder settings: same pixels -> same bytes
-    if rel.endswith(".png"):  # LTCC ships PNG; level 1 keeps generation fast
-        image.save(root / rel, format="PNG", compress_level=1, optimize=False)
-    else:
-        image.save(root / rel, format="JPEG", quality=spec.jpeg_quality, subsampling="4:2:0", optimize=False,
-                   progressive=False)
+    layout.save(image, root / rel, spec)  # fixed encoder settings: same pixels -> same bytes
     return rel, hashlib.sha256((root / rel).read_bytes()).hexdigest(), attrs
 
 
@@ -80,7 +73,7 @@ def _digest(file_hashes: dict[str, str]) -> str:
 
 def _render_all(spec: SynthSpec, records: list[ImageRecord], root: Path, workers: int,
                 progress: bool) -> tuple[dict[str, str], list[dict]]:
-    """Hashes of all images by path, and their attribute rows (clothes layouts)."""
+    """Hashes of all images by path, and their attribute rows (dressed layouts)."""
     from tqdm import tqdm
 
     hashes: dict[str, str] = {}
@@ -106,27 +99,6 @@ def _render_all(spec: SynthSpec, records: list[ImageRecord], root: Path, workers
     return hashes, rows
 
 
-def _label_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
-    """Text files written beside the images: attribute CSVs (PRCC, LTCC, pedes), LTCC's
-    ``info/`` id lists and CUHK-PEDES's ``reid_raw.json``; none for Market (unchanged)
-    or the unlabeled external set."""
-    if spec.layout not in ("prcc", "ltcc", "pedes"):
-        return {}
-    outfits: dict[int, set[int]] = {}
-    by_split: dict[str, dict[int, set[int]]] = {"train": {}, "test": {}}
-    for r in records:
-        outfits.setdefault(r.pid, set()).add(r.clothes)
-        by_split["train" if r.split in ("train", "val") else "test"].setdefault(r.pid, set()).add(r.clothes)
-    folder = f"{ROOTS[spec.layout]}/attributes"
-    files = {f"{folder}/identities.csv": identities_csv(draw_seed(spec), {p: len(k) for p, k in outfits.items()}),
-             f"{folder}/images.csv": images_csv(rows)}
-    if spec.layout == "pedes":
-        files[f"{pedes.ROOT}/{pedes.ANNOTATIONS}"] = pedes.annotations_json(rows)
-    if spec.layout == "ltcc":
-        files.update(ltcc.info_files({s: {p: len(k) for p, k in seen.items()} for s, seen in by_split.items()}))
-    return files
-
-
 def default_workers() -> int:
     """All CPUs this process may use."""
     try:
@@ -147,15 +119,15 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
         raise FileExistsError(f"{out_dir} already exists; pass overwrite=True (CLI: --force) to replace it")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     records = plan_dataset(spec)
+    layout = get_layout(spec.layout)
     workers = max(1, min(workers or default_workers(), len(records) // 32 + 1))
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir()
-        if spec.layout == "market":
-            for sub in SPLIT_DIRS.values():
-                (tmp / sub).mkdir(parents=True)
+        for sub in sorted({str(Path(layout.path(r)).parent) for r in records}):
+            (tmp / sub).mkdir(parents=True, exist_ok=True)
         hashes, rows = _render_all(spec, records, tmp, workers, progress)
-        for rel, text in _label_files(spec, records, rows).items():
+        for rel, text in layout.index_files(spec, records, rows).items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_text(text)
         manifest = {
@@ -165,12 +137,8 @@ def generate(spec: SynthSpec, out_dir: str | Path, *, workers: int | None = None
             "counts": summarize(records),
             "digest": _digest(hashes),
         }
-        if contact_sheet and spec.layout == "pedes":
-            make_caption_sheet(rows, tmp).save(tmp / CONTACT_SHEET)
-        elif contact_sheet:
-            make_contact_sheet(records, tmp, spec.num_cameras, path_of=lambda r: record_path(spec.layout, r),
-                               by_outfit=spec.layout in ("ltcc", "external"),
-                               camera_names=prcc.CAMERAS if spec.layout == "prcc" else None).save(tmp / CONTACT_SHEET)
+        if contact_sheet:
+            layout.contact_sheet(spec, records, rows, tmp).save(tmp / CONTACT_SHEET)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():  # overwrite: move the old one aside first, delete it after
             old = tmp.with_name(tmp.name + "-old")

@@ -10,9 +10,10 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
-The clothes-changing layouts are planned in ``clothes_plan.py``, the
-CUHK-PEDES-shaped one in ``pedes_plan.py``; ``plan_dataset``
-hands them over, so every caller plans any preset the same way.
+Every other layout (clothes changes, CUHK-PEDES, SYSU-MM01, RegDB) plans its
+own records (``clothes_plan.py``, ``pedes_plan.py``, ``layouts/``);
+``plan_dataset`` hands each over through the layout registry
+(``layouts.get_layout``), so every caller plans any preset the same way.
 """
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ class ImageRecord(NamedTuple):
     """One image to render. ``kind`` is ``person``, ``distractor`` or ``junk``.
 
     ``name`` is the Market file name, or in the other layouts the image's path
-    relative to the data set folder (``layouts.record_path`` knows which)."""
+    relative to the data set folder (``Layout.path`` knows which)."""
 
-    split: str  # train | query | gallery (PRCC also val; pedes train | val | test)
+    split: str  # train | query | gallery (PRCC also val; pedes, SYSU-MM01 train | val | test; RegDB trials)
     name: str  # Market-1501 file name, or path (see above)
     pid: int
     camid: int  # 1-based
@@ -39,6 +40,17 @@ class ImageRecord(NamedTuple):
     count: int  # tracklet length (person); 1 otherwise
     source: int  # identity drawn (person/junk); 0 for distractors
     clothes: int = 0  # outfit worn (0-based, per person); always 0 in the Market layout
+    modality: str = "visible"  # visible | infrared: the kind of camera ``camid`` is
+
+
+def camera_modality(spec: SynthSpec, camid: int) -> str:
+    """``infrared`` for the cameras in ``spec.ir_cameras``, ``visible`` for the others."""
+    return "infrared" if camid in spec.ir_cameras else "visible"
+
+
+# Split names in the order they are reported: Market's (PRCC also val), CUHK-PEDES's and
+# SYSU-MM01's id lists (train / val / test), RegDB's (split per trial).
+SPLITS = ("train", "val", "query", "gallery", "test", "trials")
 
 
 def split_ids(spec: SynthSpec) -> tuple[list[int], list[int]]:
@@ -69,14 +81,16 @@ def _tracklets(spec: SynthSpec, pid: int) -> list[tuple[int, int, int, int, int,
 
 def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
     """All records of the data set, in a fixed order (split, pid, camera, frame)."""
-    if spec.layout == "pedes":  # imported here: the other planners build on this module
-        from .pedes_plan import plan_pedes
+    from .layouts import get_layout  # imported here: the layouts build on this module
 
-        return plan_pedes(spec)
-    if spec.layout != "market":
-        from .clothes_plan import plan_clothes_dataset
+    records = get_layout(spec.layout).plan(spec)
+    if spec.ir_cameras:
+        records = [r._replace(modality=camera_modality(spec, r.camid)) for r in records]
+    return records
 
-        return plan_clothes_dataset(spec)
+
+def plan_market(spec: SynthSpec) -> list[ImageRecord]:
+    """The Market-1501 layout's records, in order (split, pid, camera, frame)."""
     train, test = split_ids(spec)
     records: list[ImageRecord] = []
     for pid in train:
@@ -117,10 +131,10 @@ def summarize(records: list[ImageRecord]) -> dict[str, dict[str, int]]:
     distractors counted as the one extra gallery id 0, as Market1501 does)."""
     out: dict[str, dict[str, int]] = {}
     present = {r.split for r in records}
-    if "test" in present:  # the pedes layout: its test images are both query (captions) and gallery
-        splits = tuple(s for s in ("train", "val", "test") if s in present)
-    else:
-        splits = ("train", "query", "gallery") + (("val",) if "val" in present else ())
+    if present & {"test", "trials"}:  # pedes, SYSU-MM01, RegDB: id lists, no query/gallery folders
+        splits = [s for s in SPLITS if s in present]
+    else:  # Market-1501 and the clothes layouts: query and gallery always counted
+        splits = ["train", "query", "gallery"] + (["val"] if "val" in present else [])
     for split in splits:
         kept = [r for r in records if r.split == split and r.pid != JUNK_PID]
         out[split] = {

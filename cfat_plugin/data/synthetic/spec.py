@@ -19,11 +19,13 @@ GENERATOR_VERSION = 1
 MAX_IDS = 1501
 MAX_CAMERAS = 6
 
-# Where the images go and how they are named: Market-1501 (the default), or a
-# clothes-changing layout (PRCC, LTCC) or the unlabeled external set, each in
-# its own module under ``layouts/``. Their names hold 3-digit ids. ``pedes``
-# is CUHK-PEDES's layout: images with two captions each (text-based ReID).
-LAYOUTS = ("market", "prcc", "ltcc", "external", "pedes")
+# Where the images go and how they are named, each layout that of a real data set and
+# written by its module under ``layouts/``: Market-1501 (the default); the clothes-changing
+# PRCC and LTCC and the unlabeled external set (3-digit ids); CUHK-PEDES (``pedes``: images
+# with two captions each, text-based ReID); the visible-infrared SYSU-MM01 and RegDB.
+LAYOUTS = ("market", "prcc", "ltcc", "external", "pedes", "sysu", "regdb")
+CLOTHES_LAYOUTS = ("prcc", "ltcc", "external")  # several outfits per identity
+VISIBLE_INFRARED_LAYOUTS = ("sysu", "regdb")  # Market-1501's limits, and infrared cameras
 MAX_CLOTHES_IDS = 999
 MAX_CLOTHES_CAMERAS = 12  # LTCC has 12 cameras (c1..c12)
 PRCC_CAMERAS = 3  # A, B (same clothes), C (other clothes)
@@ -45,7 +47,9 @@ class SynthSpec:
     identity in ``outfits_per_id`` (inclusive range) outfits (``clothes.py``),
     the Market layout in one look, as always. ``caption_dropout`` is the
     chance that a caption leaves out each attribute it need not name (the
-    ``pedes`` layout only; ``captions.py``).
+    ``pedes`` layout only; ``captions.py``). ``ir_cameras`` lists the (1-based)
+    cameras that see in near infrared instead of colour (``infrared.py``); the
+    SYSU-MM01 and RegDB layouts need them and have no distractors or junk.
     """
 
     num_train_ids: int = 200
@@ -61,7 +65,8 @@ class SynthSpec:
     seed: int = 0
     layout: str = "market"
     outfits_per_id: tuple[int, int] = (1, 1)
-    caption_dropout: float = 0.3
+    ir_cameras: tuple[int, ...] = ()
+    caption_dropout: float = 0.3  # the last field (tests/test_captions.py)
 
     def __post_init__(self) -> None:
         # Tuples may arrive as lists (from JSON or argparse); store tuples so
@@ -69,6 +74,7 @@ class SynthSpec:
         object.__setattr__(self, "images_per_camera", tuple(self.images_per_camera))
         object.__setattr__(self, "height_range", tuple(self.height_range))
         object.__setattr__(self, "outfits_per_id", tuple(self.outfits_per_id))
+        object.__setattr__(self, "ir_cameras", tuple(self.ir_cameras))
         self.validate()
 
     def validate(self) -> None:
@@ -84,13 +90,13 @@ class SynthSpec:
                  f"{name} must be an int, got {value!r}")
         need(self.num_train_ids >= 1 and self.num_test_ids >= 1, "need at least one train and one test id")
         need(self.layout in LAYOUTS, f"layout must be one of {LAYOUTS}, got {self.layout!r}")
-        if self.layout == "market":
+        if self.layout == "market" or self.layout in VISIBLE_INFRARED_LAYOUTS:
             need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
                  f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
                  f"got {self.num_train_ids + self.num_test_ids}")
             need(2 <= self.num_cameras <= MAX_CAMERAS,
                  f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
-            need(self.outfits_per_id == (1, 1), "outfits_per_id must be (1, 1) in the Market layout; "
+            need(self.outfits_per_id == (1, 1), f"outfits_per_id must be (1, 1) in the {self.layout} layout; "
                  "clothes changes need layout prcc or ltcc")
         elif self.layout == "pedes":
             self._validate_pedes(need)
@@ -111,6 +117,19 @@ class SynthSpec:
              f"height_range must be (min, max) within 64..512, got {self.height_range}")
         need(1 <= self.jpeg_quality <= 100, f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
         need(self.seed >= 0, f"seed must be >= 0, got {self.seed}")
+        need(all(isinstance(c, int) and 1 <= c <= self.num_cameras for c in self.ir_cameras)
+             and list(self.ir_cameras) == sorted(set(self.ir_cameras)),
+             f"ir_cameras must be distinct, increasing camera numbers in 1..num_cameras, got {self.ir_cameras}")
+        need(len(self.ir_cameras) < self.num_cameras, "at least one camera must be visible (not in ir_cameras)")
+        need(not (self.layout == "pedes" and self.ir_cameras),
+             "ir_cameras must be empty in the pedes layout (its captions name colours an infrared camera does not see)")
+        if self.layout in VISIBLE_INFRARED_LAYOUTS:
+            need(self.num_distractors == 0 and self.num_junk == 0,
+                 f"the {self.layout} layout has no distractors or junk; set num_distractors=num_junk=0")
+            need(len(self.ir_cameras) >= 1, f"the {self.layout} layout is visible-infrared: name ir_cameras")
+        if self.layout == "regdb":
+            need(self.num_cameras == 2 and self.ir_cameras == (2,),
+                 "the regdb layout has two cameras, visible (1) and thermal (2): num_cameras=2, ir_cameras=(2,)")
 
     def _validate_pedes(self, need) -> None:
         need(self.num_train_ids + self.num_test_ids <= MAX_PEDES_IDS,
@@ -148,6 +167,7 @@ class SynthSpec:
         out["images_per_camera"] = list(self.images_per_camera)
         out["height_range"] = list(self.height_range)
         out["outfits_per_id"] = list(self.outfits_per_id)
+        out["ir_cameras"] = list(self.ir_cameras)
         return out
 
     @classmethod
@@ -166,6 +186,7 @@ class SynthSpec:
 # each generated in under a minute on 2 cores; "*-tiny" are their test sizes.
 # "external": people no labeled set has (other seed, other ids), unlabeled.
 # "pedes": CUHK-PEDES-shaped, two captions per image (train / val / test ids disjoint).
+# "sysu", "regdb": visible-infrared sets in SYSU-MM01's and RegDB's shapes and layouts.
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -185,6 +206,12 @@ PRESETS: dict[str, SynthSpec] = {
                        **_CLOTHES),
     "pedes-tiny": SynthSpec(layout="pedes", num_train_ids=10, num_test_ids=6, num_cameras=3,
                             images_per_camera=(1, 2), **_CLOTHES),
+    # Visible-infrared (issue 17): SYSU-MM01's six cameras, 3 and 6 infrared, train/val/test id lists;
+    # RegDB's pairs, ten visible and ten thermal images of every person, ten train/test trials.
+    "sysu": SynthSpec(num_train_ids=80, num_test_ids=40, num_cameras=6, images_per_camera=(2, 4),
+                      min_cameras_per_id=3, num_distractors=0, num_junk=0, ir_cameras=(3, 6), layout="sysu"),
+    "regdb": SynthSpec(num_train_ids=40, num_test_ids=40, num_cameras=2, images_per_camera=(10, 10),
+                       num_distractors=0, num_junk=0, height_range=(128, 160), ir_cameras=(2,), layout="regdb"),
 }
 
 

@@ -1,0 +1,86 @@
+"""RegDB for visible-thermal ReID, and its generated twin (issue 17).
+
+``RegDBVI`` reads a folder in RegDB's own layout through its index files
+only (``idx/{train,test}_{visible,thermal}_<trial>.txt``, lines
+``Visible/<pid>/<file> <label>``; see ``synthetic/layouts/regdb.py``). Train:
+both modalities of the trial's train ids. Test: one modality is the query,
+the other the gallery (``query="visible"``: visible to thermal, the direction
+most papers report first; ``"thermal"``: thermal to visible). Camera ids: 0
+visible, 1 thermal.
+
+``SynthRegDB`` generates the ``regdb`` SynthReID preset into
+``<root>/SynthReID-regdb-s<seed>`` on first use, then reads it the same way.
+Options (kwargs, else environment): ``trial`` (``$VIREID_TRIAL``, default 1),
+``query`` (``$REGDB_QUERY``), ``seed`` (``$SYNTHREID_SEED``).
+Each image's modality: :meth:`RegDBVI.modality_of` (see ``data/modality.py``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastreid.data.datasets import DATASET_REGISTRY
+from fastreid.data.datasets.bases import ImageDataset
+
+from ..synthetic.layouts import regdb
+from .synthreid import generated_folder
+from .sysu_mm01 import _option, _trial
+
+__all__ = ["RegDBVI", "SynthRegDB"]
+
+_CAMID = {"visible": 0, "thermal": 1}
+
+
+@DATASET_REGISTRY.register()
+class RegDBVI(ImageDataset):
+    """RegDB, one trial's train and test ids, visible and thermal (module docstring)."""
+
+    dataset_dir = "RegDB"
+    dataset_name = "regdbvi"
+
+    def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None,
+                 **kwargs) -> None:
+        self.root = root
+        self._load(os.path.join(root, self.dataset_dir), _trial(trial), _option(query, "REGDB_QUERY", "visible"),
+                   **kwargs)
+
+    def _load(self, folder: str, trial: int, query: str, **kwargs) -> None:
+        if query not in _CAMID:
+            raise ValueError(f"RegDB query modality must be 'visible' or 'thermal', got {query!r}")
+        self.dataset_dir, self.trial, self.query_modality = folder, trial, query
+        files = {(split, mod): os.path.join(folder, regdb.index_file(split, "visible" if mod == "visible" else
+                                                                      "infrared", trial))
+                 for split in ("train", "test") for mod in _CAMID}
+        self.check_before_run([folder] + sorted(files.values()))
+        name = self.dataset_name
+
+        def items(split: str, mod: str) -> list[tuple[str, int, int]]:
+            lines = regdb.read_index(files[split, mod])
+            return [(os.path.join(folder, rel), label, _CAMID[mod]) for rel, label in lines]
+
+        train = [(p, f"{name}_{label}", f"{name}_{cam}") for mod in _CAMID for p, label, cam in items("train", mod)]
+        gallery_mod = "thermal" if query == "visible" else "visible"
+        super().__init__(train, items("test", query), items("test", gallery_mod), **kwargs)
+
+    @staticmethod
+    def modality_of(path: str) -> str:
+        """``infrared`` for images under ``Thermal/``, ``visible`` for those under ``Visible/``."""
+        parts = Path(path).parts
+        if "Thermal" in parts:
+            return "infrared"
+        if "Visible" in parts:
+            return "visible"
+        raise ValueError(f"not a RegDB image path: {path!r} (want .../Visible/... or .../Thermal/...)")
+
+
+@DATASET_REGISTRY.register()
+class SynthRegDB(RegDBVI):
+    """The ``regdb`` SynthReID preset, generated on first use, read as RegDB."""
+
+    dataset_name = "synthregdb"
+
+    def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None,
+                 seed: int | None = None, preset: str = "regdb", **kwargs) -> None:
+        self.root = root
+        folder = generated_folder(root, "regdb", preset, seed)
+        self._load(folder, _trial(trial), _option(query, "REGDB_QUERY", "visible"), **kwargs)

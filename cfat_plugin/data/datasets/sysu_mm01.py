@@ -1,0 +1,98 @@
+"""SYSU-MM01 for visible-infrared ReID, and its generated twin (issue 17).
+
+``SYSUMM01VI`` reads a folder in SYSU-MM01's own layout (``cam<k>/<pid>/<n>.jpg``
+and ``exp/*_id.txt``, see ``synthetic/layouts/sysu.py``); FastReID's core
+``SYSU_mm`` reads the visible train images only, so this reader has a new
+name. Train: every image (both modalities) of the train and val ids. Test:
+the published protocol of one trial, infrared queries (cameras 3 and 6)
+against a single-shot visible gallery, all-search (cameras 1, 2, 4, 5) or
+indoor-search (1, 2). Camera ids are 0-based (camera 3 is camid 2); for the
+same-place rule (no camera-2 gallery for camera-3 queries) evaluate with
+``cfat_plugin.evaluation.cross_modality.evaluate_sysu``.
+
+``SynthSYSU`` generates the ``sysu`` SynthReID preset into
+``<root>/SynthReID-sysu-s<seed>`` on first use, then reads it the same way.
+Options (kwargs, else environment): ``mode`` (``$SYSU_MODE``: all, indoor),
+``trial`` (``$VIREID_TRIAL``, default 1), ``seed`` (``$SYNTHREID_SEED``).
+Each image's modality: :meth:`SYSUMM01VI.modality_of` (see ``data/modality.py``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastreid.data.datasets import DATASET_REGISTRY
+from fastreid.data.datasets.bases import ImageDataset
+
+from ..synthetic.layouts import sysu
+from .synthreid import generated_folder
+
+__all__ = ["SYSUMM01VI", "SynthSYSU"]
+
+
+def _option(value, env: str, default: str) -> str:
+    return str(value) if value is not None else os.environ.get(env, default)
+
+
+def _trial(value) -> int:
+    raw = _option(value, "VIREID_TRIAL", "1")
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"the trial (VIREID_TRIAL) must be an integer, got {raw!r}") from None
+
+
+@DATASET_REGISTRY.register()
+class SYSUMM01VI(ImageDataset):
+    """SYSU-MM01, both modalities, with its visible-infrared test protocol (module docstring)."""
+
+    dataset_dir = "SYSU-MM01"
+    dataset_name = "sysumm01vi"
+
+    def __init__(self, root: str = "datasets", mode: str | None = None, trial: int | None = None, **kwargs) -> None:
+        self.root = root
+        self._load(os.path.join(root, self.dataset_dir), _option(mode, "SYSU_MODE", "all"), _trial(trial), **kwargs)
+
+    def _load(self, folder: str, mode: str, trial: int, **kwargs) -> None:
+        self.dataset_dir, self.mode, self.trial = folder, mode, trial
+        id_files = [os.path.join(folder, sysu.id_file(s)) for s in sysu.ID_SPLITS]
+        self.check_before_run([folder] + id_files)
+        ids = {s: sysu.read_ids(f) for s, f in zip(sysu.ID_SPLITS, id_files)}
+        train_items = self.scan(ids["train"] + ids["val"])
+        test_items = self.scan(ids["test"])
+        query, gallery = sysu.split_query_gallery(test_items, mode, trial)
+        name = self.dataset_name
+        train = [(p, f"{name}_{pid}", f"{name}_{cam - 1}") for p, pid, cam in train_items]
+        super().__init__(train, [(p, pid, cam - 1) for p, pid, cam in query],
+                         [(p, pid, cam - 1) for p, pid, cam in gallery], **kwargs)
+
+    def scan(self, ids: list[int]) -> list[tuple[str, int, int]]:
+        """(path, pid, 1-based camera) of every image of ``ids``, sorted; cameras an id never passed are
+        simply missing folders."""
+        wanted, out = set(ids), []
+        for cam in range(1, 7):
+            cam_dir = Path(self.dataset_dir) / f"cam{cam}"
+            if not cam_dir.is_dir():
+                continue
+            for pid_dir in sorted(cam_dir.iterdir()):
+                if pid_dir.name.isdigit() and int(pid_dir.name) in wanted:
+                    out += [(str(p), int(pid_dir.name), cam) for p in sorted(pid_dir.glob("*.jpg"))]
+        return out
+
+    @staticmethod
+    def modality_of(path: str) -> str:
+        """``infrared`` for images of cameras 3 and 6, ``visible`` otherwise."""
+        return "infrared" if sysu.parse_path(path)[0] in sysu.INFRARED_CAMERAS else "visible"
+
+
+@DATASET_REGISTRY.register()
+class SynthSYSU(SYSUMM01VI):
+    """The ``sysu`` SynthReID preset, generated on first use, read as SYSU-MM01."""
+
+    dataset_name = "synthsysu"
+
+    def __init__(self, root: str = "datasets", mode: str | None = None, trial: int | None = None,
+                 seed: int | None = None, preset: str = "sysu", **kwargs) -> None:
+        self.root = root
+        folder = generated_folder(root, "sysu", preset, seed)
+        self._load(folder, _option(mode, "SYSU_MODE", "all"), _trial(trial), **kwargs)
