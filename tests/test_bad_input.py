@@ -376,6 +376,11 @@ def test_a_missing_root_is_fine_when_only_generated_data_is_read(tmp_path):
     cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
                       ["DATASETS.ROOT", str(tmp_path / "new")])
     check_settings(cfg)
+    for generated in ("SynthPRCC", "SynthLTCC", "SynthPEDES", "SynthSYSU", "SynthRegDB"):
+        cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
+                          ["DATASETS.ROOT", str(tmp_path / "new"), "DATASETS.NAMES", f"('{generated}',)",
+                           "DATASETS.TESTS", f"('{generated}',)"])
+        check_settings(cfg)
     cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
                       ["DATASETS.ROOT", str(tmp_path / "new"), "DATASETS.TESTS", "('CUHK01',)"])
     with pytest.raises(SettingsError, match="DATASETS.ROOT: folder not found"):

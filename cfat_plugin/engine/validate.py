@@ -123,7 +123,8 @@ def _robustness_problems(cfg: CfgNode, problems: List[str]) -> None:
 
 
 # Data sets the plugin writes on first use: a root that does not exist yet is made for them.
-GENERATED_DATASETS = ("SynthReID", "SynthReIDC")
+GENERATED_DATASETS = ("SynthReID", "SynthReIDC", "SynthPRCC", "SynthLTCC", "SynthExternal", "SynthPEDES", "SynthSYSU",
+                      "SynthRegDB")
 
 
 def _path_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:
