@@ -81,7 +81,12 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS,
                         help="results file, kept in the repository so that a run can be continued in pieces: "
                              "arm/seed pairs already in it are not rerun (only with the same teacher)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: print the tables of what the results file holds so far")
     args = parser.parse_args()
+    if args.report_only:
+        report(args)
+        return
     out = os.path.abspath(args.output_dir)
     echo = lambda line: print(line, flush=True)  # noqa: E731
     base = get_profile(args.profile, seed=args.test_seed, grid=False)
@@ -135,6 +140,17 @@ def main() -> None:
                 writer.writerow([key, seed] + [row[m] for m in METRICS])
     print("\n" + text + note)
     print(f"Files: {out}/ablation.md, ablation.csv, ablation.json; per-model timings: {timings}")
+
+
+def report(args: argparse.Namespace) -> None:
+    """The tables of the finished (arm, seed) pairs in the results file (nothing trained, no teacher needed)."""
+    saved = json.load(open(os.path.abspath(args.results)))
+    titles = {key: arm.title for key, arm in all_arms(get_profile(args.profile), "").items()}
+    arms = [arm for arm in args.arms if arm in saved["results"]]
+    seeds = sorted({int(s) for arm in arms for s in saved["results"][arm]})
+    print(seed_tables(saved["results"], arms, REFERENCES, METRICS, titles))
+    print(f"\nTeacher {saved['teacher']}; test draws seed {saved['test_seed']}; training seeds {seeds}; "
+          f"precision {saved['precision']}; from {args.results}.")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,16 @@ def paired_difference(a: Dict[str, float], b: Dict[str, float]) -> Tuple[float, 
     return mean, std / math.sqrt(len(diffs)) if diffs else float("nan"), len(diffs)
 
 
-def verdict(mean: float, se: float) -> str:
-    """'better' / 'worse' only when the difference exceeds twice its standard error, else 'tie'."""
+# Fewest paired seeds a verdict is given on: the standard error of 2 or 3 differences is itself
+# too rough for "twice the standard error" to mean anything (the fine-stage issue asks for 5).
+MIN_SEEDS = 5
+
+
+def verdict(mean: float, se: float, n: int = MIN_SEEDS, min_seeds: int = MIN_SEEDS) -> str:
+    """'better' / 'worse' only when the difference exceeds twice its standard error, else 'tie';
+    'n<min_seeds: no verdict yet' with fewer paired seeds than ``min_seeds``."""
+    if n < min_seeds:
+        return f"{n}<{min_seeds} seeds: no verdict yet"
     if math.isnan(mean) or math.isnan(se) or abs(mean) <= 2 * se:
         return "tie"
     return "better" if mean > 0 else "worse"
@@ -54,7 +62,8 @@ def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Se
         if not results.get(ref):
             continue
         lines += ["", f"Paired difference to {titles[ref]} (mean ± standard error over the seeds both have; "
-                      f"'tie' when within twice the standard error):", ""] + _header(metrics, "arm")
+                      f"'tie' when within twice the standard error; a verdict from {MIN_SEEDS} "
+                      f"paired seeds on):", ""] + _header(metrics, "arm")
         for arm in arms:
             if arm == ref or not results.get(arm):
                 continue
@@ -62,6 +71,6 @@ def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Se
             for m in metrics:
                 mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
                                                 {s: r[m] for s, r in results[ref].items()})
-                cells.append(f"{mean:+.2f} ± {se:.2f} ({verdict(mean, se)})")
+                cells.append(f"{mean:+.2f} ± {se:.2f} ({verdict(mean, se, n)})")
             lines.append(f"| {titles[arm]} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
