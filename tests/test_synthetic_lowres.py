@@ -24,7 +24,8 @@ MLR_FOLDER = "SynthReID-mlr-tiny-s0"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.jpg"))}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.jpg"))}
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +124,9 @@ def test_mlr_plan_follows_the_protocol():
         assert query[0].camid != gallery[0].camid  # one camera of the pair low-resolution, the other full
         assert {r.scale for r in query} <= {2, 3, 4} and {r.scale for r in gallery} == {1}
     for pid in train:  # train ids: both cameras, one of them down-sampled
-        scales = {r.camid: {r.scale for r in records if r.pid == pid and r.camid == r.camid} for r in records
-                  if r.pid == pid}
-        assert len(scales) == 2
+        scales = {cam: {r.scale for r in records if r.pid == pid and r.camid == cam} for cam in (1, 2)}
+        assert sorted(1 in s for s in scales.values()) == [False, True]
+        assert all(s == {1} or 1 not in s for s in scales.values())
     assert {r.scale for r in records} == {1, 2, 3, 4}
     names = [r.name for r in records]
     assert len(set(names)) == len(names)
