@@ -206,3 +206,20 @@ def test_cli_dry_runs(tmp_path, capsys):
     assert "c2, c3 (crops 24-48 px high)" in capsys.readouterr().out
     assert cli_main(["--out", str(tmp_path), "--preset", "tiny", "--downsample-factors", "2"]) == 2
     assert "mlr layout only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, changes", [
+    ("tiny", {"ir_cameras": (2,)}),  # an infrared camera that is also low-resolution
+    ("ltcc-tiny", {}),  # people in outfits
+    ("mlr-tiny", {}),  # natively small and down-sampled on top
+])
+def test_lowres_cameras_combine_with_other_conditions(name, changes):
+    base = preset(name, **changes)
+    spec = base.replace(lowres_cameras=(2,))
+    records = plan_dataset(spec)
+    assert records == plan_dataset(base)
+    for rec in [r for r in records if r.camid == 2][:3]:
+        small, full = render_record(spec, rec), render_record(base, rec)
+        assert small.height < full.height
+    other = next(r for r in records if r.camid == 1)
+    assert np.array_equal(render_record(spec, other), render_record(base, other))
