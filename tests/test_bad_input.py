@@ -376,7 +376,7 @@ def test_a_missing_root_is_fine_when_only_generated_data_is_read(tmp_path):
     cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
                       ["DATASETS.ROOT", str(tmp_path / "new")])
     check_settings(cfg)
-    for generated in ("SynthPRCC", "SynthLTCC", "SynthPEDES", "SynthSYSU", "SynthRegDB"):
+    for generated in ("SynthPRCC", "SynthLTCC", "SynthPEDES", "SynthSYSU", "SynthRegDB", "SynthMLR"):
         cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18_teacher.yml"),
                           ["DATASETS.ROOT", str(tmp_path / "new"), "DATASETS.NAMES", f"('{generated}',)",
                            "DATASETS.TESTS", f"('{generated}',)"])

@@ -124,7 +124,7 @@ def _robustness_problems(cfg: CfgNode, problems: List[str]) -> None:
 
 # Data sets the plugin writes on first use: a root that does not exist yet is made for them.
 GENERATED_DATASETS = ("SynthReID", "SynthReIDC", "SynthPRCC", "SynthLTCC", "SynthExternal", "SynthPEDES", "SynthSYSU",
-                      "SynthRegDB")
+                      "SynthRegDB", "SynthMLR")
 
 
 def _path_problems(cfg: CfgNode, problems: List[str], training: bool) -> None:

@@ -15,6 +15,9 @@ Captions (issue 17, item 4): preset ``pedes`` writes CUHK-PEDES's layout, two
 captions per image from a grammar over the drawn attributes (``captions.py``).
 Infrared cameras and the SYSU-MM01 / RegDB layouts (``--preset sysu``,
 ``--preset regdb``): ``infrared.py``, ``layouts/`` and ``README.md``.
+Low resolution (issue 17, item 3): natively small cameras (``lowres_cameras``,
+preset ``lowres``) and MLR-CUHK03's layout with down-sampled queries (preset
+``mlr``): ``lowres.py``, ``layouts/mlr.py`` and ``README.md``.
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
 from .naming import SPLIT_DIRS, format_name, parse_name

@@ -2,7 +2,7 @@
 
 Writes ``<out>/<name>/`` in the Market-1501 layout (or the preset's: PRCC,
 LTCC, the external set, CUHK-PEDES with captions, SYSU-MM01's and RegDB's
-visible-infrared layouts), with ``contact_sheet.png``
+visible-infrared layouts, MLR-CUHK03's low-resolution one), with ``contact_sheet.png``
 (look at it before trusting numbers) and ``synthreid.json`` (spec, counts,
 digest of all files: equal digests = byte-identical data sets).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .captions import CAPTIONS_PER_IMAGE
 from .generate import CONTACT_SHEET, MANIFEST, generate
-from .layouts import pedes
+from .layouts import mlr, pedes
 from .plan import SPLITS, plan_dataset, summarize
 from .spec import PRESETS, VISIBLE_INFRARED_LAYOUTS, folder_name, preset
 
@@ -26,6 +26,8 @@ _KNOBS = {
     "distractors": "num_distractors", "junk": "num_junk", "difficulty": "difficulty",
     "height_range": "height_range", "quality": "jpeg_quality", "outfits": "outfits_per_id",
     "caption_dropout": "caption_dropout", "ir_cameras": "ir_cameras",
+    "lowres_cameras": "lowres_cameras", "lowres_height_range": "lowres_height_range",
+    "downsample_factors": "downsample_factors",
 }
 
 
@@ -34,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Generate the SynthReID pedestrian data set (Market-1501 layout; "
                                             "presets prcc and ltcc: clothes changes in those layouts; "
                                             "pedes: CUHK-PEDES layout with captions; sysu and regdb: "
-                                            "visible-infrared, in SYSU-MM01's and RegDB's layouts).")
+                                            "visible-infrared, in SYSU-MM01's and RegDB's layouts; "
+                                            "lowres: a natively low-resolution camera; mlr: MLR-CUHK03 layout, "
+                                            "down-sampled queries).")
     p.add_argument("--out", default="datasets", help="data root; the set goes to <out>/<name> (default: datasets)")
     p.add_argument("--name", default=None,
                    help="folder name (default: SynthReID for the demo with seed 0, else SynthReID-<preset>-s<seed>, "
@@ -58,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="chance a caption leaves out each attribute it need not name (preset pedes; default 0.3)")
     p.add_argument("--ir-cameras", type=int, nargs="*", metavar="CAM",
                    help="cameras (1-based) that see in near infrared instead of colour")
+    p.add_argument("--lowres-cameras", type=int, nargs="*", metavar="CAM",
+                   help="cameras (1-based) that render natively small, with their own blur, noise and compression")
+    p.add_argument("--lowres-height-range", type=int, nargs=2, metavar=("MIN", "MAX"),
+                   help="crop heights of the low-resolution cameras (default 32 64)")
+    p.add_argument("--downsample-factors", type=int, nargs="+", metavar="F",
+                   help="factors the low-resolution images of the mlr preset are down-sampled by (default 2 3 4)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")
@@ -81,7 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{split:8} {c['ids']:>5} {c['images']:>7} {c['cameras']:>8}")
     if spec.ir_cameras:
         print(f"infrared cameras: {', '.join(f'c{c}' for c in spec.ir_cameras)}; layout: {spec.layout}")
-    if spec.layout == "pedes":
+    if spec.lowres_cameras:
+        print(f"low-resolution cameras: {', '.join(f'c{c}' for c in spec.lowres_cameras)} "
+              f"(crops {spec.lowres_height_range[0]}-{spec.lowres_height_range[1]} px high)")
+    if spec.layout == "mlr":
+        print(f"files: {counts['all']['files']}; one camera of each person down-sampled by "
+              f"{' or '.join(str(f) for f in spec.downsample_factors)} (queries low-resolution, gallery full "
+              f"resolution; factors in {mlr.ROOT}/{mlr.FACTORS_FILE})")
+    elif spec.layout == "pedes":
         print(f"files: {counts['all']['files']}, each with {CAPTIONS_PER_IMAGE} captions in {pedes.ANNOTATIONS} "
               f"(test: the images are the gallery, their captions the queries)")
     elif spec.layout in VISIBLE_INFRARED_LAYOUTS:

@@ -21,7 +21,8 @@ GROUPS: dict[str, tuple[str, str]] = {"train": ("train", "train"), "val": ("trai
 def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_cameras: int,
                        rows: int = 12, *, path_of: Callable[[ImageRecord], str],
                        by_outfit: bool = False, camera_names: tuple[str, ...] | None = None,
-                       groups: dict[str, tuple[str, str]] | None = None) -> Image.Image:
+                       groups: dict[str, tuple[str, str]] | None = None,
+                       lowres_cameras: tuple[int, ...] = ()) -> Image.Image:
     """A grid of the first frame of each tracklet of ``rows`` identities.
 
     Identities seen by the most cameras are shown first (they show the camera
@@ -30,7 +31,8 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
     own row, so a clothes change shows as rows of one id; ``path_of`` maps a
     record to its image (``Layout.path``). Infrared cameras are
     headed ``<camera> IR``, so the same people are seen in both modalities side
-    by side. ``groups`` maps a split to (the side it alternates on, ``train`` or
+    by side; natively low-resolution cameras ``<camera> LR`` (their thumbnails
+    are enlarged, so the blur and blocks show). ``groups`` maps a split to (the side it alternates on, ``train`` or
     ``test``, and its row label), over :data:`GROUPS`; other splits: ``test``.
     """
     image_dir = Path(image_dir)
@@ -66,7 +68,9 @@ def make_contact_sheet(records: list[ImageRecord], image_dir: str | Path, num_ca
         label = camera_names[cam - 1] if camera_names else f"c{cam}"
         if cam in infrared:
             label += " IR"
-        shift = 4 * len(label) if cam in infrared else 8
+        if cam in lowres_cameras:
+            label += " LR"
+        shift = 4 * len(label) if cam in infrared or cam in lowres_cameras else 8
         draw.text((label_w + (cam - 1) * (cw + _PAD) + cw // 2 - shift, 2), label, fill=(0, 0, 0))
     for row, key in enumerate(chosen):
         y = _HEADER_H + row * (ch + _PAD)

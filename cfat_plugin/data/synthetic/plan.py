@@ -10,7 +10,7 @@ each test identity gives one query per camera it has two or more images in
 ``bounding_box_test`` together with distractors (pid 0000) and junk boxes
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
-Every other layout (clothes changes, CUHK-PEDES, SYSU-MM01, RegDB) plans its
+Every other layout (clothes changes, CUHK-PEDES, SYSU-MM01, RegDB, MLR-CUHK03) plans its
 own records (``clothes_plan.py``, ``pedes_plan.py``, ``layouts/``);
 ``plan_dataset`` hands each over through the layout registry
 (``layouts.get_layout``), so every caller plans any preset the same way.
@@ -41,6 +41,7 @@ class ImageRecord(NamedTuple):
     source: int  # identity drawn (person/junk); 0 for distractors
     clothes: int = 0  # outfit worn (0-based, per person); always 0 in the Market layout
     modality: str = "visible"  # visible | infrared: the kind of camera ``camid`` is
+    scale: int = 1  # down-sampling factor of the stored image (MLR-CUHK03's low-resolution images); 1 elsewhere
 
 
 def camera_modality(spec: SynthSpec, camid: int) -> str:

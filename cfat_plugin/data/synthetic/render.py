@@ -12,9 +12,17 @@ material swapped for its near-infrared grey and its own sensor model (see
 own sensor noise from a stream of its own, so turning one camera to IR changes
 no pixel of the others. The dressed layouts (clothes changes, pedes) render
 the person in an outfit (``render_clothes_record``), in either modality.
+
+A low-resolution camera (``SynthSpec.lowres_cameras``, ``lowres.py``) draws
+its people directly at its small crop height (from a stream of its own; the
+rest of the tracklet and frame is drawn as in any camera) and passes them
+through its own stronger blur, noise and compression after the ordinary
+sensor, so the other cameras do not change. An MLR record (``record.scale``
+above 1) is rendered at full size and down-sampled by that factor.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -29,6 +37,7 @@ from .camera import PANORAMA_SIZE, Camera, apply_sensor, panorama, sample_camera
 from .identity import Identity, sample_identity
 from .infrared import apply_ir_sensor, nir_identity, nir_paint, nir_panorama, sample_ir_camera
 from .layouts import get_layout
+from .lowres import apply_lowres_sensor, downsample, height_range, is_lowres, lowres_height, sample_lowres_camera
 from .person import VIEWS, Pose, draw_person
 from .plan import ImageRecord
 from .shapes import Color, ellipse, shade
@@ -161,9 +170,11 @@ def _render_person_crop(spec: SynthSpec, camera: Camera, ident: Identity, pid: i
                         trk: Tracklet | None = None) -> tuple[Image.Image, Pose]:
     """The crop and the pose the person was drawn in."""
     trk = trk or sample_tracklet(spec, camera, pid)
+    if is_lowres(spec, camera.index):  # drawn small, not shrunk: the height from the camera's own stream
+        trk = dataclasses.replace(trk, height=lowres_height(spec, camera.seed, pid, camera.index))
     d, s = spec.difficulty, SUPERSAMPLE
     # the detector's box wobbles from frame to frame
-    out_h = max(spec.height_range[0] // 2, int(round(trk.height * float(rng.uniform(0.96, 1.04)))))
+    out_h = max(height_range(spec, camera.index)[0] // 2, int(round(trk.height * float(rng.uniform(0.96, 1.04)))))
     out_w, out_h = _canvas_size(out_h, trk.aspect * float(rng.uniform(0.96, 1.04)))
     W, H = out_w * s, out_h * s
     canvas = _background(look.scene(), (W, H), trk.bg_zoom, trk.bg_x + index * trk.bg_drift)
@@ -190,7 +201,7 @@ def _render_person_crop(spec: SynthSpec, camera: Camera, ident: Identity, pid: i
 def _render_distractor(spec: SynthSpec, camera: Camera, index: int, rng: np.random.Generator,
                        look: Modality) -> Image.Image:
     """A false detection: empty scene, a body fragment, or a person half out of the box."""
-    lo, hi = spec.height_range
+    lo, hi = height_range(spec, camera.index)
     out_w, out_h = _canvas_size(int(rng.integers(lo, hi + 1)), float(rng.uniform(*camera.aspect)))
     s = SUPERSAMPLE
     W, H = out_w * s, out_h * s
@@ -219,14 +230,30 @@ _KINDS = ("person", "junk", "distractor")  # record kinds; an IR frame's noise s
 
 def _modality(spec: SynthSpec, camera: Camera, noise_keys: tuple[int, ...]) -> Modality:
     """The modality of ``camera``: infrared (sensor noise from the stream keyed ``noise_keys``)
-    if it is one of ``spec.ir_cameras``, else visible."""
+    if it is one of ``spec.ir_cameras``, else visible; a low-resolution camera's own sensor after it."""
     if camera.index not in spec.ir_cameras:
-        return visible_modality(camera)
-    return infrared_modality(spec, camera, streams.stream(camera.seed, streams.IR_SENSOR, *noise_keys))
+        look = visible_modality(camera)
+    else:
+        look = infrared_modality(spec, camera, streams.stream(camera.seed, streams.IR_SENSOR, *noise_keys))
+    if is_lowres(spec, camera.index):
+        look = lowres_modality(look, spec, camera, noise_keys)
+    return look
+
+
+def lowres_modality(look: Modality, spec: SynthSpec, camera: Camera, noise_keys: tuple[int, ...]) -> Modality:
+    """``look`` with the low-resolution camera's sensor after its own; that sensor's noise comes
+    from a stream keyed ``noise_keys`` (the frame's own stream is consumed as in any camera)."""
+    lr = sample_lowres_camera(camera.seed, camera.index, spec.difficulty)
+    noise_rng = streams.stream(camera.seed, streams.LOWRES_SENSOR, *noise_keys)
+    return dataclasses.replace(look, sensor=lambda img, rng, light: apply_lowres_sensor(
+        look.sensor(img, rng, light), lr, noise_rng))
 
 
 def render_record(spec: SynthSpec, record: ImageRecord) -> Image.Image:
-    """The image of ``record``; identical on every call, process and machine."""
+    """The image of ``record``; identical on every call, process and machine. A record with
+    ``scale`` above 1 (MLR-CUHK03's low-resolution images) is down-sampled by it."""
+    if record.scale > 1:
+        return downsample(render_record(spec, record._replace(scale=1)), record.scale)
     if get_layout(spec.layout).dressed:
         return render_clothes_record(spec, record)[0]
     camera = sample_camera(spec.seed, record.camid, spec.difficulty)

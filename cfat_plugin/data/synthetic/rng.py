@@ -35,6 +35,11 @@ REGDB_TRIAL = 24  # RegDB layout: the train/test identity split of one trial
 # Captions and the CUHK-PEDES-shaped layout only (tags 30..39).
 PEDES_PLAN = 30  # the cameras and image counts of one identity in the pedes layout, keyed (pid,)
 CAPTION = 31  # caption k of one image, keyed (pid, cam, frame index, k)
+# Low resolution (issue 17, item 3): tags 40..49.
+LOWRES_CAMERA = 40  # one natively low-resolution camera: its extra blur, noise and compression
+LOWRES_TRACKLET = 41  # the crop height of one identity in a low-resolution camera, keyed (pid, cam)
+LOWRES_SENSOR = 42  # one low-resolution frame's extra sensor noise
+MLR_PLAN = 43  # MLR-CUHK03 layout: an identity's low-resolution camera, image counts, down-sampling factors
 
 
 def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:

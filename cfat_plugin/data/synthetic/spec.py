@@ -22,8 +22,9 @@ MAX_CAMERAS = 6
 # Where the images go and how they are named, each layout that of a real data set and
 # written by its module under ``layouts/``: Market-1501 (the default); the clothes-changing
 # PRCC and LTCC and the unlabeled external set (3-digit ids); CUHK-PEDES (``pedes``: images
-# with two captions each, text-based ReID); the visible-infrared SYSU-MM01 and RegDB.
-LAYOUTS = ("market", "prcc", "ltcc", "external", "pedes", "sysu", "regdb")
+# with two captions each, text-based ReID); the visible-infrared SYSU-MM01 and RegDB; MLR-CUHK03
+# (``mlr``: low-resolution queries, full-resolution gallery).
+LAYOUTS = ("market", "prcc", "ltcc", "external", "pedes", "sysu", "regdb", "mlr")
 CLOTHES_LAYOUTS = ("prcc", "ltcc", "external")  # several outfits per identity
 VISIBLE_INFRARED_LAYOUTS = ("sysu", "regdb")  # Market-1501's limits, and infrared cameras
 MAX_CLOTHES_IDS = 999
@@ -31,6 +32,9 @@ MAX_CLOTHES_CAMERAS = 12  # LTCC has 12 cameras (c1..c12)
 PRCC_CAMERAS = 3  # A, B (same clothes), C (other clothes)
 MAX_OUTFITS = 9
 MAX_PEDES_IDS = 99_999
+MLR_CAMERAS = 2  # MLR-CUHK03: each person in one CUHK03 camera pair, one camera of it down-sampled
+MLR_FACTORS = (2, 3, 4)  # MLR-CUHK03's down-sampling factors
+MAX_FACTOR = 8
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class SynthSpec:
     ``pedes`` layout only; ``captions.py``). ``ir_cameras`` lists the (1-based)
     cameras that see in near infrared instead of colour (``infrared.py``); the
     SYSU-MM01 and RegDB layouts need them and have no distractors or junk.
+    ``lowres_cameras`` render natively small, their crops ``lowres_height_range``
+    pixels high, with their own stronger blur, noise and JPEG compression
+    (``lowres.py``); the other cameras are byte-identical to a spec without them.
+    ``downsample_factors`` (the ``mlr`` layout only, and required there) are
+    the factors an MLR-CUHK03 low-resolution image is down-sampled by, one
+    drawn per image. These three fields come before ``caption_dropout`` so that
+    it stays last (its test); the manifest stores the spec by name, not order.
     """
 
     num_train_ids: int = 200
@@ -66,6 +77,9 @@ class SynthSpec:
     layout: str = "market"
     outfits_per_id: tuple[int, int] = (1, 1)
     ir_cameras: tuple[int, ...] = ()
+    lowres_cameras: tuple[int, ...] = ()
+    lowres_height_range: tuple[int, int] = (32, 64)
+    downsample_factors: tuple[int, ...] = ()
     caption_dropout: float = 0.3  # the last field (tests/test_captions.py)
 
     def __post_init__(self) -> None:
@@ -75,6 +89,9 @@ class SynthSpec:
         object.__setattr__(self, "height_range", tuple(self.height_range))
         object.__setattr__(self, "outfits_per_id", tuple(self.outfits_per_id))
         object.__setattr__(self, "ir_cameras", tuple(self.ir_cameras))
+        object.__setattr__(self, "lowres_cameras", tuple(self.lowres_cameras))
+        object.__setattr__(self, "lowres_height_range", tuple(self.lowres_height_range))
+        object.__setattr__(self, "downsample_factors", tuple(self.downsample_factors))
         self.validate()
 
     def validate(self) -> None:
@@ -90,7 +107,7 @@ class SynthSpec:
                  f"{name} must be an int, got {value!r}")
         need(self.num_train_ids >= 1 and self.num_test_ids >= 1, "need at least one train and one test id")
         need(self.layout in LAYOUTS, f"layout must be one of {LAYOUTS}, got {self.layout!r}")
-        if self.layout == "market" or self.layout in VISIBLE_INFRARED_LAYOUTS:
+        if self.layout == "market" or self.layout in VISIBLE_INFRARED_LAYOUTS + ("mlr",):
             need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
                  f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
                  f"got {self.num_train_ids + self.num_test_ids}")
@@ -127,9 +144,31 @@ class SynthSpec:
             need(self.num_distractors == 0 and self.num_junk == 0,
                  f"the {self.layout} layout has no distractors or junk; set num_distractors=num_junk=0")
             need(len(self.ir_cameras) >= 1, f"the {self.layout} layout is visible-infrared: name ir_cameras")
+        self._validate_lowres(need)
         if self.layout == "regdb":
             need(self.num_cameras == 2 and self.ir_cameras == (2,),
                  "the regdb layout has two cameras, visible (1) and thermal (2): num_cameras=2, ir_cameras=(2,)")
+
+    def _validate_lowres(self, need) -> None:
+        need(all(isinstance(c, int) and 1 <= c <= self.num_cameras for c in self.lowres_cameras)
+             and list(self.lowres_cameras) == sorted(set(self.lowres_cameras)),
+             f"lowres_cameras must be distinct, increasing camera numbers in 1..num_cameras, got {self.lowres_cameras}")
+        lo, hi = self.lowres_height_range
+        need(len(self.lowres_height_range) == 2 and 16 <= lo <= hi <= 128,
+             f"lowres_height_range must be (min, max) within 16..128, got {self.lowres_height_range}")
+        need(all(isinstance(f, int) and 1 <= f <= MAX_FACTOR for f in self.downsample_factors)
+             and list(self.downsample_factors) == sorted(set(self.downsample_factors)),
+             f"downsample_factors must be distinct, increasing ints in 1..{MAX_FACTOR}, got {self.downsample_factors}")
+        if self.layout == "mlr":
+            need(self.num_cameras == MLR_CAMERAS, f"the mlr layout has {MLR_CAMERAS} cameras (one CUHK03 camera "
+                 f"pair per person): num_cameras={MLR_CAMERAS}, got {self.num_cameras}")
+            need(len(self.downsample_factors) >= 1, f"the mlr layout down-samples its queries: name "
+                 f"downsample_factors (MLR-CUHK03: {MLR_FACTORS})")
+            need(self.num_distractors == 0 and self.num_junk == 0,
+                 "the mlr layout has no distractors or junk; set num_distractors=num_junk=0")
+        else:
+            need(not self.downsample_factors, f"downsample_factors are for the mlr layout only (down-sampled "
+                 f"queries); for natively small cameras use lowres_cameras, got {self.downsample_factors}")
 
     def _validate_pedes(self, need) -> None:
         need(self.num_train_ids + self.num_test_ids <= MAX_PEDES_IDS,
@@ -168,6 +207,8 @@ class SynthSpec:
         out["height_range"] = list(self.height_range)
         out["outfits_per_id"] = list(self.outfits_per_id)
         out["ir_cameras"] = list(self.ir_cameras)
+        for name in ("lowres_cameras", "lowres_height_range", "downsample_factors"):
+            out[name] = list(getattr(self, name))
         return out
 
     @classmethod
@@ -187,6 +228,8 @@ class SynthSpec:
 # "external": people no labeled set has (other seed, other ids), unlabeled.
 # "pedes": CUHK-PEDES-shaped, two captions per image (train / val / test ids disjoint).
 # "sysu", "regdb": visible-infrared sets in SYSU-MM01's and RegDB's shapes and layouts.
+# "lowres": the demo (same seed, ids, cameras 1-3 byte-identical) with camera 4 natively low-resolution.
+# "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's).
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -212,6 +255,13 @@ PRESETS: dict[str, SynthSpec] = {
                       min_cameras_per_id=3, num_distractors=0, num_junk=0, ir_cameras=(3, 6), layout="sysu"),
     "regdb": SynthSpec(num_train_ids=40, num_test_ids=40, num_cameras=2, images_per_camera=(10, 10),
                        num_distractors=0, num_junk=0, height_range=(128, 160), ir_cameras=(2,), layout="regdb"),
+    # Low resolution (issue 17, item 3): a natively small camera in the demo; MLR-CUHK03's two cameras per
+    # person, one down-sampled by 2, 3 or 4 (queries low-resolution, gallery full resolution).
+    "lowres": SynthSpec(lowres_cameras=(4,)),
+    "mlr": SynthSpec(layout="mlr", num_cameras=2, images_per_camera=(2, 5), num_distractors=0, num_junk=0,
+                     downsample_factors=MLR_FACTORS),
+    "mlr-tiny": SynthSpec(layout="mlr", num_train_ids=8, num_test_ids=6, num_cameras=2, images_per_camera=(2, 3),
+                          num_distractors=0, num_junk=0, downsample_factors=MLR_FACTORS),
 }
 
 

@@ -3,7 +3,8 @@
 Market-1501 (the default, ``naming.py`` and ``market.py``); the
 clothes-changing PRCC and LTCC and the unlabeled external set (``prcc.py``,
 ``ltcc.py``, ``external.py``); CUHK-PEDES with captions (``pedes.py``); the
-visible-infrared SYSU-MM01 and RegDB (``sysu.py``, ``regdb.py``).
+visible-infrared SYSU-MM01 and RegDB (``sysu.py``, ``regdb.py``); MLR-CUHK03 with
+down-sampled queries (``mlr.py``).
 
 Each layout (:class:`Layout`, one registry: :func:`get_layout`) knows how its
 records are planned, the relative path of a record's image, how the image is
@@ -51,7 +52,8 @@ class Layout:
         """The contact sheet of a generated folder (``rows``: the attribute rows, for captions)."""
         if self.captions:
             return make_caption_sheet(rows, folder)
-        return make_contact_sheet(records, folder, spec.num_cameras, path_of=self.path, **self.sheet)
+        return make_contact_sheet(records, folder, spec.num_cameras, path_of=self.path,
+                                  lowres_cameras=spec.lowres_cameras, **self.sheet)
 
 
 def save_jpeg(image: Image.Image, path: Path, spec: SynthSpec) -> None:
@@ -103,7 +105,7 @@ def _pedes_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) 
 def _registry() -> dict[str, Layout]:
     # imported here: the planners import the path modules of this package
     from .. import clothes_plan, pedes_plan
-    from . import market, regdb, sysu
+    from . import market, mlr, regdb, sysu
 
     dressed = dict(dressed=True, save=save_jpeg, path=_relative_path)
     layouts = [
@@ -120,6 +122,7 @@ def _registry() -> dict[str, Layout]:
                sheet={"groups": sysu.SHEET_GROUPS}),
         Layout("regdb", regdb.plan, _relative_path, regdb.save_bmp, regdb.index_files, reader="SynthRegDB",
                sheet={"groups": regdb.SHEET_GROUPS}),
+        Layout("mlr", mlr.plan, _relative_path, save_jpeg, mlr.index_files, reader="SynthMLR", root=mlr.ROOT),
     ]
     return {layout.name: layout for layout in layouts}
 
