@@ -99,3 +99,29 @@ def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):
     assert [c[0] for c in demo.calls] == ["b_augmented", "d_cfat_coarse_staged"]
     assert _value(demo.calls[1][2], "MODEL.CFAT.BFG_WEIGHTS") is None
     assert _value(demo.calls[1][2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0"
+
+
+def test_the_demo_table_names_every_stage_behind_each_model():
+    from cfat_plugin.demo.pipeline import stage_chain
+
+    profile = get_profile("default", teacher_epochs=5, bfg_epochs=2, student_epochs=3)
+    arms = all_arms(profile, "")
+    assert stage_chain(arms["a_teacher"], profile, arms) == "teacher 5 ep (clean)"
+    staged = stage_chain(arms["c_cfat_staged"], profile, arms)
+    assert staged == "teacher 5 ep (clean) -> (b) 3 ep -> BFG pre-training 2 ep (VAE only) -> (c') 3 ep"
+    assert "BFG" not in stage_chain(arms["d_cfat_coarse_staged"], profile, arms)
+    assert stage_chain(arms["c_cfat"], profile, arms) == "teacher 5 ep (clean) -> (c) 3 ep"
+
+
+def test_seed_spread_note_reads_the_benchmarks_file(tmp_path):
+    import json
+
+    from cfat_plugin.demo.compare import seed_spread_note
+
+    path = tmp_path / "ablation.json"
+    path.write_text(json.dumps({"results": {
+        "c_cfat_staged": {"0": {"corrupted_mAP": 24.0}, "1": {"corrupted_mAP": 26.0}},
+        "b_augmented": {"0": {"corrupted_mAP": 20.0}}}}))  # one seed: no spread to report
+    note = seed_spread_note(["a_teacher", "b_augmented", "c_cfat_staged"], str(path))
+    assert "c_cfat_staged 25.00 ± 1.41 (2 seeds)" in note and "b_augmented" not in note
+    assert seed_spread_note(["c_cfat_staged"], str(tmp_path / "missing.json")) == ""

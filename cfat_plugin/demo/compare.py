@@ -1,12 +1,14 @@
 """The demo's comparison of the four models: one table (printed, Markdown, CSV) and their heat maps."""
 import csv
+import json
 import os
-from typing import Dict, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..evaluation.heatmap import draw_grid, grid_values, pyplot
 from .profiles import DemoProfile
+from .seeds import mean_std
 
 COLUMNS = ("model", "clean mINP", "clean mAP", "clean R1", "corrupted mINP", "corrupted mAP",
            "corrupted R1", "seen mAP", "held-out mAP")
@@ -43,7 +45,31 @@ def _precision_note(profile: DemoProfile) -> str:
     return "float32"
 
 
-def markdown(rows: list, profile: DemoProfile) -> str:
+def seed_spread_note(keys: List[str], results_path: str) -> str:
+    """The spread over training seeds of the table's trained models, from the seeds benchmark's file.
+
+    The table's +- is over test draws of one trained model; this is the other spread, measured by
+    ``benchmarks/cfat_ablation.py`` (each arm trained once per seed at the default profile).
+    Empty when the file or the arms are missing.
+    """
+    try:
+        with open(results_path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return ""
+    parts = []
+    for key in keys:
+        per_seed = saved.get("results", {}).get(key)
+        if per_seed and len(per_seed) > 1:
+            mean, std = mean_std([r["corrupted_mAP"] for r in per_seed.values()])
+            parts.append(f"{key} {mean:.2f} ± {std:.2f} ({len(per_seed)} seeds)")
+    if not parts:
+        return ""
+    return ("Over training seeds (benchmarks/cfat_ablation.py, default profile, corrupted mAP mean ± std "
+            "of the seeds' draw means): " + "; ".join(parts) + ". Paired differences: projects/CFAT/README.md.")
+
+
+def markdown(rows: list, profile: DemoProfile, chains: Optional[Dict[str, str]] = None, spread: str = "") -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
         c = r["clean"]
@@ -54,7 +80,14 @@ def markdown(rows: list, profile: DemoProfile) -> str:
             f"corrupted, one random (type, severity) per image, mean ± std over {profile.repeats} draws. "
             f"Seen / held-out: the same draw restricted to the 15 training corruption types / to the "
             f"{len(profile.held_out_types)} held out ({', '.join(profile.held_out_types)}). "
-            f"Retrieval feature: {profile.retrieval_feat}. Precision: {_precision_note(profile)}.")
+            f"Retrieval feature: {profile.retrieval_feat}. Precision: {_precision_note(profile)}. "
+            f"Every ± is the spread of the test draws of one trained model (training seed "
+            f"{profile.training_seed()}), not of the method over training seeds.")
+    if spread:
+        note += " " + spread
+    if chains:
+        note += "\n\nStages of each model:\n" + "".join(
+            f"\n- {r['model'].split(')')[0]}): {chains[r['key']]}" for r in rows if r["key"] in chains)
     return "\n".join(lines) + "\n\n" + note + "\n"
 
 
@@ -78,13 +111,15 @@ def write_heatmaps(summaries: Dict[str, Tuple[str, dict]], path: str) -> None:
 
 
 def write_comparison(summaries: Dict[str, Tuple[str, dict]], profile: DemoProfile, output_dir: str,
-                     timings: Dict[str, float]) -> dict:
-    """Write comparison.md / comparison.csv / heatmaps.png and return the rows."""
+                     timings: Dict[str, float], chains: Optional[Dict[str, str]] = None, spread: str = "") -> dict:
+    """Write comparison.md / comparison.csv / heatmaps.png and return the rows.
+
+    ``chains``: each model's training stages (key -> text); ``spread``: the training-seed note."""
     rows = comparison_rows(summaries)
-    text = markdown(rows, profile)
+    text = markdown(rows, profile, chains, spread)
     minutes = timings.get("total", 0) / 60
     with open(os.path.join(output_dir, "comparison.md"), "w") as f:
-        f.write("# CFAT demo: the same student trained three ways\n\n" + text +
+        f.write("# CFAT demo: the clean teacher and three students trained from it\n\n" + text +
                 f"\nWall time of this run: {minutes:.1f} min.\n")
     with open(os.path.join(output_dir, "comparison.csv"), "w", newline="") as f:
         writer = csv.writer(f)

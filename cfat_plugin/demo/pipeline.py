@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.corruptions import CORRUPTION_TYPES
-from .compare import write_comparison
+from .compare import seed_spread_note, write_comparison
 from .profiles import DemoProfile
 from .stages import Overrides, StageRequest, config_pairs
 
 # Where the profiles' config files (projects/CFAT/*.yml) are read from: the stages run there.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The training-seed spread of the same arms at the default profile (benchmarks/cfat_ablation.py).
+ABLATION_RESULTS = os.path.join(REPO_ROOT, "benchmarks", "results", "cfat_ablation.json")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,23 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
 
 
 ALL_ARM_KEYS = tuple(all_arms(DemoProfile(), ""))
+
+
+def short_name(title: str) -> str:
+    """``(c')`` from ``(c') CFAT staged: ...``: how tables and stage chains name a model."""
+    return title.split(")")[0] + ")"
+
+
+def stage_chain(student: Student, profile: DemoProfile, arms: Dict[str, Student]) -> str:
+    """Every training stage behind ``student``, in order, with its epochs: what the table's model is."""
+    teacher = f"teacher {profile.teacher_epochs} ep (clean)"
+    if student.config is None:
+        return teacher
+    stages = [stage_chain(arms[student.start], profile, arms)] if student.start else [teacher]
+    if student.bfg_pretrain:
+        stages.append(f"BFG pre-training {profile.bfg_epochs} ep (VAE only)")
+    stages.append(f"{short_name(student.title)} {profile.student_epochs} ep")
+    return " -> ".join(stages)
 
 
 def students(profile: DemoProfile, teacher_dir: str) -> List[Student]:
@@ -247,7 +266,10 @@ class Demo:
             summaries[student.key] = (student.title, self.evaluate(student, config, weights))
             step += 1
         self.timings["total"] = time.perf_counter() - started
-        comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings)
+        arms = all_arms(self.profile, self.teacher_dir)
+        chains = {s.key: stage_chain(s, self.profile, arms) for s in plan}
+        comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings, chains,
+                                      seed_spread_note(list(summaries), ABLATION_RESULTS))
         with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
             json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
                        "timings_s": self.timings}, f, indent=1)
