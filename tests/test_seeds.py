@@ -125,3 +125,17 @@ def test_seed_spread_note_reads_the_benchmarks_file(tmp_path):
     note = seed_spread_note(["a_teacher", "b_augmented", "c_cfat_staged"], str(path))
     assert "c_cfat_staged 25.00 ± 1.41 (2 seeds)" in note and "b_augmented" not in note
     assert seed_spread_note(["c_cfat_staged"], str(tmp_path / "missing.json")) == ""
+
+
+def test_a_profile_on_a_real_data_set_reads_it_from_its_root(tmp_path, cuhk01_root):
+    """The CUHK01 profile trains and tests on CUHK01 read from data_root, never generates SynthReID."""
+    profile = get_profile("cuhk01_mnv2", data_root=cuhk01_root)
+    demo = Demo(profile, str(tmp_path / "out"))
+    overrides = dict(demo.common_overrides())
+    assert overrides["DATASETS.NAMES"] == ("CUHK01",) and overrides["DATASETS.TESTS"] == ("CUHK01",)
+    assert overrides["DATASETS.ROOT"] == os.path.abspath(cuhk01_root)
+    demo.prepare_data()
+    assert not (tmp_path / "out" / "datasets").exists()
+    missing = Demo(get_profile("cuhk01_mnv2", data_root=str(tmp_path / "nowhere")), str(tmp_path / "o2"))
+    with pytest.raises(FileNotFoundError, match="CUHK01 not found"):
+        missing.prepare_data()

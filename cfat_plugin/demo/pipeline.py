@@ -125,7 +125,8 @@ class Demo:
         self.profile = profile
         self.output_dir = os.path.abspath(output_dir)
         self.shared_dir = os.path.abspath(shared_dir or output_dir)
-        self.datasets_root = os.path.join(self.shared_dir, "datasets")
+        self.datasets_root = os.path.abspath(profile.data_root) if profile.data_root else os.path.join(
+            self.shared_dir, "datasets")
         self.teacher_dir = os.path.join(self.shared_dir, "a_teacher")
         self.echo = echo
         self.timings: Dict[str, float] = {}
@@ -140,8 +141,8 @@ class Demo:
         train_seed = self.profile.training_seed()
         return config_pairs(["SEED", train_seed,  # FastReID seeds its RNGs from it: the same run twice
                              "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", seen,
-                             "TEST.ROBUSTNESS.SEEN_TYPES", seen,
-                             "DATASETS.CORRUPTION.TRAIN.SEED", train_seed, "DATASETS.TESTS", ("SynthReID",),
+                             "TEST.ROBUSTNESS.SEEN_TYPES", seen, "DATASETS.CORRUPTION.TRAIN.SEED", train_seed,
+                             "DATASETS.NAMES", (self.profile.dataset,), "DATASETS.TESTS", (self.profile.dataset,),
                              "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,
                              "DATALOADER.NUM_WORKERS", self.profile.loader_workers],
                             self.profile.precision_overrides(), self.profile.model_overrides)
@@ -181,10 +182,16 @@ class Demo:
 
     # -- steps ---------------------------------------------------------------------------------
     def prepare_data(self) -> None:
+        """Generate SynthReID when missing, or read the profile's data set once (a missing folder stops here)."""
+        from fastreid.data.datasets import DATASET_REGISTRY
+
         from ..data.datasets.synthreid import SynthReID
 
         start = time.perf_counter()
-        SynthReID(root=self.datasets_root, preset=self.profile.synthreid_preset, seed=self.profile.seed)
+        if self.profile.dataset == "SynthReID":
+            SynthReID(root=self.datasets_root, preset=self.profile.synthreid_preset, seed=self.profile.seed)
+        else:
+            DATASET_REGISTRY.get(self.profile.dataset)(root=self.datasets_root)
         self.timings["data"] = time.perf_counter() - start
 
     def train_teacher(self) -> str:

@@ -24,6 +24,10 @@ class DemoProfile:
     """Everything that sets the demo's size; every student gets the same training budget."""
 
     synthreid_preset: str = "demo"
+    # The data set every model trains and is tested on: SynthReID is generated into the output
+    # folder; any other registered data set is read from data_root (e.g. CUHK01 in ../shared/data).
+    dataset: str = "SynthReID"
+    data_root: str = ""  # the folder FastReID's reader gets as DATASETS.ROOT ("" with SynthReID)
     # ResNet-18: a ViT learns little from scratch on a few thousand images within a CPU
     # budget (the tiny ViT teacher of synthreid_teacher.yml: 13.3% clean mAP with the
     # bnneck feature after 10 epochs, against 69% for ResNet-18 after 6); CFAT's
@@ -104,6 +108,12 @@ PROFILES: Dict[str, DemoProfile] = {
         grid_types=("gaussian_noise", "contrast", "speckle_noise"), grid_severities=(1, 5),
         grid_models=("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse", "c_cfat_staged", "d_cfat_coarse_staged"),
         model_overrides=["INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]"]),
+    # Real photographs (issue 15): CUHK01's 485 / 486 identity split with ImageNet MobileNetV2
+    # teacher and students, the demo's recipe otherwise; benchmarks/cfat_cuhk01.py sets data_root.
+    "cuhk01_mnv2": DemoProfile(
+        dataset="CUHK01", teacher_config="projects/CFAT/cuhk01_mnv2_teacher.yml",
+        cfat_config="projects/CFAT/cuhk01_mnv2.yml", cfat_staged_config="projects/CFAT/cuhk01_mnv2_staged.yml",
+        bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False),
 }
 
 
