@@ -159,7 +159,7 @@ class Demo:
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for line in child.stdout:
                 log.write(line)
-                if _is_progress(line):
+                if _is_progress(line, self.profile.dataset):
                     self.echo("    " + line.rstrip().split("]: ", 1)[-1][:150])
             code = child.wait()
         self.timings[step] = self.timings.get(step, 0.0) + time.perf_counter() - start
@@ -297,8 +297,8 @@ def _read_json(path: str):
         return None
 
 
-def _is_progress(line: str) -> bool:
+def _is_progress(line: str, dataset: str = "SynthReID") -> bool:
     """Training progress, metric lines and robustness cells (everything else stays in the step's log)."""
-    return any(mark in line for mark in ("eta:", "| SynthReID", "Resuming from", "Total training time",
+    return any(mark in line for mark in ("eta:", f"| {dataset}", "Resuming from", "Total training time",
                                          "Robustness cell", "Corrupted test images ready",
                                          "Resuming robustness run", "gradient norm on the student"))

@@ -23,7 +23,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import external, ltcc, prcc
-from .synthreid import generated_folder
+from .synthreid import GeneratedPreset, generated_folder
 
 __all__ = ["LTCC", "PRCC", "SynthExternal", "SynthLTCC", "SynthPRCC"]
 
@@ -94,38 +94,22 @@ class LTCC(ImageDataset):
         return data
 
 
-def _generated(root: str, preset: str | None, seed: int | None, env: str, layout: str) -> str:
-    """Generate (once) SynthReID's ``preset`` (default: ``$<env>``, else the preset named ``layout``)
-    under ``root``; returns its folder. FastReID builds data sets with ``root`` only, so the
-    preset may also come from the environment variable ``env`` and the seed from ``SYNTHREID_SEED``.
-    """
-    return generated_folder(root, layout, preset or os.environ.get(env, layout), seed)
-
-
 @DATASET_REGISTRY.register()
-class SynthPRCC(PRCC):
+class SynthPRCC(GeneratedPreset, PRCC):
     """SynthReID's PRCC-shaped preset (``prcc``, or ``$SYNTHPRCC_PRESET``: ``prcc-tiny`` for tests),
     generated on first use."""
 
     dataset_name = "synthprcc"
-
-    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
-                 **kwargs) -> None:
-        folder = _generated(root, preset, seed, "SYNTHPRCC_PRESET", "prcc")
-        super().__init__(root, dataset_dir=os.path.join(folder, prcc.ROOT), **kwargs)
+    preset_env, layout, layout_root = "SYNTHPRCC_PRESET", "prcc", prcc.ROOT
 
 
 @DATASET_REGISTRY.register()
-class SynthLTCC(LTCC):
+class SynthLTCC(GeneratedPreset, LTCC):
     """SynthReID's LTCC-shaped preset (``ltcc``, or ``$SYNTHLTCC_PRESET``: ``ltcc-tiny`` for tests),
     generated on first use."""
 
     dataset_name = "synthltcc"
-
-    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
-                 **kwargs) -> None:
-        folder = _generated(root, preset, seed, "SYNTHLTCC_PRESET", "ltcc")
-        super().__init__(root, dataset_dir=os.path.join(folder, ltcc.ROOT), **kwargs)
+    preset_env, layout, layout_root = "SYNTHLTCC_PRESET", "ltcc", ltcc.ROOT
 
 
 @DATASET_REGISTRY.register()
@@ -138,7 +122,7 @@ class SynthExternal(ImageDataset):
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
         self.root = root
-        folder = _generated(root, preset, seed, "SYNTHEXTERNAL_PRESET", "external")
+        folder = generated_folder(root, "external", preset or os.environ.get("SYNTHEXTERNAL_PRESET", "external"), seed)
         self.dataset_dir = os.path.join(folder, external.ROOT)
         train = [(p, f"{self.dataset_name}_0", f"{self.dataset_name}_0")
                  for p in _files(os.path.join(self.dataset_dir, "images"), ".jpg")]

@@ -23,7 +23,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import pedes
-from .clothes_changing import _generated
+from .synthreid import GeneratedPreset
 
 __all__ = ["CUHKPEDES", "SynthPEDES"]
 
@@ -61,12 +61,8 @@ class CUHKPEDES(ImageDataset):
 
 
 @DATASET_REGISTRY.register()
-class SynthPEDES(CUHKPEDES):
+class SynthPEDES(GeneratedPreset, CUHKPEDES):
     """SynthReID's CUHK-PEDES-shaped preset (``pedes``, or ``$SYNTHPEDES_PRESET``), generated on first use."""
 
     dataset_name = "synthpedes"
-
-    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
-                 **kwargs) -> None:
-        folder = _generated(root, preset, seed, "SYNTHPEDES_PRESET", "pedes")
-        super().__init__(root, dataset_dir=os.path.join(folder, pedes.ROOT), **kwargs)
+    preset_env, layout, layout_root = "SYNTHPEDES_PRESET", "pedes", pedes.ROOT

@@ -58,6 +58,25 @@ def generated_folder(root: str, layout: str, preset: str, seed: int | None) -> s
     return folder
 
 
+class GeneratedPreset:
+    """Mixin: a real data set's reader (the next base class) on SynthReID's preset in its layout,
+    generated on first use.
+
+    FastReID builds data sets with ``root`` only, so the preset may also come from the environment
+    variable ``preset_env`` (default: the preset named ``layout``) and the seed from ``SYNTHREID_SEED``;
+    the reader gets ``dataset_dir`` = the generated folder's ``layout_root``.
+    """
+
+    preset_env: str  # e.g. SYNTHPRCC_PRESET
+    layout: str  # the layout, and the default preset
+    layout_root: str  # the reader's folder inside the generated one
+
+    def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
+                 **kwargs) -> None:
+        folder = generated_folder(root, self.layout, preset or os.environ.get(self.preset_env, self.layout), seed)
+        super().__init__(root, dataset_dir=os.path.join(folder, self.layout_root), **kwargs)
+
+
 @DATASET_REGISTRY.register()
 class SynthReID(ImageDataset):
     """Procedural pedestrians in the Market-1501 layout; pid 0000 images are

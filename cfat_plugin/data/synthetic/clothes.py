@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import rng as streams
-from .identity import (BAGS, CLOTH_PALETTE, HAIR_STYLES, HAIR_TONES, LOGO_SHAPES, LOWER_TYPES, PATTERNS,
-                       SHOE_TONES, SKIN_TONES, UPPER_TYPES, Identity, _jitter, _pick, _pick_cloth)
+from .identity import (BAGS, CLOTH_PALETTE, HAIR_STYLES, HAIR_TONES, SHOE_TONES, SKIN_TONES, Identity,
+                       _jitter, _pick, _pick_cloth, garments)
 
 GENDERS = ("female", "male")
 
@@ -72,18 +72,8 @@ def _pick_upper(rng: np.random.Generator, gender: str, exclude: tuple[str, ...] 
 def sample_outfit(seed: int, pid: int, k: int, gender: str) -> dict:
     """Palette choices of outfit ``k`` of identity ``pid`` (names, not colours)."""
     rng = streams.stream(seed, streams.OUTFIT, pid, k)
-    upper = _pick_upper(rng, gender)
     return {
-        "upper_color": upper,
-        "upper_color2": _pick_cloth(rng, 1, exclude=(upper,)),
-        "inner_color": _pick_cloth(rng, 1, exclude=(upper,)),
-        "upper_type": _pick(rng, UPPER_TYPES, (0.45, 0.3, 0.25)),
-        "upper_pattern": _pick(rng, PATTERNS, (0.45, 0.15, 0.06, 0.1, 0.14, 0.1)),
-        "pattern_scale": float(rng.uniform(0.025, 0.06)),
-        "logo_shape": _pick(rng, LOGO_SHAPES, (1, 1, 1, 1)),
-        "lower_type": _pick(rng, LOWER_TYPES, _LOWER_WEIGHTS[gender]),
-        "lower_color": _pick_cloth(rng, 2),
-        "shoes": int(rng.choice(len(SHOE_TONES), p=[0.35, 0.3, 0.12, 0.13, 0.05, 0.05])),
+        **garments(rng, _pick_upper(rng, gender), _LOWER_WEIGHTS[gender]),
         "bag": _pick(rng, BAGS, (0.4, 0.2, 0.15, 0.25) if gender == "female" else (0.45, 0.35, 0.17, 0.03)),
         "bag_color": _pick_cloth(rng, 2),
         "bag_side": int(rng.choice([-1, 1])),

@@ -109,9 +109,9 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...], weights: tuple[flo
     return options[int(rng.choice(len(options), p=w / w.sum()))]
 
 
-def _outfit(rng: np.random.Generator) -> dict:
-    """Palette choices (names, not jittered colours) of one outfit."""
-    upper = _pick_cloth(rng, 1)
+def garments(rng: np.random.Generator, upper: str, lower_weights: tuple) -> dict:
+    """The garments of an outfit whose upper colour is ``upper``, drawn in a fixed order from ``rng``
+    (the order is part of the data: SynthReID's images depend on it)."""
     return {
         "upper_color": upper,
         "upper_color2": _pick_cloth(rng, 1, exclude=(upper,)),
@@ -120,9 +120,16 @@ def _outfit(rng: np.random.Generator) -> dict:
         "upper_pattern": _pick(rng, PATTERNS, (0.45, 0.15, 0.06, 0.1, 0.14, 0.1)),
         "pattern_scale": float(rng.uniform(0.025, 0.06)),
         "logo_shape": _pick(rng, LOGO_SHAPES, (1, 1, 1, 1)),
-        "lower_type": _pick(rng, LOWER_TYPES, (0.72, 0.16, 0.12)),
+        "lower_type": _pick(rng, LOWER_TYPES, lower_weights),
         "lower_color": _pick_cloth(rng, 2),
         "shoes": int(rng.choice(len(SHOE_TONES), p=[0.35, 0.3, 0.12, 0.13, 0.05, 0.05])),
+    }
+
+
+def _outfit(rng: np.random.Generator) -> dict:
+    """Palette choices (names, not jittered colours) of one outfit."""
+    return {
+        **garments(rng, _pick_cloth(rng, 1), (0.72, 0.16, 0.12)),
         "bag": _pick(rng, BAGS, (0.4, 0.3, 0.18, 0.12)),
         "bag_color": _pick_cloth(rng, 2),
         "bag_side": int(rng.choice([-1, 1])),
