@@ -94,10 +94,16 @@ def test_real_names_parse_as_the_public_readers_parse_them():
             clothes_of_path(bad)
 
 
-def test_prcc_plan_has_the_prcc_shape():
-    spec = preset("prcc-tiny")
+def _planned(name: str):
+    """The preset's spec and planned records; every record has a file name of its own."""
+    spec = preset(name)
     records = plan_dataset(spec)
     assert len({r.name for r in records}) == len(records)
+    return spec, records
+
+
+def test_prcc_plan_has_the_prcc_shape():
+    spec, records = _planned("prcc-tiny")
     by_pid = defaultdict(list)
     for r in records:
         by_pid[r.pid].append(r)
@@ -116,9 +122,7 @@ def test_prcc_plan_has_the_prcc_shape():
 
 
 def test_ltcc_plan_every_query_has_same_and_changed_clothes_matches():
-    spec = preset("ltcc-tiny")
-    records = plan_dataset(spec)
-    assert len({r.name for r in records}) == len(records)
+    spec, records = _planned("ltcc-tiny")
     outfits = defaultdict(set)
     for r in records:
         fields = ltcc.parse_name(os.path.basename(r.name))

@@ -108,11 +108,7 @@ class SynthSpec:
         need(self.num_train_ids >= 1 and self.num_test_ids >= 1, "need at least one train and one test id")
         need(self.layout in LAYOUTS, f"layout must be one of {LAYOUTS}, got {self.layout!r}")
         if self.layout == "market" or self.layout in VISIBLE_INFRARED_LAYOUTS + ("mlr",):
-            need(self.num_train_ids + self.num_test_ids <= MAX_IDS,
-                 f"train + test ids must be <= {MAX_IDS} (4-digit Market ids), "
-                 f"got {self.num_train_ids + self.num_test_ids}")
-            need(2 <= self.num_cameras <= MAX_CAMERAS,
-                 f"num_cameras must be in 2..{MAX_CAMERAS} (one digit in Market names), got {self.num_cameras}")
+            self._validate_sizes(need, MAX_IDS, "4-digit Market ids", MAX_CAMERAS, "(one digit in Market names)")
             need(self.outfits_per_id == (1, 1), f"outfits_per_id must be (1, 1) in the {self.layout} layout; "
                  "clothes changes need layout prcc or ltcc")
         elif self.layout == "pedes":
@@ -170,26 +166,27 @@ class SynthSpec:
             need(not self.downsample_factors, f"downsample_factors are for the mlr layout only (down-sampled "
                  f"queries); for natively small cameras use lowres_cameras, got {self.downsample_factors}")
 
+    def _validate_sizes(self, need, max_ids: int, ids_note: str, max_cameras: int, cameras_note: str) -> None:
+        """The id and camera counts that a layout's file names can hold."""
+        total = self.num_train_ids + self.num_test_ids
+        need(total <= max_ids, f"train + test ids must be <= {max_ids} ({ids_note}), got {total}")
+        need(2 <= self.num_cameras <= max_cameras,
+             f"num_cameras must be in 2..{max_cameras} {cameras_note}, got {self.num_cameras}")
+
     def _validate_pedes(self, need) -> None:
-        need(self.num_train_ids + self.num_test_ids <= MAX_PEDES_IDS,
-             f"train + test ids must be <= {MAX_PEDES_IDS} (5-digit ids in pedes names), "
-             f"got {self.num_train_ids + self.num_test_ids}")
-        need(2 <= self.num_cameras <= MAX_CLOTHES_CAMERAS,
-             f"num_cameras must be in 2..{MAX_CLOTHES_CAMERAS} in the pedes layout, got {self.num_cameras}")
+        self._validate_sizes(need, MAX_PEDES_IDS, "5-digit ids in pedes names", MAX_CLOTHES_CAMERAS,
+                             "in the pedes layout")
         need(self.outfits_per_id == (1, 1), f"outfits_per_id must be (1, 1) in the pedes layout (one outfit "
              f"per person, as in CUHK-PEDES), got {self.outfits_per_id}")
         need(self.num_distractors == 0 and self.num_junk == 0,
              "num_distractors and num_junk must be 0 in the pedes layout (a caption needs a person)")
 
     def _validate_clothes(self, need) -> None:
-        need(self.num_train_ids + self.num_test_ids <= MAX_CLOTHES_IDS,
-             f"train + test ids must be <= {MAX_CLOTHES_IDS} (3-digit ids in {self.layout} names), "
-             f"got {self.num_train_ids + self.num_test_ids}")
         if self.layout == "prcc":
             need(self.num_cameras == PRCC_CAMERAS, f"num_cameras must be {PRCC_CAMERAS} (A, B, C) in the prcc layout, "
                  f"got {self.num_cameras}")
-        need(2 <= self.num_cameras <= MAX_CLOTHES_CAMERAS,
-             f"num_cameras must be in 2..{MAX_CLOTHES_CAMERAS} in the {self.layout} layout, got {self.num_cameras}")
+        self._validate_sizes(need, MAX_CLOTHES_IDS, f"3-digit ids in {self.layout} names", MAX_CLOTHES_CAMERAS,
+                             f"in the {self.layout} layout")
         lo, hi = self.outfits_per_id
         need(len(self.outfits_per_id) == 2 and 2 <= lo <= hi <= MAX_OUTFITS,
              f"outfits_per_id must be (min, max) with 2 <= min <= max <= {MAX_OUTFITS}, got {self.outfits_per_id}")
