@@ -106,11 +106,12 @@ def index_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -
             for split in ID_SPLITS}
 
 
-def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all",
-                        trial: int = 1) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
-    """SYSU-MM01's query and single-shot gallery of one trial from test ``(path, pid, camera)`` items
-    (cameras 1-based): all IR images are queries; per (id, gallery camera) one image drawn at random
-    (from a stream keyed by the trial, independent of the order of ``items``)."""
+def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all", trial: int = 1,
+                        shots: int = 1) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """SYSU-MM01's query and gallery of one trial from test ``(path, pid, camera)`` items (cameras
+    1-based): all IR images are queries; per (id, gallery camera) ``shots`` images drawn at random
+    without replacement, all of them when there are fewer (1: single-shot, 10: multi-shot), from a
+    stream keyed by the trial, independent of the order of ``items``."""
     if mode not in GALLERY_CAMERAS:
         raise ValueError(f"SYSU-MM01 search mode must be one of {sorted(GALLERY_CAMERAS)}, got {mode!r}")
     query = sorted(it for it in items if it[2] in INFRARED_CAMERAS)
@@ -122,7 +123,11 @@ def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all",
     for pid, cam in sorted(groups):
         choices = sorted(groups[pid, cam])
         rng = streams.stream(0, streams.SYSU_GALLERY, trial, pid, cam)
-        gallery.append(choices[int(rng.integers(len(choices)))])
+        if shots == 1:
+            gallery.append(choices[int(rng.integers(len(choices)))])
+        else:
+            picked = rng.choice(len(choices), size=min(shots, len(choices)), replace=False)
+            gallery += [choices[int(i)] for i in sorted(picked)]
     return query, gallery
 
 
