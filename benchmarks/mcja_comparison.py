@@ -5,7 +5,7 @@
 
 On the generated SYSU-MM01-shaped set (SynthReID preset ``sysu``, made under ``--root`` on first use),
 ResNet-18 from scratch on CPU (projects/MCJA/synthsysu_r18.yml at the profile's size). Arms and
-pairing: ``cfat_plugin/mcja/comparison.py``. Every finished (arm, seed) goes at once into
+pairing: ``cfat_plugin.demo.mcja_comparison.py``. Every finished (arm, seed) goes at once into
 ``benchmarks/results/mcja_comparison.json`` (``--results``): run it again and only the missing ones are
 trained. Prints the table and writes it to ``<output-dir>/comparison.md``; ``--report-only`` prints
 the table of what the results file holds.
@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cfat_plugin  # noqa: E402,F401
-from cfat_plugin.mcja.comparison import ARMS, PROFILES, comparison_table, run_comparison  # noqa: E402
+from cfat_plugin.demo.mcja_comparison import ARMS, PROFILES, comparison_table, run_comparison  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "mcja_comparison.json")
 

@@ -79,3 +79,11 @@ def test_mcja_meta_arch_losses(mcja_cfg):
     model.eval()
     with torch.no_grad():
         assert model(dict(batch)).shape == (8, 512)
+
+
+def test_mcja_registers_new_names_in_fastreids_registries():
+    from fastreid.modeling.backbones import BACKBONE_REGISTRY
+    from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
+
+    assert META_ARCH_REGISTRY.get("MCJA").__module__ == "cfat_plugin.mcja.meta_arch"
+    assert BACKBONE_REGISTRY.get("build_resnet_mda_backbone").__module__ == "cfat_plugin.mcja.distribution_adapter"

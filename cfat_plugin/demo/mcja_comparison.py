@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from ..demo.seeds import MIN_SEEDS, mean_std, paired_difference
+from .seeds import MIN_SEEDS, mean_std, paired_difference
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def train_arm(cfg, profile: Profile):
 def scores(cfg, model, profile: Profile, mser: bool = False) -> Dict[str, float]:
     """The comparison's figures of a trained model (``METRICS``), with or without MSER."""
     from ..data.datasets.sysu_mm01 import SynthSYSU
-    from .evaluation import evaluate_sysu_like
+    from ..mcja.evaluation import evaluate_sysu_like
 
     cfg = cfg.clone()
     cfg.defrost()
