@@ -31,15 +31,15 @@ VARIANTS = ("r", "g", "b")
 
 
 class FeatureBank:
-    """Features of test items by path: the image as is, and for visible ones each channel replica."""
+    """Features of test ``(path, pid, camid)`` items by path: the image as is, and for visible ones
+    each channel replica (MSER)."""
 
     def __init__(self, cfg, model: torch.nn.Module, items: Sequence[tuple], is_visible, replicas: bool) -> None:
         self.row = {it[0]: i for i, it in enumerate(items)}
-        as_camid = [(p, pid, cam) for p, pid, cam in items]
-        self.plain = extract_features(cfg, model, as_camid).feats
+        self.plain = extract_features(cfg, model, items).feats
         self.variants: Dict[str, torch.Tensor] = {}
         if replicas:
-            visible = [it for it in as_camid if is_visible(it[0])]
+            visible = [it for it in items if is_visible(it[0])]
             self.visible_row = {it[0]: i for i, it in enumerate(visible)}
             for c in VARIANTS:
                 self.variants[c] = extract_features(cfg, ChannelReplica(model, c), visible).feats
