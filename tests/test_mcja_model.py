@@ -87,3 +87,17 @@ def test_mcja_registers_new_names_in_fastreids_registries():
 
     assert META_ARCH_REGISTRY.get("MCJA").__module__ == "cfat_plugin.mcja.meta_arch"
     assert BACKBONE_REGISTRY.get("build_resnet_mda_backbone").__module__ == "cfat_plugin.mcja.distribution_adapter"
+
+
+def test_trainer_asks_registered_loaders_and_testers_first(mcja_cfg, monkeypatch):
+    """The engine's hooks: a method's builder/tester answers for its runs, None leaves FastReID's way."""
+    from types import SimpleNamespace
+
+    from cfat_plugin.engine import trainer
+
+    loader = SimpleNamespace(dataset=SimpleNamespace(img_items=[]))
+    monkeypatch.setattr(trainer, "_TRAIN_LOADER_BUILDERS", [lambda cfg: None, lambda cfg: loader])
+    monkeypatch.setattr(trainer, "_TESTERS", [lambda cfg, model: None, lambda cfg, model: {"x": {"mAP": 1.0}}])
+    monkeypatch.setattr("cfat_plugin.engine.sie_check.check_sie_for_run", lambda cfg, dataset: None)
+    assert trainer.CFATTrainer.build_train_loader(mcja_cfg) is loader
+    assert trainer.CFATTrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {"x": {"mAP": 1.0}}
