@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .seeds import MIN_SEEDS, mean_std, paired_difference
+from .seeds import MIN_SEEDS, mean_std, paired_difference, verdict
 
 logger = logging.getLogger(__name__)
 
@@ -184,9 +184,10 @@ def comparison_table(results: dict, arms: Sequence[str] = ARMS, metrics: Sequenc
         for m in metrics:
             mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
                                             {s: r[m] for s, r in results[prev].items()})
-            beyond = abs(mean) > 2 * se if se == se else False
-            word = ("better" if mean > 0 else "worse") if beyond and n >= MIN_SEEDS else \
-                ("beyond 2 SE" if beyond else "tie")
+            if n >= MIN_SEEDS:
+                word = verdict(mean, se, n)
+            else:  # too few seeds for a verdict: only whether the difference is beyond twice its SE
+                word = "beyond 2 SE" if se == se and abs(mean) > 2 * se else "tie"
             cells.append(f"{mean:+.1f} ± {se:.1f} ({word})")
         lines.append(f"| {TITLES[arm]} vs {TITLES[prev].split(' (')[0]} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
