@@ -75,11 +75,11 @@ def _mean_scores(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def sysu_protocol(test_items: Items, distance: Distance, modes: Sequence[str] = ("all", "indoor"),
-                  shots: Sequence[int] = (1,), trials: int = 10,
-                  directions: Sequence[str] = DIRECTIONS) -> dict[str, dict[str, float]]:
+                  shots: Sequence[int] = (1,), trials: int = 10, directions: Sequence[str] = DIRECTIONS,
+                  perm: dict | None = None) -> dict[str, dict[str, float]]:
     """SYSU-MM01's protocol on every test image ``(path, pid, 1-based camera)``: per mode (all, indoor),
     shots (1 single-shot, 10 multi-shot) and trial 1..``trials``, the trial's gallery draw
-    (``split_query_gallery``); CMC / mAP / mINP (%) averaged over the trials, keyed
+    (``split_query_gallery``; the published one with ``perm``, the real set's ``rand_perm_cam.mat``); CMC / mAP / mINP (%) averaged over the trials, keyed
     ``<mode>_<shots>shot_<direction>``. ``ir_to_rgb`` is the published protocol (infrared queries,
     camera 2 left out for camera-3 queries); ``rgb_to_ir`` swaps the roles: the trial's visible draw
     queries every infrared image, camera 3 left out for camera-2 queries (this plugin's reading; the
@@ -94,7 +94,7 @@ def sysu_protocol(test_items: Items, distance: Distance, modes: Sequence[str] = 
         for n_shots in shots:
             runs: dict[str, list] = {d: [] for d in directions}
             for trial in range(1, trials + 1):
-                infrared, visible = sysu.split_query_gallery(test_items, mode, trial, n_shots)
+                infrared, visible = sysu.split_query_gallery(test_items, mode, trial, n_shots, perm)
                 for direction in directions:
                     q, g = (infrared, visible) if direction == "ir_to_rgb" else (visible, infrared)
                     q_pids, g_pids = np.array([it[1] for it in q]), np.array([it[1] for it in g])

@@ -80,7 +80,8 @@ def evaluate_sysu_like(cfg, model: torch.nn.Module, data: SYSUMM01VI, modes=("al
     model.eval()
     with torch.no_grad():
         bank = FeatureBank(cfg, model, [(p, pid, cam - 1) for p, pid, cam in test_items], is_visible, mser is not None)
-    return sysu_protocol(test_items, distance_function(bank, is_visible, mser), modes, shots, trials)
+    return sysu_protocol(test_items, distance_function(bank, is_visible, mser), modes, shots, trials,
+                         perm=getattr(data, "perm", None))
 
 
 def evaluate_regdb_like(cfg, model: torch.nn.Module, data: RegDBVI) -> dict:
