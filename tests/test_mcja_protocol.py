@@ -89,3 +89,19 @@ def test_sysu_published_gallery_draws_from_rand_perm_cam(tmp_path):
     assert out["all_1shot_ir_to_rgb"]["mAP"] == pytest.approx(100 * ((1 / 3 + 1) / 2 + 1) / 2)
     multi = sysu.split_query_gallery(ITEMS, "all", 1, shots=10, perm=perm)[1]
     assert {A1, A2} <= {g[0] for g in multi}
+
+
+def test_distinct_id_cmc_counts_identities_not_images():
+    """Query A's gallery ranked B, B, A, C: FastReID's first match is at image 3, the published CMC's at
+    identity 2 (B's second image is a repeat); an excluded pair is skipped before the ids are counted."""
+    from fastreid.evaluation.rank import evaluate_rank
+
+    from cfat_plugin.evaluation.cross_modality import distinct_id_cmc
+
+    dist = np.array([[0.1, 0.2, 0.3, 0.4]])
+    q, g = np.array([1]), np.array([2, 2, 1, 3])
+    cmc = distinct_id_cmc(dist, q, g, np.zeros((1, 4), dtype=bool), max_rank=3)
+    assert cmc.tolist() == [0.0, 1.0, 1.0]
+    stock, _, _ = evaluate_rank(dist, q, g, np.array([0]), np.array([1, 1, 1, 1]), max_rank=3, use_cython=False)
+    assert stock.tolist() == [0.0, 0.0, 1.0]
+    assert distinct_id_cmc(dist, q, g, np.array([[True, True, False, False]]), max_rank=3).tolist() == [1.0] * 3
