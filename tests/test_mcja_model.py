@@ -101,3 +101,20 @@ def test_trainer_asks_registered_loaders_and_testers_first(mcja_cfg, monkeypatch
     monkeypatch.setattr("cfat_plugin.engine.sie_check.check_sie_for_run", lambda cfg, dataset: None)
     assert trainer.CFATTrainer.build_train_loader(mcja_cfg) is loader
     assert trainer.CFATTrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {"x": {"mAP": 1.0}}
+
+
+def test_settings_check_names_what_to_set(mcja_cfg):
+    from cfat_plugin.mcja.settings import check_mcja
+    from cfat_plugin.mcja.soft_rank import torchsort_available
+
+    mcja_cfg.defrost()
+    mcja_cfg.MODEL.HEADS.NECK_FEAT = "before"
+    mcja_cfg.MODEL.MCJA.CMR.BACKEND = "torchsort"
+    problems = []
+    check_mcja(mcja_cfg, problems, training=True)
+    assert any("NECK_FEAT" in p and "valid: after" in p for p in problems)
+    assert any("make torchsort" in p for p in problems) != torchsort_available()
+    mcja_cfg.MODEL.MCJA.CMR.BACKEND = "numpy"
+    problems = []
+    check_mcja(mcja_cfg, problems, training=False)
+    assert problems == ["MODEL.MCJA.CMR.BACKEND: 'numpy'; valid: auto, torchsort, torch"]
