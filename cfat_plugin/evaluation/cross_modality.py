@@ -7,9 +7,14 @@ whatever its id. :func:`evaluate_excluding` applies any such
 (query, gallery) mask by evaluating each group of queries that share a mask
 row on its own gallery with FastReID's code, then pooling: mAP and mINP are
 means over valid queries, the CMC is weighted by the valid queries of each
-group, exactly as one call would give if FastReID took a mask.
+group, exactly as one call would give if FastReID took a mask. :func:`sysu_protocol` and
+:func:`regdb_protocol` run the whole test of a data set (modes, shots, trials, directions) for a
+method's distance function, with the CMC of the visible-infrared evaluation code
+(:func:`distinct_id_cmc`: rank k over the first k distinct identities).
 """
 from __future__ import annotations
+
+from typing import Callable, Sequence
 
 import numpy as np
 from fastreid.evaluation.rank import evaluate_rank
@@ -52,3 +57,90 @@ def evaluate_sysu(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarray, q
     """SYSU-MM01's metric for 0-based camera ids (the readers'): camera 2 left out for camera-3 queries."""
     excluded = excluded_pairs(np.asarray(q_camids) + 1, np.asarray(g_camids) + 1)
     return evaluate_excluding(distmat, q_pids, g_pids, q_camids, g_camids, excluded, max_rank)
+
+
+def distinct_id_cmc(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarray, excluded: np.ndarray,
+                    max_rank: int = 20) -> np.ndarray:
+    """The CMC of the visible-infrared evaluation code (SYSU-MM01's, used by AGW, DDAG, MCJA): each
+    query's ranked gallery ids, ``excluded`` pairs left out, with repeated ids removed in a stable way,
+    so rank k counts the first k *distinct* identities. Queries without a match are not counted."""
+    order = np.argsort(distmat, axis=1, kind="stable")
+    first_hits = []
+    for q in range(distmat.shape[0]):
+        ids = np.asarray(g_pids)[order[q]][~np.asarray(excluded, dtype=bool)[q][order[q]]]
+        _, first = np.unique(ids, return_index=True)
+        match = ids[np.sort(first)] == q_pids[q]
+        if match.any():
+            first_hits.append(int(np.argmax(match)))
+    if not first_hits:
+        raise ValueError("no query has a true match in its gallery")
+    hits = np.asarray(first_hits)
+    return np.array([np.mean(hits <= k) for k in range(max_rank)])
+
+
+# ---- Whole protocols over trials, given a distance function of (query items, gallery items) ----
+
+Items = list  # of (path, pid, camera) tuples
+Distance = Callable[[Items, Items], np.ndarray]
+DIRECTIONS = ("ir_to_rgb", "rgb_to_ir")
+
+
+def _scores(cmc: np.ndarray, mAP: float, mINP: float) -> dict[str, float]:
+    return {"rank1": 100.0 * float(cmc[0]), "rank10": 100.0 * float(cmc[min(9, len(cmc) - 1)]),
+            "rank20": 100.0 * float(cmc[min(19, len(cmc) - 1)]), "mAP": 100.0 * mAP, "mINP": 100.0 * mINP}
+
+
+def _mean_scores(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+
+
+def sysu_protocol(test_items: Items, distance: Distance, modes: Sequence[str] = ("all", "indoor"),
+                  shots: Sequence[int] = (1,), trials: int = 10, directions: Sequence[str] = DIRECTIONS,
+                  perm: dict | None = None) -> dict[str, dict[str, float]]:
+    """SYSU-MM01's protocol on every test image ``(path, pid, 1-based camera)``: per mode (all, indoor),
+    shots (1 single-shot, 10 multi-shot) and trial 1..``trials``, the trial's gallery draw
+    (``split_query_gallery``; the published one with ``perm``, the real set's ``rand_perm_cam.mat``); CMC / mAP / mINP (%) averaged over the trials, keyed
+    ``<mode>_<shots>shot_<direction>``; the CMC counts distinct identities (:func:`distinct_id_cmc`),
+    mAP and mINP are FastReID's. ``ir_to_rgb`` is the published protocol (infrared queries,
+    camera 2 left out for camera-3 queries); ``rgb_to_ir`` swaps the roles: the trial's visible draw
+    queries every infrared image, camera 3 left out for camera-2 queries (this plugin's reading; the
+    published code evaluates infrared queries only)."""
+    from ..data.synthetic.layouts import sysu
+
+    unknown = set(directions) - set(DIRECTIONS)
+    if unknown:
+        raise ValueError(f"unknown directions {sorted(unknown)}; choose from {DIRECTIONS}")
+    out = {}
+    for mode in modes:
+        for n_shots in shots:
+            runs: dict[str, list] = {d: [] for d in directions}
+            for trial in range(1, trials + 1):
+                infrared, visible = sysu.split_query_gallery(test_items, mode, trial, n_shots, perm)
+                for direction in directions:
+                    q, g = (infrared, visible) if direction == "ir_to_rgb" else (visible, infrared)
+                    q_pids, g_pids = np.array([it[1] for it in q]), np.array([it[1] for it in g])
+                    q_cams, g_cams = np.array([it[2] for it in q]), np.array([it[2] for it in g])
+                    excluded = (excluded_pairs(q_cams, g_cams) if direction == "ir_to_rgb"
+                                else excluded_pairs(g_cams, q_cams).T)
+                    dist = distance(q, g)
+                    _, mAP, mINP = evaluate_excluding(dist, q_pids, g_pids, q_cams - 1, g_cams - 1, excluded)
+                    runs[direction].append(_scores(distinct_id_cmc(dist, q_pids, g_pids, excluded), mAP, mINP))
+            for direction, scores in runs.items():
+                out[f"{mode}_{n_shots}shot_{direction}"] = _mean_scores(scores)
+    return out
+
+
+def regdb_protocol(visible: Items, thermal: Items, distance: Distance,
+                   directions: Sequence[str] = ("visible_to_thermal", "thermal_to_visible")
+                   ) -> dict[str, dict[str, float]]:
+    """RegDB's test of one trial in both directions: every image of one modality queries every image of
+    the other; CMC over distinct identities (:func:`distinct_id_cmc`), FastReID's mAP and mINP, in %."""
+    out = {}
+    for direction in directions:
+        q, g = (visible, thermal) if direction == "visible_to_thermal" else (thermal, visible)
+        dist, q_pids, g_pids = distance(q, g), np.array([it[1] for it in q]), np.array([it[1] for it in g])
+        _, aps, inps = evaluate_rank(dist, q_pids, g_pids, np.array([it[2] for it in q]), np.array([it[2] for it in g]),
+                                     max_rank=20, use_cython=False)
+        cmc = distinct_id_cmc(dist, q_pids, g_pids, np.zeros(dist.shape, dtype=bool))
+        out[direction] = _scores(cmc, float(np.mean(aps)), float(np.mean(inps)))
+    return out

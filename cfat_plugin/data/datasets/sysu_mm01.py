@@ -6,7 +6,9 @@ and ``exp/*_id.txt``, see ``synthetic/layouts/sysu.py``); FastReID's core
 name. Train: every image (both modalities) of the train and val ids. Test:
 the published protocol of one trial, infrared queries (cameras 3 and 6)
 against a single-shot visible gallery, all-search (cameras 1, 2, 4, 5) or
-indoor-search (1, 2). Camera ids are 0-based (camera 3 is camid 2); for the
+indoor-search (1, 2); the gallery draw of the trial is the published one
+(``exp/rand_perm_cam.mat``, from the data set's evaluation code) where that
+file is present, else a seeded draw. Camera ids are 0-based (camera 3 is camid 2); for the
 same-place rule (no camera-2 gallery for camera-3 queries) evaluate with
 ``cfat_plugin.evaluation.cross_modality.evaluate_sysu``.
 
@@ -60,7 +62,9 @@ class SYSUMM01VI(ImageDataset):
         ids = {s: sysu.read_ids(f) for s, f in zip(sysu.ID_SPLITS, id_files)}
         train_items = self.scan(ids["train"] + ids["val"])
         test_items = self.scan(ids["test"])
-        query, gallery = sysu.split_query_gallery(test_items, mode, trial)
+        perm_file = os.path.join(folder, sysu.PERM_FILE)  # the published gallery draws, where present
+        self.perm = sysu.read_rand_perm(perm_file) if os.path.isfile(perm_file) else None
+        query, gallery = sysu.split_query_gallery(test_items, mode, trial, perm=self.perm)
         name = self.dataset_name
         train = [(p, f"{name}_{pid}", f"{name}_{cam - 1}") for p, pid, cam in train_items]
         super().__init__(train, [(p, pid, cam - 1) for p, pid, cam in query],

@@ -106,11 +106,31 @@ def index_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -
             for split in ID_SPLITS}
 
 
-def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all",
-                        trial: int = 1) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
-    """SYSU-MM01's query and single-shot gallery of one trial from test ``(path, pid, camera)`` items
-    (cameras 1-based): all IR images are queries; per (id, gallery camera) one image drawn at random
-    (from a stream keyed by the trial, independent of the order of ``items``)."""
+PERM_FILE = "exp/rand_perm_cam.mat"  # the published gallery draws of the real set (evaluation/data_split/)
+
+
+def read_rand_perm(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
+    """SYSU-MM01's ``rand_perm_cam.mat``: (camera, pid) -> (trials, images) array of image numbers, the
+    published evaluation's gallery order per trial (cell ``rand_perm_cam{camera}{pid}``)."""
+    from scipy.io import loadmat
+
+    cams, out = loadmat(str(path))["rand_perm_cam"], {}
+    for c in range(cams.shape[0]):
+        for i, numbers in enumerate(np.atleast_1d(np.asarray(cams[c][0]).squeeze())):
+            numbers = np.asarray(numbers)
+            if numbers.size:
+                out[c + 1, i + 1] = np.atleast_2d(numbers).astype(int)
+    return out
+
+
+def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all", trial: int = 1, shots: int = 1,
+                        perm: dict | None = None) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """SYSU-MM01's query and gallery of one trial from test ``(path, pid, camera)`` items (cameras
+    1-based): all IR images are queries; per (id, gallery camera) ``shots`` images (1: single-shot,
+    10: multi-shot; all of them when there are fewer). With ``perm`` (:func:`read_rand_perm`) the
+    published draws: the first ``shots`` image numbers of row ``trial`` (1-based) of the (camera, id)'s
+    permutation; without it, drawn without replacement from a stream keyed by the trial, independent of
+    the order of ``items`` (generated sets)."""
     if mode not in GALLERY_CAMERAS:
         raise ValueError(f"SYSU-MM01 search mode must be one of {sorted(GALLERY_CAMERAS)}, got {mode!r}")
     query = sorted(it for it in items if it[2] in INFRARED_CAMERAS)
@@ -121,8 +141,16 @@ def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all",
     gallery = []
     for pid, cam in sorted(groups):
         choices = sorted(groups[pid, cam])
+        if perm is not None:
+            wanted = set(perm[cam, pid][trial - 1][:shots].tolist()) if (cam, pid) in perm else set()
+            gallery += [it for it in choices if parse_path(it[0])[2] in wanted]
+            continue
         rng = streams.stream(0, streams.SYSU_GALLERY, trial, pid, cam)
-        gallery.append(choices[int(rng.integers(len(choices)))])
+        if shots == 1:
+            gallery.append(choices[int(rng.integers(len(choices)))])
+        else:
+            picked = rng.choice(len(choices), size=min(shots, len(choices)), replace=False)
+            gallery += [choices[int(i)] for i in sorted(picked)]
     return query, gallery
 
 
