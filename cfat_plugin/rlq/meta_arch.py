@@ -54,6 +54,13 @@ def branch_channels(backbone: nn.Module) -> int:
     return bn.num_features
 
 
+def _teacher_keeping_rng(cfg) -> nn.Module:
+    """The frozen teacher, built without drawing from the global RNG: a run with TAD starts from the
+    same student weights as the same seed's run without it (paired comparisons)."""
+    with torch.random.fork_rng(devices=[]):
+        return build_frozen_teacher(cfg)
+
+
 @META_ARCH_REGISTRY.register()
 class RLQ(nn.Module):
     """Multi-branch clothes-changing ReID with coarse attribute prediction and task-agnostic distillation."""
@@ -93,7 +100,7 @@ class RLQ(nn.Module):
             "num_clothes": r.NUM_CLOTHES, "pose_classes": r.CAP.POSE_CLUSTERS + 1,
             "pixel_mean": cfg.MODEL.PIXEL_MEAN, "pixel_std": cfg.MODEL.PIXEL_STD,
             "cap": r.CAP.ENABLED, "cal": r.CAL.ENABLED, "cal_start_epoch": r.CAL.START_EPOCH,
-            "teacher": build_frozen_teacher(cfg) if tad and cfg.MODEL.TEACHER.ENABLED else None,
+            "teacher": _teacher_keeping_rng(cfg) if tad and cfg.MODEL.TEACHER.ENABLED else None,
             "scales": {"id": r.ID_SCALE, "triplet": r.TRIPLET_SCALE, "gender": r.CAP.GENDER_SCALE,
                        "pose": r.CAP.POSE_SCALE, "disentangle": r.CAP.DISENTANGLE_SCALE,
                        "kl_heads": r.CAP.KL_SCALE, "cal": r.CAL.LOSS_SCALE, "tad_mse": r.TAD.MSE_SCALE,
