@@ -87,3 +87,25 @@ def test_pair_maker_is_reproducible_and_redraws_per_visit():
     assert any(not np.array_equal(a(img, 0), first[0]) for _ in range(5))
     with pytest.raises(ValueError, match="mixture"):
         lq.LowQualityPair("market", 0)
+
+
+def test_the_family_makes_corrupted_test_sets_like_any_other_type(tmp_path):
+    from PIL import Image
+
+    from cfat_plugin.data.corruptions import CorruptionCache, FixedCorruption, RandomCorruption, corrupted_items
+
+    items = []
+    for i in range(3):
+        path = tmp_path / f"q{i}.png"
+        Image.fromarray(_image(128, 64, seed=i)).save(path)
+        items.append((str(path), i, 0))
+    cache = CorruptionCache(tmp_path / "cache")
+    # (spec, how many of the 3 images must change): the full published ranges include near-identity
+    # draws (sigma 0.1), severity 5 does not
+    for spec, changed in ((FixedCorruption("rlq_motion_blur", 4, 0), 3), (FixedCorruption("rlq_lq_ltcc", 1, 0), 1),
+                          (RandomCorruption(types=available_corruptions("rlq_lowquality"), severities=(5,)), 3)):
+        out = corrupted_items(items, spec, cache, num_workers=0, progress=False)
+        assert [o[1:] for o in out] == [i[1:] for i in items]  # labels kept, paths replaced
+        pairs = [(np.asarray(Image.open(src)), np.asarray(Image.open(dst))) for (src, *_), (dst, *_) in zip(items, out)]
+        assert all(a.shape == b.shape for a, b in pairs)
+        assert sum(not np.array_equal(a, b) for a, b in pairs) >= changed

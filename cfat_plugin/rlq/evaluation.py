@@ -7,6 +7,7 @@ images, against the clean gallery. Keys of the low-quality results get the prefi
 """
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 from fastreid.evaluation import inference_on_dataset
@@ -16,6 +17,9 @@ from ..evaluation.clothes_changing import ClothesEvaluator
 from .data import build_lq_query_test_loader
 
 LQ_PREFIX = "lq_"
+SUMMARY = ("mAP", "Rank-1", "sc_mAP", "sc_Rank-1", "cc_mAP", "cc_Rank-1")
+
+logger = logging.getLogger(__name__)
 
 
 def _evaluate(cfg, model, loader, num_query) -> dict:
@@ -32,4 +36,8 @@ def run_rlq_evaluation(cfg, model) -> "OrderedDict[str, dict]":
             lq = _evaluate(cfg, model, *build_lq_query_test_loader(cfg, name))
             res.update((LQ_PREFIX + k, v) for k, v in lq.items() if k != "metric")
         results[name] = res
+        for prefix, label in (("", "high-quality queries"), (LQ_PREFIX, "low-quality queries")):
+            if prefix + "mAP" in res:
+                logger.info("%s, %s: %s", name, label,
+                            "  ".join(f"{k} {res[prefix + k]:.2f}" for k in SUMMARY if prefix + k in res))
     return results

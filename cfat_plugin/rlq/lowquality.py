@@ -5,7 +5,8 @@ The three artifacts of the published ``ImageDataset_w_res*`` loaders, each a pur
 evaluator and the corrupted test sets can use them like any other type:
 
 - ``rlq_pixelate``: resize so the shorter side is r px, r in 16..63 (published ``range(16, 64)``),
-  then back to the input size (the published code leaves that to the later Resize transform);
+  then back to the input size (the published code leaves that to the later Resize transform); an
+  image whose shorter side is below r comes back (almost) unchanged, as in the published code;
 - ``rlq_gaussian_blur``: Gaussian blur with an odd kernel k in 5..21 and σ in [0.1, 2.0]
   (torchvision ``GaussianBlur(k)``'s default σ range);
 - ``rlq_motion_blur``: a line kernel of s px, s in 8..19 (published ``[8, 20)``), rotated by an
