@@ -109,3 +109,24 @@ def test_the_family_makes_corrupted_test_sets_like_any_other_type(tmp_path):
         pairs = [(np.asarray(Image.open(src)), np.asarray(Image.open(dst))) for (src, *_), (dst, *_) in zip(items, out)]
         assert all(a.shape == b.shape for a, b in pairs)
         assert sum(not np.array_equal(a, b) for a, b in pairs) >= changed
+
+
+def test_pair_maker_in_loader_workers_draws_anew_every_pass(tmp_path):
+    """A worker's copy of the visit counter starts afresh each pass; the worker seed keeps draws new."""
+    import torch
+    from PIL import Image
+
+    from cfat_plugin.rlq.data import ExternalPairs
+
+    path = tmp_path / "x.png"
+    Image.fromarray(_image(128, 64)).save(path)
+    to_tensor = lambda im: torch.as_tensor(np.asarray(im)).clone()  # noqa: E731
+    dataset = ExternalPairs([(str(path), 0, 0)], to_tensor, lq.LowQualityPair("ltcc", 0))
+    passes = []
+    for _ in range(4):
+        loader = torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=1,
+                                             generator=torch.Generator().manual_seed(len(passes)))
+        passes.append(next(iter(loader))["lq_images"][0])
+    assert any(not torch.equal(passes[0], p) for p in passes[1:])
+    again = torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=1, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(next(iter(again))["lq_images"][0], passes[0])  # the same seed, the same pair

@@ -75,6 +75,8 @@ def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch
     before, after_epoch0, after_epoch1 = snapshots.snapshots
     assert torch.equal(before, after_epoch0) and not torch.equal(after_epoch0, after_epoch1)
     assert all(torch.equal(frozen[k], v) for k, v in student.model.teacher.state_dict().items())
+    saved = torch.load(tmp_path / "rlq" / "model_final.pth", map_location="cpu", weights_only=False)
+    assert "clothes_optimizer" in saved and not any(k.startswith("teacher") for k in saved["model"])
 
     scores = results["SynthLTCC"]
     for key in ("mAP", "cc_mAP", "sc_mAP", "Rank-1", "lq_mAP", "lq_cc_mAP", "lq_sc_mAP", "lq_cc_Rank-1"):

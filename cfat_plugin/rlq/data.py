@@ -80,7 +80,8 @@ class ExternalPairs(CommDataset):
     def __getitem__(self, index: int) -> dict:
         path = self.img_items[index][0]
         image = read_image(path)
-        low = Image.fromarray(self.pair(np.asarray(image.convert("RGB")), index))
+        worker = torch.utils.data.get_worker_info()
+        low = Image.fromarray(self.pair(np.asarray(image.convert("RGB")), index, worker.seed if worker else None))
         states = _rng_states()
         hq = self.transform(image)
         _set_rng_states(states)

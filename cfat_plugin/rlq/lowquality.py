@@ -22,7 +22,7 @@ published full ranges), so "low-quality queries" are a corrupted test set like a
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -128,8 +128,10 @@ for _mixture in MIXTURES:
 
 
 class LowQualityPair:
-    """TAD's pair maker: an image and its low-quality version under a published mixture, seeded by
-    (``seed``, image index, how often that index was drawn), so runs with one seed see the same pairs."""
+    """TAD's pair maker: the low-quality version of an image under a published mixture, seeded by
+    (``seed``, image index, visit), so runs with one seed see the same pairs and every visit of an
+    image draws anew. The visit is counted here, or given as ``stream`` (a data-loader worker's
+    seed, new for every pass over the data, since a worker's copy of the counter starts afresh)."""
 
     def __init__(self, mixture: str, seed: int) -> None:
         if mixture not in MIXTURES:
@@ -137,7 +139,8 @@ class LowQualityPair:
         self.mixture, self.seed = mixture, int(seed)
         self._draws: Dict[int, int] = {}
 
-    def __call__(self, image: np.ndarray, index: int) -> np.ndarray:
+    def __call__(self, image: np.ndarray, index: int, stream: Optional[int] = None) -> np.ndarray:
         draw = self._draws.get(index, 0)
         self._draws[index] = draw + 1
-        return draw_published(image, self.mixture, derive_seed(self.seed, "rlq_tad", index, draw))[0]
+        key = (draw,) if stream is None else ("stream", stream, draw)
+        return draw_published(image, self.mixture, derive_seed(self.seed, "rlq_tad", index, *key))[0]

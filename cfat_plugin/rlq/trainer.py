@@ -45,6 +45,8 @@ class RLQTrainer(CFATTrainer):
         params = list(model.clothes_classifier.parameters()) if model.clothes_classifier is not None else []
         self.clothes_optimizer = (torch.optim.Adam(params, lr=cfg.MODEL.RLQ.CAL.LR,
                                                    weight_decay=cfg.MODEL.RLQ.CAL.WEIGHT_DECAY) if params else None)
+        if self.clothes_optimizer is not None:  # saved and resumed with the rest
+            self.checkpointer.checkpointables["clothes_optimizer"] = self.clothes_optimizer
         self.phase_log: List[Tuple[int, str, int]] = []
 
     @classmethod
