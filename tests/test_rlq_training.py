@@ -84,3 +84,22 @@ def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch
     assert scores["lq_mAP"] != scores["mAP"]  # the queries really changed
     cached = [f for _, _, files in os.walk(tmp_path / "cache") for f in files if f.endswith(".png")]
     assert len(cached) == scores["lq_num_query"]
+
+
+@pytest.mark.slow
+def test_comparison_tiny_profile_writes_a_table_and_resumes(tmp_path):
+    from conftest import run_tool
+
+    args = [os.path.join("benchmarks", "rlq_comparison.py"), "--profile", "tiny", "--seeds", "0", "--arms", "base",
+            "tad", "--output-dir", str(tmp_path / "out"), "--results", str(tmp_path / "results.json")]
+    env = {**os.environ, "CFAT_CORRUPTION_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    first = run_tool(args, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "seed 0: base" in first.stdout and "seed 0: +TAD" in first.stdout
+    saved = __import__("json").load(open(tmp_path / "results.json"))
+    assert set(saved["results"]) == {"base", "tad"} and set(saved["seconds"]) == {"base/0", "tad/0"}
+    assert {"cc_mAP", "lq_cc_mAP", "sc_Rank-1", "lq_mAP"} <= set(saved["results"]["tad"]["0"])
+    table = (tmp_path / "out" / "comparison.md").read_text()
+    assert "| +TAD | 1 |" in table and "Low-quality queries" in table
+    again = run_tool(args, env=env)  # everything is in the results file: nothing trains
+    assert again.returncode == 0 and "seed 0:" not in again.stdout, again.stdout[-2000:]
