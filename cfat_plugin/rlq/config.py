@@ -14,7 +14,8 @@ def add_rlq_config(cfg: CN) -> None:
     add_key(rlq, "ID_SCALE", 1.0)  # weight of each identity CE
     add_key(rlq, "TRIPLET_MARGIN", 0.3)  # batch-hard triplet on f2 (published margin)
     add_key(rlq, "TRIPLET_SCALE", 1.0)  # its weight
-    # Number of clothes classes of the training set; 0: set from the training data by the trainer.
+    # Number of clothes classes (identity x outfit) of the training set: RLQTrainer sets it from the
+    # training data; a value here is for building the model outside the trainer.
     add_key(rlq, "NUM_CLOTHES", 0)
 
     # ---- CAP: coarse attribute prediction ----

@@ -26,6 +26,7 @@ TAD, CAP = "TAD", "CAP"
 
 
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The model inside a DistributedDataParallel wrapper (or the model itself)."""
     return getattr(model, "module", model)
 
 
