@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import cfat_plugin  # noqa: F401  (compat fixes before any FastReID import)
-from cfat_plugin.rlq.losses import (CosineClassifier, clothes_adversarial, clothes_classification, normalized_mse,
+from cfat_plugin.rlq.losses import (CosineClassifier, clothes_adversarial, clothes_classification, cosine_triplet,
+                                    normalized_mse,
                                     pose_disentanglement, tau_kl)
 
 
@@ -69,3 +70,16 @@ def test_cosine_classifier_detached_weights_train_only_the_feature():
     clothes_classification(clf(x.detach()), clothes).backward()
     assert clf.weight.grad.abs().sum() > 0
     assert clf(x).abs().max() <= 1 + 1e-6  # cosines
+
+
+def test_cosine_triplet_hand_case():
+    # anchors 0 and 1 share an identity; 2 is another identity
+    f = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    t = torch.tensor([0, 0, 1])
+    # d = 1 - cos: d(0,1) = 1, d(0,2) = d(1,2) = 1 - 1/sqrt(2)
+    d_pos, d_neg = 1.0, 1 - 1 / math.sqrt(2)
+    # anchor 2's only positive is itself (d = 0), as in the published mask
+    per_anchor = [max(0.0, d_pos - d_neg + 0.3)] * 2 + [max(0.0, 0.0 - d_neg + 0.3)]
+    assert cosine_triplet(f, t).item() == pytest.approx(sum(per_anchor) / 3, rel=1e-6)
+    far = torch.tensor([[1.0, 0.0], [1.0, 0.01], [-1.0, 0.0]])
+    assert cosine_triplet(far, t, margin=0.3).item() == pytest.approx(0.0, abs=1e-6)  # margin met everywhere

@@ -5,7 +5,7 @@ training batch is a CAP batch of the target data (with ``clothes``, ``gender``, 
 
 CAP batch (``cap_losses``):
 - ``loss_id_f1`` / ``loss_id_f2``: CE with label smoothing of the classifier on f1 and the id-head on f2;
-- ``loss_triplet``: batch-hard triplet on f2, L2-normalised first (as CAL's);
+- ``loss_triplet``: batch-hard triplet on f2 with cosine distance 1 − cos (as CAL's);
 - with ``MODEL.RLQ.CAP.ENABLED``: ``loss_gender`` (CE on f2), ``loss_pose`` (pose-cluster CE on f3),
   ``loss_disentangle`` (mean |cos(f2, f3)|), ``loss_kl_heads`` (τ-KL id-head(f2) -> classifier(f1));
 - from ``MODEL.RLQ.CAL.START_EPOCH`` (``current_epoch``, set by the trainer): ``loss_clothes``
@@ -36,13 +36,12 @@ from torch import nn
 
 from fastreid.config import configurable
 from fastreid.modeling.backbones import build_backbone
-from fastreid.modeling.losses import triplet_loss
 from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 
 from ..modeling.meta_arch.teacher import build_frozen_teacher
 from .branch_embedding import MaxAvgEmbedding, linear_classifier
-from .losses import CosineClassifier, clothes_adversarial, clothes_classification, normalized_mse, \
-    pose_disentanglement, tau_kl
+from .losses import CosineClassifier, clothes_adversarial, clothes_classification, cosine_triplet, \
+    normalized_mse, pose_disentanglement, tau_kl
 
 NUM_GENDERS = 2
 
@@ -170,7 +169,7 @@ class RLQ(nn.Module):
         losses = {
             "loss_id_f1": self._scaled("id", F.cross_entropy(logits_f1, targets, label_smoothing=self.id_smoothing)),
             "loss_id_f2": self._scaled("id", F.cross_entropy(logits_f2, targets, label_smoothing=self.id_smoothing)),
-            "loss_triplet": self._scaled("triplet", triplet_loss(f2, targets, self.triplet_margin, True, True)),
+            "loss_triplet": self._scaled("triplet", cosine_triplet(f2, targets, self.triplet_margin)),
         }
         if self.cap:
             gender = batch["gender"].to(self.device).long()
