@@ -192,3 +192,13 @@ def test_every_generated_prcc_training_image_gets_a_gender_and_a_pose(tmp_path, 
     genders, poses = attribute_labels(paths, pose_clusters=15)
     assert UNKNOWN_GENDER not in genders and set(genders) == {0, 1}
     assert NO_POSE not in poses
+
+
+def test_building_the_teacher_leaves_the_student_initialisation_unchanged(teacher_files):
+    """Arms with and without TAD start from the same weights for one seed (a paired comparison)."""
+    models = []
+    for tad in (False, True):
+        torch.manual_seed(3)
+        models.append(build_model(_student_cfg(teacher_files, tad=tad)).state_dict())
+    assert models[0].keys() == models[1].keys()
+    assert all(torch.equal(models[0][k], models[1][k]) for k in models[0])
