@@ -4,7 +4,7 @@ Importing this package first makes FastReID 1.4.0 work on today's stack
 (:mod:`cfat_plugin.compat`), then registers every component in FastReID's
 registries, the way detectron2/FastReID ``projects/`` do: the shared core
 (``data``, ``modeling``, ``evaluation``, ``engine``) and one subpackage per
-method (``cfat``, ``mcja``).
+method (``cfat``, ``rlq``, ``mcja``).
 """
 from . import compat
 
@@ -12,8 +12,9 @@ compat.apply_all()
 
 from . import data, modeling, evaluation, engine  # noqa: E402  (shared core: registers its components)
 from . import cfat  # noqa: E402  (methods: each registers its components, config keys and checks)
+from . import rlq  # noqa: E402
 from . import mcja  # noqa: E402
 from .config import add_cfat_config, add_plugin_config  # noqa: E402
 
-__all__ = ["add_cfat_config", "add_plugin_config", "cfat", "mcja", "compat", "data", "modeling", "engine", "evaluation"]
+__all__ = ["add_cfat_config", "add_plugin_config", "cfat", "compat", "mcja", "rlq", "data", "modeling", "engine", "evaluation"]
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # Shared core, lowest first; a module may import its own layer and those below it.
 CORE_LAYERS = {"utils": 0, "config": 0, "compat": 1, "data": 2, "modeling": 3, "evaluation": 4, "engine": 5}
-METHODS = ("cfat", "mcja")  # one subpackage per method: above the core it builds on, below the demo
+METHODS = ("cfat", "rlq", "mcja")  # one subpackage per method: above the core it builds on, below the demo
 TOP = {"demo": 7}
 
 

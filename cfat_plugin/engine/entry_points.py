@@ -18,7 +18,7 @@ from fastreid.utils.checkpoint import Checkpointer
 from .cli import launch_from_args
 from .guards import check_test_images
 from .setup import setup
-from .trainer import CFATTrainer
+from .trainer import CFATTrainer, trainer_for
 
 # Command-line options of the benchmark -> the config keys they set (saved with the config).
 ROBUSTNESS_LIST_OPTIONS = (("datasets", "TEST.ROBUSTNESS.DATASETS"), ("settings", "TEST.ROBUSTNESS.SETTINGS"),
@@ -42,9 +42,10 @@ def build_eval_model(cfg, robustness: bool = False):
 def train_net(args: argparse.Namespace):
     """Train (or, with ``--eval-only``, evaluate) on one process of the launch."""
     cfg = setup(args)
+    trainer_class = trainer_for(cfg)
     if args.eval_only:
-        return CFATTrainer.test(cfg, build_eval_model(cfg))
-    trainer = CFATTrainer(cfg)
+        return trainer_class.test(cfg, build_eval_model(cfg))
+    trainer = trainer_class(cfg)
     trainer.resume_or_load(resume=args.resume)
     return trainer.train()
 

@@ -62,6 +62,21 @@ def broadcast_buffers_from_main(model: torch.nn.Module) -> None:
         dist.broadcast(buffer.data, src=0)
 
 
+# Meta-architecture -> the trainer class that runs it; a method whose training loop differs registers
+# its own (RLQ's alternating epochs), every other one runs on CFATTrainer.
+TRAINERS = {}
+
+
+def register_trainer(meta_architecture: str, trainer_class: type) -> None:
+    """Run ``meta_architecture`` with ``trainer_class`` (a :class:`CFATTrainer` subclass)."""
+    TRAINERS[meta_architecture] = trainer_class
+
+
+def trainer_for(cfg) -> type:
+    """The trainer class registered for ``cfg.MODEL.META_ARCHITECTURE``, else :class:`CFATTrainer`."""
+    return TRAINERS.get(cfg.MODEL.META_ARCHITECTURE, CFATTrainer)
+
+
 class CFATTrainer(DefaultTrainer):
     """DefaultTrainer that feeds paired clean/corrupted views and runs the robustness benchmark.
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env python
+"""RLQ on the generated clothes-changing set: base, +CAP, +TAD, RLQ, each over several training seeds.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rlq_comparison.py --seeds 0 1 2
+
+SynthReID's ``ltcc`` preset (LTCC layout, 80 train / 40 test identities, 2-5 outfits) is the target
+set and its ``external`` preset (other people, no labels) TAD's external set; ResNet-18 from scratch
+at 64x32, 3 epochs (``projects/RLQ/synth_ltcc_r18*.yml``; sized for the 45-minute budget: at 128x64
+one base iteration took 1.9 s on the shared 2 cores; at 64x32 and 4 epochs one seed of the four arms
+took about 18 min). Arms:
+
+- ``base``: the multi-branch model with ID + triplet + CAL (``synth_ltcc_r18_base.yml``);
+- ``cap``: + coarse attribute prediction (gender, pose clusters, |cos| disentanglement, τ-KL of heads);
+- ``tad``: base + task-agnostic distillation epochs (alternating with the target epochs);
+- ``rlq``: CAP + TAD.
+
+TAD's frozen teacher is the base arm's seed-0 model (the published teacher was trained on a labeled
+external set, Celeb-reID; the generated external set has no labels, so the teacher here is a model
+trained on the target's high-quality images). Pairing: every arm of one seed trains with
+``SEED`` = the seed, so its identity sampler order and its initial weights are the same (the
+teacher is built without touching the RNG); augmentation draws differ once TAD epochs consume
+random numbers. Each model is scored on high-quality queries and on the same low-quality queries
+(published LTCC mixture, seed ``--test-seed``) against the clean gallery, in the general,
+same-clothes and clothes-changing settings. Every finished (arm, seed) goes at once into
+``benchmarks/results/rlq_comparison.json`` with its wall time: run again to continue, only missing
+pairs train. Prints and writes ``comparison.md`` (mean ± std, and paired differences to base ±
+standard error; with fewer than 5 seeds no verdict is given: a difference within 2 SE is a tie).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cfat_plugin  # noqa: E402,F401
+from cfat_ablation import teacher_fingerprint  # noqa: E402
+from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.join(REPO, "projects", "RLQ")
+RESULTS = os.path.join(REPO, "benchmarks", "results", "rlq_comparison.json")
+ARMS = {  # key -> (title, config file, TAD on)
+    "base": ("base (ID + triplet + CAL)", "synth_ltcc_r18_base.yml", False),
+    "cap": ("+CAP", "synth_ltcc_r18.yml", False),
+    "tad": ("+TAD", "synth_ltcc_r18_base.yml", True),
+    "rlq": ("RLQ (CAP + TAD)", "synth_ltcc_r18.yml", True),
+}
+HQ_METRICS = ("mAP", "Rank-1", "sc_mAP", "sc_Rank-1", "cc_mAP", "cc_Rank-1")
+METRICS = HQ_METRICS + tuple("lq_" + m for m in HQ_METRICS)
+# Sizes: "default" is the comparison (fits 45 min on 2 cores for 4 arms x 3 seeds); "tiny" checks the script.
+PROFILES = {
+    "default": {"preset": "ltcc", "external": "external", "size": "[64, 32]", "epochs": 3, "cal_start": 2,
+                "steps": "[2]", "tad_sampling": 0.25, "batch": 32},
+    "tiny": {"preset": "ltcc-tiny", "external": "ltcc-tiny", "size": "[64, 32]", "epochs": 2, "cal_start": 1,
+             "steps": "[2]", "tad_sampling": 0.5, "batch": 16},
+}
+
+
+def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: int, tad: bool,
+                teacher: str = "") -> list:
+    """Config overrides of one (arm, seed) run."""
+    opts = ["DATASETS.ROOT", data_root, "OUTPUT_DIR", out, "SEED", str(seed),
+            "INPUT.SIZE_TRAIN", profile["size"], "INPUT.SIZE_TEST", profile["size"],
+            "SOLVER.MAX_EPOCH", str(profile["epochs"]), "SOLVER.STEPS", profile["steps"],
+            "SOLVER.IMS_PER_BATCH", str(profile["batch"]), "SOLVER.CHECKPOINT_PERIOD", str(profile["epochs"]),
+            "TEST.EVAL_PERIOD", str(profile["epochs"]), "MODEL.RLQ.CAL.START_EPOCH", str(profile["cal_start"]),
+            "MODEL.RLQ.LQ_TEST.SEED", str(test_seed)]
+    if tad:
+        opts += ["MODEL.RLQ.TAD.ENABLED", "True", "MODEL.RLQ.TAD.SAMPLING", str(profile["tad_sampling"]),
+                 "MODEL.RLQ.TAD.DATASET", "SynthLTCC" if profile["external"] == profile["preset"] else "SynthExternal",
+                 "MODEL.TEACHER.ENABLED", "True",
+                 "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, ARMS["base"][1]), "MODEL.TEACHER.WEIGHTS", teacher]
+    return opts
+
+
+def train_and_score(config: str, opts: list, seed: int) -> dict:
+    """Train one model in this process and return its final clothes-changing scores."""
+    from fastreid.utils.env import seed_all_rng
+
+    from cfat_plugin.engine import apply_runtime_config, load_config
+    from cfat_plugin.engine.trainer import trainer_for
+
+    cfg = load_config(os.path.join(PROJECT, config), opts)
+    apply_runtime_config(cfg)
+    os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
+    seed_all_rng(seed)
+    trainer = trainer_for(cfg)(cfg)
+    trainer.resume_or_load(resume=False)
+    results = trainer.train()
+    return {m: float(next(iter(results.values()))[m]) for m in METRICS}
+
+
+def tables(results: dict, arms: list) -> str:
+    titles = {k: v[0] for k, v in ARMS.items()}
+    return ("### High-quality queries\n\n" + seed_tables(results, arms, ("base",), HQ_METRICS, titles)
+            + "\n### Low-quality queries (published LTCC mixture)\n\n"
+            + seed_tables(results, arms, ("base",), METRICS[len(HQ_METRICS):], titles))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", default="output/rlq_comparison")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--test-seed", type=int, default=0, help="seed of the low-quality query draws")
+    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
+    parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
+    args = parser.parse_args()
+    results_path = os.path.abspath(args.results)
+    saved = json.load(open(results_path)) if os.path.exists(results_path) else {}
+    if args.report_only:
+        print(tables(saved.get("results", {}), [a for a in args.arms if a in saved.get("results", {})]))
+        return
+    profile = PROFILES[args.profile]
+    out = os.path.abspath(args.output_dir)
+    data_root = os.path.join(out, "datasets")
+    os.environ["SYNTHLTCC_PRESET"] = profile["preset"]
+    if profile["external"] != profile["preset"]:
+        os.environ["SYNTHEXTERNAL_PRESET"] = profile["external"]
+    os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
+    started = time.perf_counter()
+    echo = lambda line: print(line, flush=True)  # noqa: E731
+    if saved and (saved.get("profile"), saved.get("test_seed")) != (args.profile, args.test_seed):
+        sys.exit(f"error: {results_path} holds another profile or test seed ({saved.get('profile')}, "
+                 f"{saved.get('test_seed')}); move it away or pass --results NEW_FILE")
+    results, timings = saved.get("results", {}), saved.get("seconds", {})
+
+    def save(teacher_hash: str) -> None:
+        os.makedirs(os.path.dirname(results_path), exist_ok=True)
+        with open(results_path, "w") as f:
+            json.dump({"profile": args.profile, "test_seed": args.test_seed, "teacher": teacher_hash,
+                       "results": results, "seconds": timings}, f, indent=1)
+
+    teacher = os.path.join(out, "seed0", "base", "model_final.pth")
+    order = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]
+    for arm, seed in order:
+        title, config, tad = ARMS[arm]
+        if str(seed) in results.get(arm, {}) and ((arm, seed) != ("base", 0) or os.path.exists(teacher)):
+            continue  # done (base seed 0 is retrained only when its weights, the teacher, are missing)
+        echo(f"seed {seed}: {title}")
+        start = time.perf_counter()
+        scores = train_and_score(config, arm_options(profile, data_root, os.path.join(out, f"seed{seed}", arm), seed,
+                                                     args.test_seed, tad, teacher), seed)
+        fingerprint = teacher_fingerprint(teacher)
+        if saved.get("teacher") not in (None, fingerprint):
+            sys.exit(f"error: {results_path} holds results of another teacher; move it away")
+        saved["teacher"] = fingerprint
+        results.setdefault(arm, {})[str(seed)] = scores
+        timings[f"{arm}/{seed}"] = round(time.perf_counter() - start)
+        save(fingerprint)
+        echo(f"  {timings[f'{arm}/{seed}']} s: " + "  ".join(f"{m} {scores[m]:.2f}" for m in METRICS))
+    arms = [a for a in args.arms if a in results]
+    text = tables(results, arms)
+    note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
+            f"ResNet-18 from scratch at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
+            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; teacher = base seed 0; training seeds "
+            f"{args.seeds}; low-quality queries: seed {args.test_seed}. With fewer than 5 paired seeds the "
+            f"difference is reported with its standard error and no verdict: within 2 SE it is a tie. "
+            f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    with open(os.path.join(out, "comparison.md"), "w") as f:
+        f.write("# RLQ comparison\n\n`" + " ".join(["python"] + sys.argv) + "`\n\n" + text + note)
+    print("\n" + text + note + f"\nFiles: {out}/comparison.md, {results_path}")
+
+
+if __name__ == "__main__":
+    main()

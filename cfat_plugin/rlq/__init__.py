@@ -1,0 +1,24 @@
+"""RLQ (Pathak & Rawat, BMVC 2025): coarse attribute prediction (CAP) + task-agnostic distillation (TAD).
+
+One module per component: :mod:`.multi_branch_resnet` (the clothes / identity / pose branches),
+:mod:`.branch_embedding` (MaxAvg pooling + BN), :mod:`.losses` (τ-KL, pose disentanglement,
+normalised-MSE distillation, CAL), :mod:`.meta_arch` (the ``RLQ`` meta-architecture, CAP and TAD
+steps), :mod:`.attributes` (gender and pose-cluster labels), :mod:`.lowquality` (the low-quality
+synthesis as corruptions, TAD's pair maker), :mod:`.data` (CAP, TAD and low-quality query loaders),
+:mod:`.trainer` (alternating epochs), :mod:`.evaluation` (HQ and LQ queries); :mod:`.config` adds
+``MODEL.RLQ``; :mod:`.settings` checks it. Runnable configs: ``projects/RLQ/``.
+"""
+from ..engine.trainer import register_trainer
+from ..modeling.meta_arch.teacher import register_distillation
+from . import config, settings  # noqa: F401  (registers RLQ's keys and settings checks)
+from .config import add_rlq_config
+from .lowquality import MIXTURES, LowQualityPair, draw_published
+from .meta_arch import RLQ
+from .multi_branch_resnet import MultiBranchResNet, build_rlq_multi_branch_backbone
+from .trainer import RLQTrainer
+
+register_distillation("RLQ")
+register_trainer("RLQ", RLQTrainer)
+
+__all__ = ["MIXTURES", "LowQualityPair", "MultiBranchResNet", "RLQ", "RLQTrainer", "add_rlq_config",
+           "build_rlq_multi_branch_backbone", "draw_published"]

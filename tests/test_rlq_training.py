@@ -1,0 +1,105 @@
+"""RLQ end to end at a tiny size: a base teacher, then TAD and CAP epochs alternating, evaluation on
+high- and low-quality queries (issue 18). Uses ltcc-tiny as target and as the 'external' set (its
+labels are never read by TAD)."""
+import os
+
+import pytest
+import torch
+from fastreid.engine import HookBase
+
+import cfat_plugin  # noqa: F401
+from cfat_plugin.data.synthetic.__main__ import main as synth_main
+from cfat_plugin.engine import apply_runtime_config, load_config
+from cfat_plugin.engine.trainer import trainer_for
+from cfat_plugin.rlq.trainer import RLQTrainer
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.join(REPO_ROOT, "projects", "RLQ")
+TINY = ["SOLVER.IMS_PER_BATCH", "16", "SOLVER.MAX_EPOCH", "2", "MODEL.RLQ.CAL.START_EPOCH", "1",
+        "TEST.EVAL_PERIOD", "2", "SOLVER.CHECKPOINT_PERIOD", "2", "INPUT.SIZE_TRAIN", "[64, 32]",
+        "INPUT.SIZE_TEST", "[64, 32]", "TEST.IMS_PER_BATCH", "64", "SEED", "0"]
+
+
+class ClothesClassifierSnapshots(HookBase):
+    """The clothes classifier's weights before training and after every epoch."""
+
+    def __init__(self):
+        self.snapshots = []
+
+    def before_train(self):
+        self.snapshots.append(self.trainer.model.clothes_classifier.weight.detach().clone())
+
+    def after_epoch(self):
+        self.snapshots.append(self.trainer.model.clothes_classifier.weight.detach().clone())
+
+
+def _train(config: str, root, out, extra=()):
+    cfg = load_config(os.path.join(PROJECT, config), ["DATASETS.ROOT", str(root), "OUTPUT_DIR", str(out)]
+                      + TINY + list(extra))
+    apply_runtime_config(cfg)
+    os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
+    trainer = trainer_for(cfg)(cfg)
+    trainer.resume_or_load(resume=False)
+    return trainer
+
+
+@pytest.mark.slow
+def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch, one_torch_thread):
+    monkeypatch.setenv("SYNTHLTCC_PRESET", "ltcc-tiny")
+    monkeypatch.setenv("CFAT_CORRUPTION_CACHE", str(tmp_path / "cache"))
+    assert synth_main(["--out", str(tmp_path), "--preset", "ltcc-tiny", "--workers", "1"]) == 0
+    teacher = _train("synth_ltcc_r18_base.yml", tmp_path, tmp_path / "base")
+    assert isinstance(teacher, RLQTrainer) and teacher.tad_iters == 0
+    teacher.train()
+    assert [p for _, p, _ in teacher.phase_log] == ["CAP", "CAP"]
+
+    student = _train("synth_ltcc_r18.yml", tmp_path, tmp_path / "rlq", [
+        "MODEL.RLQ.TAD.ENABLED", "True", "MODEL.RLQ.TAD.DATASET", "SynthLTCC", "MODEL.RLQ.TAD.SAMPLING", "0.5",
+        "MODEL.TEACHER.ENABLED", "True", "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, "synth_ltcc_r18_base.yml"),
+        "MODEL.TEACHER.WEIGHTS", str(tmp_path / "base" / "model_final.pth")])
+    frozen = {k: v.clone() for k, v in student.model.teacher.state_dict().items()}
+    snapshots = ClothesClassifierSnapshots()
+    student.register_hooks([snapshots])
+    results = student.train()
+
+    n_tad, n_cap = student.tad_iters, student.cap_iters
+    assert n_tad >= 1 and n_cap >= 1
+    assert student.phase_log == [(0, "TAD", n_tad), (0, "CAP", n_cap), (1, "TAD", n_tad), (1, "CAP", n_cap)]
+    per_epoch = n_tad + n_cap
+    tad_iters = [it for _, it in student.storage.history("loss_tad_mse").values()]
+    cap_iters = [it for _, it in student.storage.history("loss_id_f1").values()]
+    assert tad_iters == [e * per_epoch + i for e in range(2) for i in range(n_tad)]
+    assert cap_iters == [e * per_epoch + n_tad + i for e in range(2) for i in range(n_cap)]
+    cal_iters = [it for _, it in student.storage.history("loss_cal").values()]
+    assert cal_iters == cap_iters[n_cap:]  # CAL from epoch 1 only
+    before, after_epoch0, after_epoch1 = snapshots.snapshots
+    assert torch.equal(before, after_epoch0) and not torch.equal(after_epoch0, after_epoch1)
+    assert all(torch.equal(frozen[k], v) for k, v in student.model.teacher.state_dict().items())
+    saved = torch.load(tmp_path / "rlq" / "model_final.pth", map_location="cpu", weights_only=False)
+    assert "clothes_optimizer" in saved and not any(k.startswith("teacher") for k in saved["model"])
+
+    scores = results["SynthLTCC"]
+    for key in ("mAP", "cc_mAP", "sc_mAP", "Rank-1", "lq_mAP", "lq_cc_mAP", "lq_sc_mAP", "lq_cc_Rank-1"):
+        assert 0 <= scores[key] <= 100
+    assert scores["lq_mAP"] != scores["mAP"]  # the queries really changed
+    cached = [f for _, _, files in os.walk(tmp_path / "cache") for f in files if f.endswith(".png")]
+    assert len(cached) == scores["lq_num_query"]
+
+
+@pytest.mark.slow
+def test_comparison_tiny_profile_writes_a_table_and_resumes(tmp_path):
+    from conftest import run_tool
+
+    args = [os.path.join("benchmarks", "rlq_comparison.py"), "--profile", "tiny", "--seeds", "0", "--arms", "base",
+            "tad", "--output-dir", str(tmp_path / "out"), "--results", str(tmp_path / "results.json")]
+    env = {**os.environ, "CFAT_CORRUPTION_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    first = run_tool(args, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "seed 0: base" in first.stdout and "seed 0: +TAD" in first.stdout
+    saved = __import__("json").load(open(tmp_path / "results.json"))
+    assert set(saved["results"]) == {"base", "tad"} and set(saved["seconds"]) == {"base/0", "tad/0"}
+    assert {"cc_mAP", "lq_cc_mAP", "sc_Rank-1", "lq_mAP"} <= set(saved["results"]["tad"]["0"])
+    table = (tmp_path / "out" / "comparison.md").read_text()
+    assert "| +TAD | 1 |" in table and "Low-quality queries" in table
+    again = run_tool(args, env=env)  # everything is in the results file: nothing trains
+    assert again.returncode == 0 and "seed 0:" not in again.stdout, again.stdout[-2000:]
