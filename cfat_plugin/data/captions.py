@@ -26,11 +26,11 @@ import os
 from typing import NamedTuple
 
 from fastreid.data.build import build_reid_test_loader, build_reid_train_loader
-from fastreid.data.common import CommDataset
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.transforms import build_transforms
 
 from .config import datasets_root
+from .sample_fields import SampleFieldDataset
 from .synthetic.layouts import pedes
 
 TEXT_CAMID = -1  # the camid of a text query
@@ -68,9 +68,11 @@ def per_caption(items: list[tuple]) -> tuple[list[tuple], list[str]]:
     return out, texts
 
 
-class CaptionDataset(CommDataset):
+class CaptionDataset(SampleFieldDataset):
     """``CommDataset`` whose samples also hold ``caption``, the text at the same
     position in ``captions`` (see the module docstring)."""
+
+    field, values = "caption", "captions"  # the batch key and the attribute it is read from
 
     def __init__(self, img_items, captions: list[str], transform=None, relabel: bool = True) -> None:
         if len(captions) != len(img_items):
@@ -78,10 +80,6 @@ class CaptionDataset(CommDataset):
         super().__init__(img_items, transform, relabel)
         self.captions = list(captions)
 
-    def __getitem__(self, index: int) -> dict:
-        sample = super().__getitem__(index)
-        sample["caption"] = self.captions[index]
-        return sample
 
 
 class TextToImage(NamedTuple):

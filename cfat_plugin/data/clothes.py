@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 
 from fastreid.data.build import build_reid_test_loader, build_reid_train_loader
-from fastreid.data.common import CommDataset
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.transforms import build_transforms
 
 from .config import datasets_root
+from .sample_fields import SampleFieldDataset
 from .synthetic.layouts import ltcc, prcc
 
 
@@ -37,8 +37,10 @@ def clothes_of_path(path: str) -> int:
         raise ValueError(f"no clothes id in {path!r}: not a PRCC or LTCC image path") from None
 
 
-class ClothesDataset(CommDataset):
+class ClothesDataset(SampleFieldDataset):
     """``CommDataset`` whose samples also hold ``clothes`` (see the module docstring)."""
+
+    field, values = "clothes", "clothes"  # the batch key and the attribute it is read from
 
     def __init__(self, img_items, transform=None, relabel: bool = True) -> None:
         super().__init__(img_items, transform, relabel)
@@ -49,10 +51,6 @@ class ClothesDataset(CommDataset):
             self.clothes = [index[(str(item[1]), c)] for item, c in zip(img_items, self.clothes)]
             self.num_clothes = len(pairs)
 
-    def __getitem__(self, index: int) -> dict:
-        sample = super().__getitem__(index)
-        sample["clothes"] = self.clothes[index]
-        return sample
 
 
 def build_clothes_train_loader(cfg):

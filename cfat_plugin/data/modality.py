@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from fastreid.data.common import CommDataset
+from .sample_fields import SampleFieldDataset
 
 MODALITIES = ("visible", "infrared")
 VISIBLE, INFRARED = 0, 1
@@ -31,19 +31,17 @@ def modality_index(name: str) -> int:
         raise ValueError(f"unknown modality {name!r}; choose one of {MODALITIES}") from None
 
 
-class ModalityDataset(CommDataset):
+class ModalityDataset(SampleFieldDataset):
     """A ``CommDataset`` whose items also hold ``modalities``: the index in :data:`MODALITIES`
     of ``modality_of(path)`` (e.g. a SYSU-MM01 or RegDB reader's ``modality_of``)."""
+
+    field, values = "modalities", "modalities"  # the batch key and the attribute it is read from
 
     def __init__(self, img_items: Sequence[tuple], modality_of: Callable[[str], str], transform=None,
                  relabel: bool = True) -> None:
         super().__init__(list(img_items), transform, relabel)
         self.modalities = [modality_index(modality_of(item[0])) for item in self.img_items]
 
-    def __getitem__(self, index: int) -> dict:
-        item = super().__getitem__(index)
-        item["modalities"] = self.modalities[index]
-        return item
 
 
 class PerModalityTransformDataset(ModalityDataset):
