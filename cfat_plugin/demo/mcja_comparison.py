@@ -85,9 +85,9 @@ def train_arm(cfg, profile: Profile):
     from fastreid.data import build as data_build
     from fastreid.utils.env import seed_all_rng
 
-    from ..engine.trainer import CFATTrainer
+    from ..engine.trainer import trainer_for
 
-    class TrainOnly(CFATTrainer):
+    class TrainOnly(trainer_for(cfg)):
         @classmethod
         def test(cls, cfg, model):
             return {}

@@ -12,28 +12,6 @@ logger = logging.getLogger(__name__)
 
 CORRUPTED_PREFIX = "corrupted_"
 
-# A method's own training loader and test: ``builder(cfg)`` / ``tester(cfg, model)`` return a loader /
-# the results for the runs they serve, None for the others.
-_TRAIN_LOADER_BUILDERS = []
-_TESTERS = []
-
-
-def register_train_loader(builder):
-    """Decorator: the trainer asks ``builder(cfg)`` for the training loader first (e.g. MCJA's
-    per-modality augmentation); it returns None for runs that are not its own."""
-    if builder not in _TRAIN_LOADER_BUILDERS:
-        _TRAIN_LOADER_BUILDERS.append(builder)
-    return builder
-
-
-def register_tester(tester):
-    """Decorator: the trainer's test asks ``tester(cfg, model)`` first (e.g. a protocol FastReID's
-    evaluator does not know); it returns None for runs that are not its own."""
-    if tester not in _TESTERS:
-        _TESTERS.append(tester)
-    return tester
-
-
 def paired_training_enabled(cfg) -> bool:
     """Whether the run trains on (clean, corrupted) pairs of views."""
     corruption = cfg.DATASETS.get("CORRUPTION")
@@ -63,7 +41,7 @@ def broadcast_buffers_from_main(model: torch.nn.Module) -> None:
 
 
 # Meta-architecture -> the trainer class that runs it; a method whose training loop differs registers
-# its own (RLQ's alternating epochs), every other one runs on CFATTrainer.
+# its own (RLQ's alternating epochs, MCJA's loader and test), every other one runs on CFATTrainer.
 TRAINERS = {}
 
 
@@ -99,17 +77,15 @@ class CFATTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg):
-        """A registered method's, the stock or the paired training loader, after checking SIE covers
-        every train and test camera."""
+        """The stock or paired training loader, after checking SIE covers every train and test camera."""
         from .sie_check import check_sie_for_run
 
-        loader = next((built for built in (b(cfg) for b in _TRAIN_LOADER_BUILDERS) if built is not None), None)
-        if loader is None and paired_training_enabled(cfg):
+        if paired_training_enabled(cfg):
             from ..data.paired import build_paired_train_loader
 
             logger.info("Prepare paired clean/corrupted training set")
             loader = build_paired_train_loader(cfg)
-        elif loader is None:
+        else:
             loader = super().build_train_loader(cfg)
         check_sie_for_run(cfg, loader.dataset)
         return loader
@@ -125,8 +101,7 @@ class CFATTrainer(DefaultTrainer):
 
     @classmethod
     def test(cls, cfg, model):
-        """A registered method's test, else FastReID's clean evaluation, plus the corrupted benchmark
-        when ``TEST.ROBUSTNESS.ENABLED``.
+        """FastReID's clean evaluation, plus the corrupted benchmark when ``TEST.ROBUSTNESS.ENABLED``.
 
         Both extract features in ``TEST.AMP``'s precision. The corrupted means are added as
         ``corrupted_*`` keys beside the clean ones, so ``metric`` (best-checkpoint selection)
@@ -135,10 +110,6 @@ class CFATTrainer(DefaultTrainer):
         from ..evaluation.precision import inference_model
 
         broadcast_buffers_from_main(model)
-        for tester in _TESTERS:
-            results = tester(cfg, model)
-            if results is not None:
-                return results
         results = super().test(cfg, inference_model(cfg, model))
         if not cfg.TEST.ROBUSTNESS.ENABLED:
             return results

@@ -3,11 +3,11 @@
 One module per paper component: :mod:`.modality_coordinator` (VIMC, image space), :mod:`.distribution_adapter`
 (MDA and the ResNet carrying it, ``build_resnet_mda_backbone``), :mod:`.losses` (the CMR loss) on
 :mod:`.soft_rank` (torchsort or its PyTorch twin), :mod:`.meta_arch` (``MCJA``), :mod:`.multi_spectral_ranking`
-(MSER, test time); :mod:`.training` gives the trainer the per-modality loader, :mod:`.evaluation` runs the
+(MSER, test time); :mod:`.training` is ``MCJATrainer`` (the per-modality loader and the protocol test), :mod:`.evaluation` runs the
 SYSU-MM01 and RegDB protocols; :mod:`.config` adds ``MODEL.MCJA``; :mod:`.settings` checks it. Runnable
 configs: ``projects/MCJA/``.
 """
-from . import config, settings, training  # noqa: F401  (registers MCJA's keys, checks and training loader)
+from . import config, settings, training  # noqa: F401  (registers MCJA's keys, checks and trainer)
 from .config import add_mcja_config
 from .distribution_adapter import ModalityDistributionAdapter, ResNetMDA, build_resnet_mda_backbone
 from .losses import cross_modality_retrieval_loss
