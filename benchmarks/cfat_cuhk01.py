@@ -34,6 +34,7 @@ import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.demo import Demo, get_profile  # noqa: E402
 from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
+from cfat_plugin.utils.files import atomic_open  # noqa: E402
 
 from cfat_ablation import METRICS, metrics_of, teacher_fingerprint  # noqa: E402
 
@@ -63,10 +64,8 @@ def parse_args() -> argparse.Namespace:
 
 def save(path: str, data: dict) -> None:
     """Write the results file atomically (a killed run keeps the previous one)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w") as f:
+    with atomic_open(path) as f:
         json.dump(data, f, indent=1)
-    os.replace(path + ".tmp", path)
 
 
 def report(saved: dict, arms, titles) -> str:

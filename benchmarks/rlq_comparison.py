@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cfat_plugin  # noqa: E402,F401
 from cfat_ablation import teacher_fingerprint  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
+from cfat_plugin.utils.files import atomic_open  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT = os.path.join(REPO, "projects", "RLQ")
@@ -130,8 +131,7 @@ def main() -> None:
     results, timings = saved.get("results", {}), saved.get("seconds", {})
 
     def save(teacher_hash: str) -> None:
-        os.makedirs(os.path.dirname(results_path), exist_ok=True)
-        with open(results_path, "w") as f:
+        with atomic_open(results_path) as f:  # a killed run keeps the last complete file
             json.dump({"profile": args.profile, "test_seed": args.test_seed, "teacher": teacher_hash,
                        "results": results, "seconds": timings}, f, indent=1)
 

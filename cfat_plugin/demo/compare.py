@@ -14,6 +14,11 @@ COLUMNS = ("model", "clean mINP", "clean mAP", "clean R1", "corrupted mINP", "co
            "corrupted R1", "seen mAP", "held-out mAP")
 
 
+def short_name(title: str) -> str:
+    """``(c')`` from ``(c') CFAT staged: ...``: how heat maps, stage chains and notes name a model."""
+    return title.split(")")[0] + ")"
+
+
 def _stat(stats, metric: str):
     return (stats[metric]["mean"], stats[metric]["std"]) if stats else (float("nan"), float("nan"))
 
@@ -87,7 +92,7 @@ def markdown(rows: list, profile: DemoProfile, chains: Optional[Dict[str, str]] 
         note += " " + spread
     if chains:
         note += "\n\nStages of each model:\n" + "".join(
-            f"\n- {r['model'].split(')')[0]}): {chains[r['key']]}" for r in rows if r["key"] in chains)
+            f"\n- {short_name(r['model'])}: {chains[r['key']]}" for r in rows if r["key"] in chains)
     return "\n".join(lines) + "\n\n" + note + "\n"
 
 
@@ -102,7 +107,7 @@ def write_heatmaps(summaries: Dict[str, Tuple[str, dict]], path: str) -> None:
                              sharey=True, squeeze=False)
     for ax, (title, grid) in zip(axes[0], grids):
         image = draw_grid(ax, grid, vmax, severity_label="s{}", digits=0, fontsize=6)
-        ax.set_title(title.split(")")[0] + ")", fontsize=9)
+        ax.set_title(short_name(title), fontsize=9)
     axes[0][0].set_yticks(range(len(grids[0][1]["types"])), grids[0][1]["types"], fontsize=7)
     fig.colorbar(image, ax=axes[0].tolist(), fraction=0.03, label="mAP (%)")
     fig.suptitle("mAP per corruption type and severity (query + gallery corrupted)", fontsize=10)

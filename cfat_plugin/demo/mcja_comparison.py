@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
+from ..utils.files import atomic_open
 from .seeds import MIN_SEEDS, mean_std, paired_difference, verdict
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,7 @@ def run_comparison(root: str, output_dir: str, seeds: Sequence[int], results_pat
     results, timings = saved.setdefault("results", {}), saved.setdefault("timings", {})
 
     def save() -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(results_path)), exist_ok=True)
-        with open(results_path, "w") as f:
+        with atomic_open(results_path) as f:  # a killed run keeps the last complete file
             json.dump(saved, f, indent=1)
 
     for seed in seeds:

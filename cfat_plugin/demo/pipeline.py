@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.corruptions import CORRUPTION_TYPES
-from .compare import seed_spread_note, write_comparison
+from .compare import seed_spread_note, short_name, write_comparison
 from .profiles import DemoProfile
 from .stages import Overrides, StageRequest, config_pairs
 
@@ -87,11 +87,6 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
 
 
 ALL_ARM_KEYS = tuple(all_arms(DemoProfile(), ""))
-
-
-def short_name(title: str) -> str:
-    """``(c')`` from ``(c') CFAT staged: ...``: how tables and stage chains name a model."""
-    return title.split(")")[0] + ")"
 
 
 def stage_chain(student: Student, profile: DemoProfile, arms: Dict[str, Student]) -> str:
