@@ -23,11 +23,12 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import external, ltcc, prcc
+from .items import Item, item
+from .layout_reader import LayoutReader, Split
 from .synthreid import GeneratedPreset, generated_folder
 
 __all__ = ["LTCC", "PRCC", "SynthExternal", "SynthLTCC", "SynthPRCC"]
 
-Item = tuple[str, "int | str", "int | str"]
 PRCC_QUERIES = {"same": ("B",), "changed": ("C",), "both": ("B", "C")}
 
 
@@ -37,60 +38,52 @@ def _files(folder: str, suffix: str) -> list[str]:
 
 
 @DATASET_REGISTRY.register()
-class PRCC(ImageDataset):
+class PRCC(LayoutReader):
     """PRCC in its own layout (``<dataset_dir>/rgb/{train,val,test}``); camids A=0, B=1, C=2."""
 
-    dataset_name = "prcc"
+    dataset_dir, dataset_name = prcc.ROOT, "prcc"
 
-    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, query: str = "both",
-                 **kwargs) -> None:
+    def __init__(self, root: str = "datasets", query: str = "both", **kwargs) -> None:
         if query not in PRCC_QUERIES:
             raise ValueError(f"PRCC: query must be one of {sorted(PRCC_QUERIES)}, got {query!r}")
-        self.root = root
-        self.dataset_dir = dataset_dir or os.path.join(root, prcc.ROOT)
-        rgb = os.path.join(self.dataset_dir, "rgb")
-        self.check_before_run([os.path.join(rgb, s) for s in ("train", "test")])
         self.query_cams = PRCC_QUERIES[query]
+        super().__init__(root, **kwargs)
+
+    def read(self, folder: str) -> Split:
+        rgb = os.path.join(folder, "rgb")
+        self.check_before_run([os.path.join(rgb, s) for s in ("train", "test")])
         train = lambda: self._items(os.path.join(rgb, "train"), is_train=True)  # noqa: E731 (lazy, as FastReID)
         query_ = lambda: [i for c in self.query_cams for i in self._items(os.path.join(rgb, "test", c))]  # noqa: E731
         gallery = lambda: self._items(os.path.join(rgb, "test", "A"))  # noqa: E731
-        super().__init__(train, query_, gallery, **kwargs)
+        return train, query_, gallery
 
     def _items(self, folder: str, is_train: bool = False) -> list[Item]:
         data = []
         for path in _files(folder, ".jpg"):
             fields = prcc.parse_path(path)
-            pid, camid = fields.pid, prcc.CAMERAS.index(fields.cam)
-            if is_train:
-                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
-            data.append((path, pid, camid))
+            data.append(item(self.dataset_name, path, fields.pid, prcc.CAMERAS.index(fields.cam), is_train))
         return data
 
 
 @DATASET_REGISTRY.register()
-class LTCC(ImageDataset):
+class LTCC(LayoutReader):
     """LTCC in its own layout (``<dataset_dir>/{train,query,test}``); camids 0-based."""
 
-    dataset_name = "ltcc"
+    dataset_dir, dataset_name = ltcc.ROOT, "ltcc"
 
-    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, **kwargs) -> None:
-        self.root = root
-        self.dataset_dir = dataset_dir or os.path.join(root, ltcc.ROOT)
-        dirs = {s: os.path.join(self.dataset_dir, d) for s, d in ltcc.SPLIT_DIRS.items()}
+    def read(self, folder: str) -> Split:
+        dirs = {s: os.path.join(folder, d) for s, d in ltcc.SPLIT_DIRS.items()}
         self.check_before_run(list(dirs.values()))
         train = lambda: self._items(dirs["train"], is_train=True)  # noqa: E731
         query = lambda: self._items(dirs["query"])  # noqa: E731
         gallery = lambda: self._items(dirs["gallery"])  # noqa: E731
-        super().__init__(train, query, gallery, **kwargs)
+        return train, query, gallery
 
     def _items(self, folder: str, is_train: bool = False) -> list[Item]:
         data = []
         for path in _files(folder, ".png"):
             fields = ltcc.parse_name(os.path.basename(path))
-            pid, camid = fields.pid, fields.camid - 1
-            if is_train:
-                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
-            data.append((path, pid, camid))
+            data.append(item(self.dataset_name, path, fields.pid, fields.camid - 1, is_train))
         return data
 
 
@@ -124,6 +117,6 @@ class SynthExternal(ImageDataset):
         self.root = root
         folder = generated_folder(root, "external", preset or os.environ.get("SYNTHEXTERNAL_PRESET", "external"), seed)
         self.dataset_dir = os.path.join(folder, external.ROOT)
-        train = [(p, f"{self.dataset_name}_0", f"{self.dataset_name}_0")
+        train = [item(self.dataset_name, p, 0, 0, is_train=True)  # 0: no labels
                  for p in _files(os.path.join(self.dataset_dir, "images"), ".jpg")]
         super().__init__(train, [], [], **kwargs)

@@ -19,9 +19,9 @@ import numpy as np
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 
-_NAME_PATTERN = re.compile(r"^(\d{4})(\d{3})\.png$")
+from .items import item
 
-Item = Tuple[str, object, object]
+_NAME_PATTERN = re.compile(r"^(\d{4})(\d{3})\.png$")
 
 
 def find_campus_dir(root: str) -> str:
@@ -75,7 +75,7 @@ class CUHK01(ImageDataset):
         train, query, gallery = [], [], []
         for path, pid, camid in items:
             if pid in train_ids:
-                train.append((path, f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"))
+                train.append(item(self.dataset_name, path, pid, camid, is_train=True))
             elif camid == 0:
                 query.append((path, pid, camid))
             else:

@@ -18,35 +18,29 @@ from __future__ import annotations
 import os
 
 from fastreid.data.datasets import DATASET_REGISTRY
-from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import mlr
-from .synthreid import generated_folder
+from .items import Item, item
+from .layout_reader import LayoutReader, Split
+from .synthreid import GeneratedPreset
 
 __all__ = ["MLRCUHK03", "SynthMLR"]
 
 
 @DATASET_REGISTRY.register()
-class MLRCUHK03(ImageDataset):
+class MLRCUHK03(LayoutReader):
     """MLR-CUHK03: low-resolution queries, full-resolution gallery (module docstring)."""
 
-    dataset_dir = mlr.ROOT
-    dataset_name = "mlrcuhk03"
+    dataset_dir, dataset_name = mlr.ROOT, "mlrcuhk03"
 
-    def __init__(self, root: str = "datasets", **kwargs) -> None:
-        self.root = root
-        self._load(os.path.join(root, self.dataset_dir), **kwargs)
-
-    def _load(self, folder: str, **kwargs) -> None:
-        self.dataset_dir = folder
+    def read(self, folder: str) -> Split:
         dirs = [os.path.join(folder, split) for split in mlr.SPLIT_DIRS]
         self.check_before_run([folder] + dirs)
         factors = os.path.join(folder, mlr.FACTORS_FILE)
         self._factors = mlr.read_factors(factors) if os.path.isfile(factors) else {}
-        train, query, gallery = (self.scan(d, is_train=(split == "train")) for split, d in zip(mlr.SPLIT_DIRS, dirs))
-        super().__init__(train, query, gallery, **kwargs)
+        return tuple(self.scan(d, is_train=(split == "train")) for split, d in zip(mlr.SPLIT_DIRS, dirs))
 
-    def scan(self, split_dir: str, is_train: bool) -> list[tuple[str, int | str, int | str]]:
+    def scan(self, split_dir: str, is_train: bool) -> list[Item]:
         """(path, pid, 0-based camid) of every image under ``split_dir/<pid>/``, sorted; train ids and
         cameras prefixed with the data set name, as FastReID's train sets are."""
         items = []
@@ -58,9 +52,7 @@ class MLRCUHK03(ImageDataset):
                 if not name.endswith(".jpg"):
                     continue
                 pid, camid, _ = mlr.parse_name(name)
-                if is_train:
-                    pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
-                items.append((os.path.join(sub, name), pid, camid))
+                items.append(item(self.dataset_name, os.path.join(sub, name), pid, camid, is_train))
         return items
 
     def factor_of(self, path: str) -> int:
@@ -70,13 +62,8 @@ class MLRCUHK03(ImageDataset):
 
 
 @DATASET_REGISTRY.register()
-class SynthMLR(MLRCUHK03):
-    """The ``mlr`` SynthReID preset, generated on first use, read as MLR-CUHK03."""
+class SynthMLR(GeneratedPreset, MLRCUHK03):
+    """The ``mlr`` SynthReID preset (or ``$SYNTHMLR_PRESET``), generated on first use, read as MLR-CUHK03."""
 
     dataset_name = "synthmlr"
-
-    def __init__(self, root: str = "datasets", seed: int | None = None, preset: str | None = None,
-                 **kwargs) -> None:
-        self.root = root
-        folder = generated_folder(root, "mlr", preset or os.environ.get("SYNTHMLR_PRESET", "mlr"), seed)
-        self._load(os.path.join(folder, mlr.ROOT), **kwargs)
+    preset_env, layout, layout_root = "SYNTHMLR_PRESET", "mlr", mlr.ROOT

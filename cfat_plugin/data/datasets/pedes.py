@@ -20,43 +20,37 @@ from __future__ import annotations
 import os
 
 from fastreid.data.datasets import DATASET_REGISTRY
-from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import pedes
+from .items import Item, item
+from .layout_reader import LayoutReader, Split
 from .synthreid import GeneratedPreset
 
 __all__ = ["CUHKPEDES", "SynthPEDES"]
 
-Item = tuple[str, "int | str", "int | str"]
-
 
 @DATASET_REGISTRY.register()
-class CUHKPEDES(ImageDataset):
+class CUHKPEDES(LayoutReader):
     """CUHK-PEDES in its own layout (``<dataset_dir>/imgs``, ``<dataset_dir>/reid_raw.json``)."""
 
-    dataset_name = "cuhkpedes"
+    dataset_dir, dataset_name = pedes.ROOT, "cuhkpedes"
 
-    def __init__(self, root: str = "datasets", dataset_dir: str | None = None, **kwargs) -> None:
-        self.root = root
-        self.dataset_dir = dataset_dir or os.path.join(root, pedes.ROOT)
-        self.img_dir = os.path.join(self.dataset_dir, pedes.IMAGES)
-        annotations = os.path.join(self.dataset_dir, pedes.ANNOTATIONS)
+    def read(self, folder: str) -> Split:
+        self.img_dir = os.path.join(folder, pedes.IMAGES)
+        annotations = os.path.join(folder, pedes.ANNOTATIONS)
         self.check_before_run([self.img_dir, annotations])
         by_split: dict[str, list[dict]] = {s: [] for s in pedes.SPLITS}
         for rec in pedes.read_annotations(annotations):
             by_split[rec["split"]].append(rec)
         self.val = self._items(by_split["val"])
         test = self._items(by_split["test"])
-        super().__init__(self._items(by_split["train"], is_train=True), test, list(test), **kwargs)
+        return self._items(by_split["train"], is_train=True), test, list(test)
 
     def _items(self, records: list[dict], is_train: bool = False) -> list[Item]:
         data = []
         for rec in sorted(records, key=lambda r: (r["id"], r["file_path"])):
             path = os.path.join(self.img_dir, *rec["file_path"].split("/"))
-            pid, camid = rec["id"], 0
-            if is_train:
-                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
-            data.append((path, pid, camid))
+            data.append(item(self.dataset_name, path, rec["id"], 0, is_train))  # no camera labels: camid 0
         return data
 
 

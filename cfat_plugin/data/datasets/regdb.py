@@ -11,7 +11,7 @@ visible, 1 thermal.
 ``SynthRegDB`` generates the ``regdb`` SynthReID preset into
 ``<root>/SynthReID-regdb-s<seed>`` on first use, then reads it the same way.
 Options (kwargs, else environment): ``trial`` (``$VIREID_TRIAL``, default 1),
-``query`` (``$REGDB_QUERY``), ``seed`` (``$SYNTHREID_SEED``).
+``query`` (``$REGDB_QUERY``), ``seed`` (``$SYNTHREID_SEED``), ``preset`` (``$SYNTHREGDB_PRESET``).
 Each image's modality: :meth:`RegDBVI.modality_of` (see ``data/modality.py``).
 """
 from __future__ import annotations
@@ -20,11 +20,12 @@ import os
 from pathlib import Path
 
 from fastreid.data.datasets import DATASET_REGISTRY
-from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import regdb
-from .synthreid import generated_folder
-from .sysu_mm01 import _option, _trial
+from .items import item
+from .layout_reader import Split
+from .synthreid import GeneratedPreset
+from .visible_infrared import VisibleInfraredReader, env_option
 
 __all__ = ["RegDBVI", "SynthRegDB"]
 
@@ -32,35 +33,32 @@ _CAMID = {"visible": 0, "thermal": 1}
 
 
 @DATASET_REGISTRY.register()
-class RegDBVI(ImageDataset):
+class RegDBVI(VisibleInfraredReader):
     """RegDB, one trial's train and test ids, visible and thermal (module docstring)."""
 
-    dataset_dir = "RegDB"
-    dataset_name = "regdbvi"
+    dataset_dir, dataset_name = "RegDB", "regdbvi"
 
-    def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None,
-                 **kwargs) -> None:
-        self.root = root
-        self._load(os.path.join(root, self.dataset_dir), _trial(trial), _option(query, "REGDB_QUERY", "visible"),
-                   **kwargs)
+    def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None, **kwargs) -> None:
+        self.query_modality = env_option(query, "REGDB_QUERY", "visible")
+        if self.query_modality not in _CAMID:
+            raise ValueError(f"RegDB query modality must be 'visible' or 'thermal', got {self.query_modality!r}")
+        super().__init__(root, trial, **kwargs)
 
-    def _load(self, folder: str, trial: int, query: str, **kwargs) -> None:
-        if query not in _CAMID:
-            raise ValueError(f"RegDB query modality must be 'visible' or 'thermal', got {query!r}")
-        self.dataset_dir, self.trial, self.query_modality = folder, trial, query
+    def read(self, folder: str) -> Split:
+        trial = self.trial
         files = {(split, mod): os.path.join(folder, regdb.index_file(split, "visible" if mod == "visible" else
                                                                       "infrared", trial))
                  for split in ("train", "test") for mod in _CAMID}
         self.check_before_run([folder] + sorted(files.values()))
-        name = self.dataset_name
 
         def items(split: str, mod: str) -> list[tuple[str, int, int]]:
             lines = regdb.read_index(files[split, mod])
             return [(os.path.join(folder, rel), label, _CAMID[mod]) for rel, label in lines]
 
-        train = [(p, f"{name}_{label}", f"{name}_{cam}") for mod in _CAMID for p, label, cam in items("train", mod)]
-        gallery_mod = "thermal" if query == "visible" else "visible"
-        super().__init__(train, items("test", query), items("test", gallery_mod), **kwargs)
+        train = [item(self.dataset_name, p, label, cam, is_train=True)
+                 for mod in _CAMID for p, label, cam in items("train", mod)]
+        query = self.query_modality
+        return train, items("test", query), items("test", "thermal" if query == "visible" else "visible")
 
     @staticmethod
     def modality_of(path: str) -> str:
@@ -74,13 +72,8 @@ class RegDBVI(ImageDataset):
 
 
 @DATASET_REGISTRY.register()
-class SynthRegDB(RegDBVI):
-    """The ``regdb`` SynthReID preset, generated on first use, read as RegDB."""
+class SynthRegDB(GeneratedPreset, RegDBVI):
+    """The ``regdb`` SynthReID preset (or ``$SYNTHREGDB_PRESET``), generated on first use, read as RegDB."""
 
     dataset_name = "synthregdb"
-
-    def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None,
-                 seed: int | None = None, preset: str = "regdb", **kwargs) -> None:
-        self.root = root
-        folder = generated_folder(root, "regdb", preset, seed)
-        self._load(folder, _trial(trial), _option(query, "REGDB_QUERY", "visible"), **kwargs)
+    preset_env, layout = "SYNTHREGDB_PRESET", "regdb"

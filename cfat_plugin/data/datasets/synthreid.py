@@ -24,6 +24,7 @@ from ..synthetic import SPLIT_DIRS, ensure_dataset, folder_name, parse_name
 from ..synthetic import preset as preset_spec
 from ..synthetic.layouts import get_layout
 from ..synthetic.naming import JUNK_PID
+from .items import Item, item
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +70,13 @@ class GeneratedPreset:
 
     preset_env: str  # e.g. SYNTHPRCC_PRESET
     layout: str  # the layout, and the default preset
-    layout_root: str  # the reader's folder inside the generated one
+    layout_root: str = ""  # the reader's folder inside the generated one ("": the generated folder itself)
 
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
         folder = generated_folder(root, self.layout, preset or os.environ.get(self.preset_env, self.layout), seed)
-        super().__init__(root, dataset_dir=os.path.join(folder, self.layout_root), **kwargs)
+        super().__init__(root, dataset_dir=os.path.join(folder, self.layout_root) if self.layout_root else folder,
+                         **kwargs)
 
 
 @DATASET_REGISTRY.register()
@@ -99,7 +101,7 @@ class SynthReID(ImageDataset):
         gallery = lambda: self.process_dir(self.gallery_dir, is_train=False)  # noqa: E731
         super().__init__(train, query, gallery, **kwargs)
 
-    def process_dir(self, dir_path: str, is_train: bool = True) -> list[tuple[str, int | str, int | str]]:
+    def process_dir(self, dir_path: str, is_train: bool = True) -> list[Item]:
         """(path, pid, camid) per image, sorted by name so the order is the same
         on every file system; camids 0-based; train ids/cams prefixed with the
         data set name, as FastReID's train sets are."""
@@ -110,8 +112,5 @@ class SynthReID(ImageDataset):
             fields = parse_name(name)
             if fields.pid == JUNK_PID:
                 continue
-            pid, camid = fields.pid, fields.camid - 1
-            if is_train:
-                pid, camid = f"{self.dataset_name}_{pid}", f"{self.dataset_name}_{camid}"
-            data.append((os.path.join(dir_path, name), pid, camid))
+            data.append(item(self.dataset_name, os.path.join(dir_path, name), fields.pid, fields.camid - 1, is_train))
         return data

@@ -15,7 +15,8 @@ same-place rule (no camera-2 gallery for camera-3 queries) evaluate with
 ``SynthSYSU`` generates the ``sysu`` SynthReID preset into
 ``<root>/SynthReID-sysu-s<seed>`` on first use, then reads it the same way.
 Options (kwargs, else environment): ``mode`` (``$SYSU_MODE``: all, indoor),
-``trial`` (``$VIREID_TRIAL``, default 1), ``seed`` (``$SYNTHREID_SEED``).
+``trial`` (``$VIREID_TRIAL``, default 1), ``seed`` (``$SYNTHREID_SEED``),
+``preset`` (``$SYNTHSYSU_PRESET``).
 Each image's modality: :meth:`SYSUMM01VI.modality_of` (see ``data/modality.py``).
 """
 from __future__ import annotations
@@ -24,39 +25,27 @@ import os
 from pathlib import Path
 
 from fastreid.data.datasets import DATASET_REGISTRY
-from fastreid.data.datasets.bases import ImageDataset
 
 from ..synthetic.layouts import sysu
-from .synthreid import generated_folder
+from .items import item
+from .layout_reader import Split
+from .synthreid import GeneratedPreset
+from .visible_infrared import VisibleInfraredReader, env_option
 
 __all__ = ["SYSUMM01VI", "SynthSYSU"]
 
 
-def _option(value, env: str, default: str) -> str:
-    return str(value) if value is not None else os.environ.get(env, default)
-
-
-def _trial(value) -> int:
-    raw = _option(value, "VIREID_TRIAL", "1")
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"the trial (VIREID_TRIAL) must be an integer, got {raw!r}") from None
-
-
 @DATASET_REGISTRY.register()
-class SYSUMM01VI(ImageDataset):
+class SYSUMM01VI(VisibleInfraredReader):
     """SYSU-MM01, both modalities, with its visible-infrared test protocol (module docstring)."""
 
-    dataset_dir = "SYSU-MM01"
-    dataset_name = "sysumm01vi"
+    dataset_dir, dataset_name = "SYSU-MM01", "sysumm01vi"
 
     def __init__(self, root: str = "datasets", mode: str | None = None, trial: int | None = None, **kwargs) -> None:
-        self.root = root
-        self._load(os.path.join(root, self.dataset_dir), _option(mode, "SYSU_MODE", "all"), _trial(trial), **kwargs)
+        self.mode = env_option(mode, "SYSU_MODE", "all")
+        super().__init__(root, trial, **kwargs)
 
-    def _load(self, folder: str, mode: str, trial: int, **kwargs) -> None:
-        self.dataset_dir, self.mode, self.trial = folder, mode, trial
+    def read(self, folder: str) -> Split:
         id_files = [os.path.join(folder, sysu.id_file(s)) for s in sysu.ID_SPLITS]
         self.check_before_run([folder] + id_files)
         ids = {s: sysu.read_ids(f) for s, f in zip(sysu.ID_SPLITS, id_files)}
@@ -64,11 +53,9 @@ class SYSUMM01VI(ImageDataset):
         test_items = self.scan(ids["test"])
         perm_file = os.path.join(folder, sysu.PERM_FILE)  # the published gallery draws, where present
         self.perm = sysu.read_rand_perm(perm_file) if os.path.isfile(perm_file) else None
-        query, gallery = sysu.split_query_gallery(test_items, mode, trial, perm=self.perm)
-        name = self.dataset_name
-        train = [(p, f"{name}_{pid}", f"{name}_{cam - 1}") for p, pid, cam in train_items]
-        super().__init__(train, [(p, pid, cam - 1) for p, pid, cam in query],
-                         [(p, pid, cam - 1) for p, pid, cam in gallery], **kwargs)
+        query, gallery = sysu.split_query_gallery(test_items, self.mode, self.trial, perm=self.perm)
+        train = [item(self.dataset_name, p, pid, cam - 1, is_train=True) for p, pid, cam in train_items]
+        return train, [(p, pid, cam - 1) for p, pid, cam in query], [(p, pid, cam - 1) for p, pid, cam in gallery]
 
     def scan(self, ids: list[int]) -> list[tuple[str, int, int]]:
         """(path, pid, 1-based camera) of every image of ``ids``, sorted; cameras an id never passed are
@@ -90,13 +77,8 @@ class SYSUMM01VI(ImageDataset):
 
 
 @DATASET_REGISTRY.register()
-class SynthSYSU(SYSUMM01VI):
-    """The ``sysu`` SynthReID preset, generated on first use, read as SYSU-MM01."""
+class SynthSYSU(GeneratedPreset, SYSUMM01VI):
+    """The ``sysu`` SynthReID preset (or ``$SYNTHSYSU_PRESET``), generated on first use, read as SYSU-MM01."""
 
     dataset_name = "synthsysu"
-
-    def __init__(self, root: str = "datasets", mode: str | None = None, trial: int | None = None,
-                 seed: int | None = None, preset: str = "sysu", **kwargs) -> None:
-        self.root = root
-        folder = generated_folder(root, "sysu", preset, seed)
-        self._load(folder, _option(mode, "SYSU_MODE", "all"), _trial(trial), **kwargs)
+    preset_env, layout = "SYNTHSYSU_PRESET", "sysu"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .name_fields import int_fields
+
 # The Market-1501 split folders, by the split names used in this package.
 SPLIT_DIRS: dict[str, str] = {
     "train": "bounding_box_train",
@@ -43,7 +45,4 @@ def format_name(pid: int, camid: int, seq: int, frame: int, det: int) -> str:
 
 def parse_name(name: str) -> MarketName:
     """Fields of a Market-1501 file name (base name only); ``ValueError`` if malformed."""
-    match = _NAME.match(name)
-    if match is None:
-        raise ValueError(f"not a Market-1501 image name: {name!r} (want PPPP_cCsS_FFFFFF_NN.jpg)")
-    return MarketName(*(int(g) for g in match.groups()))
+    return MarketName(*int_fields(_NAME, name, "a Market-1501 image name", "PPPP_cCsS_FFFFFF_NN.jpg"))

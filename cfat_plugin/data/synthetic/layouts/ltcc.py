@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..name_fields import int_fields
+
 ROOT = "LTCC_ReID"
 SPLIT_DIRS: dict[str, str] = {"train": "train", "query": "query", "gallery": "test"}
 INFO_DIR = "info"
@@ -44,10 +46,7 @@ def format_path(split: str, pid: int, clothes: int, camid: int, frame: int) -> s
 
 def parse_name(name: str) -> LtccName:
     """Fields of an LTCC file name (base name only); ``ValueError`` if malformed."""
-    match = _NAME.match(name)
-    if match is None:
-        raise ValueError(f"not an LTCC image name: {name!r} (want PPP_K_cC_FFFFFF.png)")
-    return LtccName(*(int(g) for g in match.groups()))
+    return LtccName(*int_fields(_NAME, name, "an LTCC image name", "PPP_K_cC_FFFFFF.png"))
 
 
 def info_files(outfits_seen: dict[str, dict[int, int]]) -> dict[str, str]:

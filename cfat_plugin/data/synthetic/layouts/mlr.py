@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from .. import rng as streams
+from ..name_fields import int_fields
 from ..plan import ImageRecord, split_ids
 from ..spec import SynthSpec
 
@@ -45,10 +46,7 @@ def image_path(split: str, pid: int, camid: int, number: int) -> str:
 
 def parse_name(name: str) -> tuple[int, int, int]:
     """(pid, 0-based camera, image number) of a file name; ``ValueError`` if it is not MLR-CUHK03's."""
-    match = _NAME.match(name)
-    if match is None:
-        raise ValueError(f"not an MLR-CUHK03 image name: {name!r} (want <pid 5-digit>_c<cam>_<nnnnn>.jpg)")
-    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    return int_fields(_NAME, name, "an MLR-CUHK03 image name", "<pid 5-digit>_c<cam>_<nnnnn>.jpg")
 
 
 def plan(spec: SynthSpec) -> list[ImageRecord]:

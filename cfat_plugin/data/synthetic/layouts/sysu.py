@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import rng as streams
+from ..name_fields import int_fields
 from ..plan import ImageRecord, camera_modality
 from ..spec import SynthSpec
 
@@ -47,10 +48,8 @@ def image_path(camid: int, pid: int, number: int) -> str:
 
 def parse_path(path: str) -> tuple[int, int, int]:
     """(camera, pid, number) of an image path (absolute or relative); ``ValueError`` if not SYSU-MM01."""
-    match = _PATH.search(str(path).replace("\\", "/"))
-    if match is None:
-        raise ValueError(f"not a SYSU-MM01 image path: {path!r} (want .../cam<k>/<pid 4-digit>/<nnnn>.jpg)")
-    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    return int_fields(_PATH, str(path).replace("\\", "/"), "a SYSU-MM01 image path",
+                      ".../cam<k>/<pid 4-digit>/<nnnn>.jpg", search=True)
 
 
 def id_file(split: str) -> str:
