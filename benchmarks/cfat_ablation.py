@@ -24,15 +24,13 @@ teacher (seed 0) is shared: the question is the student stage. Arms (keys of
 Pairing: within one seed every arm trains with ``SEED`` = the seed and the same training
 corruption seed, so sampler order, corruption draws and the bridge's t agree across arms. Every
 model is evaluated on the same fixed test draws (``--test-seed``, 2 draws as the demo). Prints and
-writes ``ablation.md`` and ``ablation.csv`` to the output folder: per arm mean +- std over seeds,
-and paired differences +- their standard error. Every finished (arm, seed) goes at once into
+writes ``ablation.md``, ``ablation.csv`` and ``ablation.png`` (corrupted mAP, a line per seed) to the
+output folder: per arm mean +- std over seeds, and paired differences +- their standard error. Every finished (arm, seed) goes at once into
 ``benchmarks/results/cfat_ablation.json`` (``--results``), with a hash of the teacher: run it again,
 in the same or a later session, and only the missing pairs are trained (the seed-0 teacher trains
 to the same weights every time; a different teacher is refused).
 """
 import argparse
-import csv
-import json
 import os
 import sys
 import time
@@ -42,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.demo import Demo, get_profile  # noqa: E402
 from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
+from cfat_plugin.demo.seed_runs import SeedResults, run_missing, write_report  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
 
 ARMS = ("b_augmented", "d_cfat_coarse", "c_cfat", "c_cfat_staged", "c_cfat_staged_nokl", "d_cfat_coarse_staged",
@@ -82,75 +81,52 @@ def main() -> None:
                         help="results file, kept in the repository so that a run can be continued in pieces: "
                              "arm/seed pairs already in it are not rerun (only with the same teacher)")
     parser.add_argument("--report-only", action="store_true",
-                        help="train nothing: print the tables of what the results file holds so far")
+                        help="train nothing: report what the results file holds so far (no teacher needed)")
     args = parser.parse_args()
-    if args.report_only:
-        report(args)
-        return
     out = os.path.abspath(args.output_dir)
-    echo = lambda line: print(line, flush=True)  # noqa: E731
-    base = get_profile(args.profile, seed=args.test_seed, grid=False)
-    shared = Demo(base, out, echo=echo)
     started = time.perf_counter()
+    base = get_profile(args.profile, seed=args.test_seed, grid=False)
+    store = SeedResults(args.results) if args.report_only else train_all(args, base, out)
+    titles = {key: arm.title for key, arm in all_arms(base, "").items()}
+    arms = store.arms_present(args.arms)
+    seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
+    text = seed_tables(store.results, arms, REFERENCES, METRICS, titles)
+    note = (f"\nSynthReID ({base.synthreid_preset}); one teacher (seed {store.data.get('test_seed')}, "
+            f"{store.data.get('teacher')}); students {base.student_epochs} epochs; training seeds {seeds}; test "
+            f"draws: seed {store.data.get('test_seed')}, {base.repeats} draws, the same for every model. Precision "
+            f"{store.data.get('precision')}. Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} "
+            f"min.\n")
+    files = write_report(out, "ablation", "CFAT fine-stage ablation", text, note, store, arms, titles, "corrupted_mAP")
+    print("\n" + text + note + "\nFiles: " + ", ".join(files + [store.path]))
+
+
+def train_all(args: argparse.Namespace, base, out: str) -> SeedResults:
+    """The shared teacher, then every missing (arm, seed) of ``args`` into the results file."""
+    echo = lambda line: print(line, flush=True)  # noqa: E731
+    shared = Demo(base, out, echo=echo)
     echo(f"Precision: {base.resolved_precision()}; seeds {args.seeds}; arms {args.arms}; output {out}")
     shared.prepare_data()
     echo("teacher (shared, seed %d)" % args.test_seed)
     shared.train_teacher()
     arms = all_arms(base, shared.teacher_dir)
-    titles = {key: arm.title for key, arm in arms.items()}
-    teacher = teacher_fingerprint(os.path.join(shared.teacher_dir, "model_final.pth"))
-    results_path = os.path.abspath(args.results)
-    results = {}
-    if os.path.exists(results_path):
-        saved = json.load(open(results_path))
-        if saved.get("teacher") != teacher:
-            sys.exit(f"error: {results_path} holds results of another teacher ({saved.get('teacher')} vs "
-                     f"{teacher}); move it away or pass --results NEW_FILE")
-        results = saved["results"]
-    timings = {}
-    for seed in args.seeds:
-        demo = Demo(get_profile(args.profile, seed=args.test_seed, train_seed=seed, grid=False),
-                    os.path.join(out, f"seed{seed}"), echo=echo, shared_dir=out)
-        for key in args.arms:
-            if str(seed) in results.get(key, {}):
-                continue
-            arm = arms[key]
-            echo(f"seed {seed}: {arm.title}")
-            start = time.perf_counter()
-            weights = demo.train_student(arm)
-            summary = demo.evaluate(arm, arm.config, weights)
-            results.setdefault(key, {})[str(seed)] = metrics_of(summary)
-            timings[f"seed{seed}/{key}"] = round(time.perf_counter() - start)
-            os.makedirs(os.path.dirname(results_path), exist_ok=True)
-            with open(results_path, "w") as f:
-                json.dump({"teacher": teacher, "test_seed": args.test_seed, "profile": args.profile,
-                           "precision": base.resolved_precision(), "results": results}, f, indent=1)
-    text = seed_tables(results, args.arms, REFERENCES, METRICS, titles)
-    note = (f"\nSynthReID ({base.synthreid_preset}); one teacher (seed {args.test_seed}); students "
-            f"{base.student_epochs} epochs; training seeds {args.seeds}; test draws: seed {args.test_seed}, "
-            f"{base.repeats} draws, the same for every model. Precision {base.resolved_precision()}. "
-            f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
-    with open(os.path.join(out, "ablation.md"), "w") as f:
-        f.write("# CFAT fine-stage ablation\n\n" + text + note)
-    with open(os.path.join(out, "ablation.csv"), "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["arm", "seed"] + list(METRICS))
-        for key in args.arms:
-            for seed, row in sorted(results.get(key, {}).items()):
-                writer.writerow([key, seed] + [row[m] for m in METRICS])
-    print("\n" + text + note)
-    print(f"Files: {out}/ablation.md, ablation.csv, ablation.json; per-model timings: {timings}")
+    identity = {"teacher": teacher_fingerprint(os.path.join(shared.teacher_dir, "model_final.pth")),
+                "test_seed": args.test_seed, "profile": args.profile, "precision": base.resolved_precision()}
+    try:
+        store = SeedResults(args.results, identity)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    demos = {}
 
+    def train_and_score(key: str, seed: int) -> dict:
+        if seed not in demos:
+            demos[seed] = Demo(get_profile(args.profile, seed=args.test_seed, train_seed=seed, grid=False),
+                               os.path.join(out, f"seed{seed}"), echo=echo, shared_dir=out)
+        arm = arms[key]
+        return metrics_of(demos[seed].evaluate(arm, arm.config, demos[seed].train_student(arm)))
 
-def report(args: argparse.Namespace) -> None:
-    """The tables of the finished (arm, seed) pairs in the results file (nothing trained, no teacher needed)."""
-    saved = json.load(open(os.path.abspath(args.results)))
-    titles = {key: arm.title for key, arm in all_arms(get_profile(args.profile), "").items()}
-    arms = [arm for arm in args.arms if arm in saved["results"]]
-    seeds = sorted({int(s) for arm in arms for s in saved["results"][arm]})
-    print(seed_tables(saved["results"], arms, REFERENCES, METRICS, titles))
-    print(f"\nTeacher {saved['teacher']}; test draws seed {saved['test_seed']}; training seeds {seeds}; "
-          f"precision {saved['precision']}; from {args.results}.")
+    run_missing(store, [(key, seed) for seed in args.seeds for key in args.arms], train_and_score,
+                {key: arm.title for key, arm in arms.items()}, echo)
+    return store
 
 
 if __name__ == "__main__":

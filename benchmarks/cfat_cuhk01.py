@@ -20,10 +20,10 @@ that of the whole pipeline:
 Every model is scored on the same test draws (``--test-seed``; clean, and query + gallery
 corrupted with 2 draws over the 20 types x 5 severities, seen and held-out types). Each finished
 (arm, seed) goes at once into ``benchmarks/results/cfat_cuhk01.json`` with a hash of that seed's
-teacher: a rerun trains only what is missing. Prints and writes ``cuhk01.md`` to the output folder.
+teacher: a rerun trains only what is missing. Prints and writes ``cuhk01.md``, ``cuhk01.csv`` and
+``cuhk01.png`` (corrupted mAP, a line per seed) to the output folder (``cfat_plugin.demo.seed_runs``).
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -33,8 +33,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cfat_plugin  # noqa: E402,F401
 from cfat_plugin.demo import Demo, get_profile  # noqa: E402
 from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
+from cfat_plugin.demo.seed_runs import SeedResults, run_missing, write_report  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
-from cfat_plugin.utils.files import atomic_open  # noqa: E402
 
 from cfat_ablation import METRICS, metrics_of, teacher_fingerprint  # noqa: E402
 
@@ -62,18 +62,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def save(path: str, data: dict) -> None:
-    """Write the results file atomically (a killed run keeps the previous one)."""
-    with atomic_open(path) as f:
-        json.dump(data, f, indent=1)
-
-
-def report(saved: dict, arms, titles) -> str:
-    arms = [arm for arm in arms if arm in saved["results"]]
-    seeds = sorted({int(s) for arm in arms for s in saved["results"][arm]})
-    return (seed_tables(saved["results"], arms, [r for r in REFERENCES if r in arms], METRICS, titles) +
-            f"\n\nCUHK01 (485 train / 486 test identities, split seed 0); training seeds {seeds}, a teacher "
-            f"per seed; test draws seed {saved['test_seed']}; precision {saved['precision']}.")
+def report(store: SeedResults, arms, titles, data_root: str) -> str:
+    arms = store.arms_present(arms)
+    seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
+    return (seed_tables(store.results, arms, [r for r in REFERENCES if r in arms], METRICS, titles) +
+            f"\n\nCUHK01 (`{os.path.normpath(data_root)}`: half the identities train, split seed 0); training seeds {seeds}, a teacher "
+            f"per seed; test draws seed {store.data.get('test_seed')}; precision {store.data.get('precision')}.")
 
 
 def main() -> None:
@@ -83,63 +77,73 @@ def main() -> None:
         changes["teacher_epochs"] = args.teacher_epochs
     base = get_profile(args.profile, **changes)
     titles = {key: arm.title for key, arm in all_arms(base, "").items()} | TITLES
-    results_path = os.path.abspath(args.results)
-    saved = json.load(open(results_path)) if os.path.exists(results_path) else {
-        "profile": args.profile, "test_seed": args.test_seed, "precision": base.resolved_precision(),
-        "teachers": {}, "results": {}}
-    if args.report_only:
-        print(report(saved, args.arms, titles))
-        return
-    echo = lambda line: print(line, flush=True)  # noqa: E731
     out = os.path.abspath(args.output_dir)
-    cache = os.path.join(out, "corruption-cache")
     started = time.perf_counter()
-    timings = {}
-    echo(f"Precision: {base.resolved_precision()}; seeds {args.seeds}; arms {args.arms}; output {out}")
-    for seed in args.seeds:
-        profile = get_profile(args.profile, **changes, train_seed=seed)
-        folder = os.path.join(out, f"seed{seed}")
-        demo = Demo(profile, folder, echo=echo, shared_dir=folder)
-        demo.env["CFAT_CORRUPTION_CACHE"] = cache  # the test draws' images are the same for every seed
-        demo.prepare_data()
-        arms = all_arms(profile, demo.teacher_dir)
-        todo = [key for key in args.arms if str(seed) not in saved["results"].get(key, {})]
-        if todo == ["a_teacher_random"] or not todo:
-            teacher = None
+    if args.report_only:
+        store = SeedResults(args.results)
+    else:
+        try:
+            store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed,
+                                               "precision": base.resolved_precision()})
+            train_all(store, args, changes, titles, out)
+        except ValueError as error:  # results of another set-up or teacher in the file
+            sys.exit(f"error: {error}")
+    text = report(store, args.arms, titles, args.data_root) + (
+        f" Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    files = write_report(out, "cuhk01", "CFAT on CUHK01 (ImageNet MobileNetV2)", text, "", store,
+                         store.arms_present(args.arms), titles, "corrupted_mAP")
+    print("\n" + text + "\nFiles: " + ", ".join(files + [store.path]))
+
+
+class SeedRun:
+    """One training seed's data, demo and arms, made on first use; its ImageNet teacher trained (and its
+    hash checked against the results file's) once, when an arm needs it."""
+
+    def __init__(self, args: argparse.Namespace, changes: dict, seed: int, cache: str, echo) -> None:
+        self.profile = get_profile(args.profile, **changes, train_seed=seed)
+        folder = os.path.join(os.path.abspath(args.output_dir), f"seed{seed}")
+        self.demo = Demo(self.profile, folder, echo=echo, shared_dir=folder)
+        self.demo.env["CFAT_CORRUPTION_CACHE"] = cache
+        self.demo.prepare_data()
+        self.arms = all_arms(self.profile, self.demo.teacher_dir)
+        self.seed, self.echo, self.teacher_checked = seed, echo, False
+
+    def teacher(self, store: SeedResults) -> str:
+        weights = os.path.join(self.demo.teacher_dir, "model_final.pth")
+        if not self.teacher_checked:
+            self.echo(f"seed {self.seed}: the ImageNet teacher")
+            self.demo.train_teacher()
+            store.require("teachers", teacher_fingerprint(weights), self.seed)
+            self.teacher_checked = True
+        return weights
+
+
+def train_all(store: SeedResults, args: argparse.Namespace, changes: dict, titles: dict, out: str) -> None:
+    """Every missing (arm, seed) of ``args`` into the results file."""
+    echo = lambda line: print(line, flush=True)  # noqa: E731
+    cache = os.path.join(out, "corruption-cache")  # the test draws' images are the same for every seed
+    echo(f"Precision: {store.data['precision']}; seeds {args.seeds}; arms {args.arms}; output {out}")
+    runs = {}
+
+    def train_and_score(key: str, seed: int) -> dict:
+        if seed not in runs:
+            runs[seed] = SeedRun(args, changes, seed, cache, echo)
+        run = runs[seed]
+        if key == "a_teacher_random":
+            random_profile = get_profile(args.profile, **changes, train_seed=seed,
+                                         model_overrides=["MODEL.BACKBONE.PRETRAIN", "False"])
+            scratch = Demo(random_profile, os.path.join(out, f"seed{seed}", "random_init"), echo=echo)
+            scratch.env["CFAT_CORRUPTION_CACHE"] = cache
+            summary = scratch.evaluate(run.arms["a_teacher"], run.profile.teacher_config, scratch.train_teacher())
+        elif key == "a_teacher":
+            summary = run.demo.evaluate(run.arms[key], run.profile.teacher_config, run.teacher(store))
         else:
-            echo(f"seed {seed}: the ImageNet teacher")
-            demo.train_teacher()
-            teacher = teacher_fingerprint(os.path.join(demo.teacher_dir, "model_final.pth"))
-            known = saved["teachers"].get(str(seed))
-            if known is not None and known != teacher:
-                sys.exit(f"error: {results_path} holds seed {seed} results of another teacher ({known} vs "
-                         f"{teacher}); move it away or pass --results NEW_FILE")
-            saved["teachers"][str(seed)] = teacher
-        for key in todo:
-            start = time.perf_counter()
-            echo(f"seed {seed}: {titles[key]}")
-            if key == "a_teacher_random":
-                random_profile = get_profile(args.profile, **changes, train_seed=seed,
-                                             model_overrides=["MODEL.BACKBONE.PRETRAIN", "False"])
-                scratch = Demo(random_profile, os.path.join(folder, "random_init"), echo=echo)
-                scratch.env["CFAT_CORRUPTION_CACHE"] = cache
-                weights = scratch.train_teacher()
-                summary = scratch.evaluate(arms["a_teacher"], profile.teacher_config, weights)
-            elif key == "a_teacher":
-                summary = demo.evaluate(arms[key], profile.teacher_config,
-                                        os.path.join(demo.teacher_dir, "model_final.pth"))
-            else:
-                arm = arms[key]
-                summary = demo.evaluate(arm, arm.config, demo.train_student(arm))
-            saved["results"].setdefault(key, {})[str(seed)] = metrics_of(summary)
-            timings[f"seed{seed}/{key}"] = round(time.perf_counter() - start)
-            save(results_path, saved)
-    text = report(saved, args.arms, titles) + (
-        f" Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min; per model (s): {timings}.\n")
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "cuhk01.md"), "w") as f:
-        f.write("# CFAT on CUHK01 (ImageNet MobileNetV2)\n\n" + text)
-    echo("\n" + text)
+            run.teacher(store)
+            arm = run.arms[key]
+            summary = run.demo.evaluate(arm, arm.config, run.demo.train_student(arm))
+        return metrics_of(summary)
+
+    run_missing(store, [(key, seed) for seed in args.seeds for key in args.arms], train_and_score, titles, echo)
 
 
 if __name__ == "__main__":

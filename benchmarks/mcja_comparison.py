@@ -7,8 +7,9 @@ On the generated SYSU-MM01-shaped set (SynthReID preset ``sysu``, made under ``-
 ResNet-18 from scratch on CPU (projects/MCJA/synthsysu_r18.yml at the profile's size). Arms and
 pairing: ``cfat_plugin.demo.mcja_comparison.py``. Every finished (arm, seed) goes at once into
 ``benchmarks/results/mcja_comparison.json`` (``--results``): run it again and only the missing ones are
-trained. Prints the table and writes it to ``<output-dir>/comparison.md``; ``--report-only`` prints
-the table of what the results file holds.
+trained. Prints the table and writes ``comparison.md``, ``comparison.csv`` (every arm and seed) and
+``comparison.png`` (all-search IR->RGB mAP per arm, a line per seed) to ``--output-dir``;
+``--report-only`` trains nothing and reports what the results file holds.
 """
 import argparse
 import os
@@ -18,7 +19,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cfat_plugin  # noqa: E402,F401
-from cfat_plugin.demo.mcja_comparison import ARMS, PROFILES, comparison_table, run_comparison  # noqa: E402
+from cfat_plugin.demo.mcja_comparison import ARMS, PROFILES, TITLES, comparison_table, run_comparison  # noqa: E402
+from cfat_plugin.demo.seed_runs import SeedResults, write_report  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "mcja_comparison.json")
 
@@ -33,24 +35,21 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
     parser.add_argument("--report-only", action="store_true", help="train nothing, print the table of --results")
     args = parser.parse_args()
-    if args.report_only:
-        import json
-
-        print(comparison_table(json.load(open(args.results))["results"], args.arms))
-        return
     started = time.perf_counter()
-    saved = run_comparison(os.path.abspath(args.root), os.path.abspath(args.output_dir), args.seeds,
-                           os.path.abspath(args.results), args.profile, args.arms,
-                           echo=lambda line: print(line, flush=True))
-    text = comparison_table(saved["results"], args.arms)
-    note = (f"\nSynthReID sysu preset (seed 0), ResNet-18 from scratch, profile {args.profile} "
-            f"({PROFILES[args.profile]}); training seeds {args.seeds}; SYSU-MM01 protocol, single-shot, "
-            f"{PROFILES[args.profile].trials} gallery trials. Wall time of this invocation: "
-            f"{(time.perf_counter() - started) / 60:.1f} min.\n")
-    os.makedirs(args.output_dir, exist_ok=True)
-    with open(os.path.join(args.output_dir, "comparison.md"), "w") as f:
-        f.write("# MCJA comparison\n\n" + text + note)
-    print("\n" + text + note)
+    if not args.report_only:
+        run_comparison(os.path.abspath(args.root), os.path.abspath(args.output_dir), args.seeds,
+                       os.path.abspath(args.results), args.profile, args.arms,
+                       echo=lambda line: print(line, flush=True))
+    store = SeedResults(args.results)
+    text = comparison_table(store.results, args.arms)
+    seeds = sorted({int(s) for arm in args.arms for s in store.results.get(arm, {})})
+    note = (f"\nSynthReID sysu preset (seed 0), ResNet-18 from scratch, profile {store.data.get('profile')} "
+            f"({PROFILES[store.data.get('profile', args.profile)]}); training seeds {seeds}; SYSU-MM01 protocol, "
+            f"single-shot, {PROFILES[store.data.get('profile', args.profile)].trials} gallery trials. Wall time of "
+            f"this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    files = write_report(os.path.abspath(args.output_dir), "comparison", "MCJA comparison", text, note, store,
+                         args.arms, TITLES, "all_ir_to_rgb_mAP")
+    print("\n" + text + note + "\nFiles: " + ", ".join(files))
 
 
 if __name__ == "__main__":

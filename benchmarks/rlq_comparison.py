@@ -24,10 +24,11 @@ random numbers. Each model is scored on high-quality queries and on the same low
 same-clothes and clothes-changing settings. Every finished (arm, seed) goes at once into
 ``benchmarks/results/rlq_comparison.json`` with its wall time: run again to continue, only missing
 pairs train. Prints and writes ``comparison.md`` (mean ± std, and paired differences to base ±
-standard error; with fewer than 5 seeds no verdict is given: a difference within 2 SE is a tie).
+standard error; with fewer than 5 seeds no verdict is given: a difference within 2 SE is a tie),
+``comparison.csv`` (every arm and seed) and ``comparison.png`` (low-quality clothes-changing mAP, a
+line per seed) to ``--output-dir`` (``cfat_plugin.demo.seed_runs``).
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -37,8 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cfat_plugin  # noqa: E402,F401
 from cfat_ablation import teacher_fingerprint  # noqa: E402
+from cfat_plugin.demo.seed_runs import SeedResults, run_missing, write_report  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
-from cfat_plugin.utils.files import atomic_open  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT = os.path.join(REPO, "projects", "RLQ")
@@ -77,7 +78,7 @@ def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: i
     return opts
 
 
-def train_and_score(config: str, opts: list, seed: int) -> dict:
+def score(config: str, opts: list, seed: int) -> dict:
     """Train one model in this process and return its final clothes-changing scores."""
     from fastreid.utils.env import seed_all_rng
 
@@ -111,59 +112,56 @@ def main() -> None:
     parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
     parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
     args = parser.parse_args()
-    results_path = os.path.abspath(args.results)
-    saved = json.load(open(results_path)) if os.path.exists(results_path) else {}
-    if args.report_only:
-        print(tables(saved.get("results", {}), [a for a in args.arms if a in saved.get("results", {})]))
-        return
-    profile = PROFILES[args.profile]
+    started = time.perf_counter()
     out = os.path.abspath(args.output_dir)
+    if args.report_only:
+        store = SeedResults(args.results)
+    else:
+        try:
+            store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed})
+        except ValueError as error:
+            sys.exit(f"error: {error}")
+        train_all(store, args, out)
+    arms = store.arms_present(args.arms)
+    profile = PROFILES[store.data.get("profile", args.profile)]
+    seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
+    text = tables(store.results, arms)
+    note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
+            f"ResNet-18 from scratch at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
+            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; teacher = base seed 0; training seeds "
+            f"{seeds}; low-quality queries: seed {store.data.get('test_seed')}. With fewer than 5 paired seeds "
+            f"a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
+            f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    files = write_report(out, "comparison", "RLQ comparison", text, note, store, arms, {k: v[0] for k, v in ARMS.items()},
+                         "lq_cc_mAP")
+    print("\n" + text + note + "\nFiles: " + ", ".join(files + [store.path]))
+
+
+def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
+    """Train and score every missing (arm, seed), base seed 0 first: its weights are TAD's teacher."""
+    profile = PROFILES[args.profile]
     data_root = os.path.join(out, "datasets")
     os.environ["SYNTHLTCC_PRESET"] = profile["preset"]
     if profile["external"] != profile["preset"]:
         os.environ["SYNTHEXTERNAL_PRESET"] = profile["external"]
     os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
-    started = time.perf_counter()
-    echo = lambda line: print(line, flush=True)  # noqa: E731
-    if saved and (saved.get("profile"), saved.get("test_seed")) != (args.profile, args.test_seed):
-        sys.exit(f"error: {results_path} holds another profile or test seed ({saved.get('profile')}, "
-                 f"{saved.get('test_seed')}); move it away or pass --results NEW_FILE")
-    results, timings = saved.get("results", {}), saved.get("seconds", {})
-
-    def save(teacher_hash: str) -> None:
-        with atomic_open(results_path) as f:  # a killed run keeps the last complete file
-            json.dump({"profile": args.profile, "test_seed": args.test_seed, "teacher": teacher_hash,
-                       "results": results, "seconds": timings}, f, indent=1)
-
     teacher = os.path.join(out, "seed0", "base", "model_final.pth")
-    order = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]
-    for arm, seed in order:
+    pairs = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]
+    if not os.path.exists(teacher) and any(ARMS[a][2] and not store.has(a, s) for a, s in pairs):
+        store.results.get("base", {}).pop("0", None)  # the teacher's weights are gone: train base seed 0 again
+
+    def train_and_score(arm: str, seed: int) -> dict:
         title, config, tad = ARMS[arm]
-        if str(seed) in results.get(arm, {}) and ((arm, seed) != ("base", 0) or os.path.exists(teacher)):
-            continue  # done (base seed 0 is retrained only when its weights, the teacher, are missing)
-        echo(f"seed {seed}: {title}")
-        start = time.perf_counter()
-        scores = train_and_score(config, arm_options(profile, data_root, os.path.join(out, f"seed{seed}", arm), seed,
-                                                     args.test_seed, tad, teacher), seed)
-        fingerprint = teacher_fingerprint(teacher)
-        if saved.get("teacher") not in (None, fingerprint):
-            sys.exit(f"error: {results_path} holds results of another teacher; move it away")
-        saved["teacher"] = fingerprint
-        results.setdefault(arm, {})[str(seed)] = scores
-        timings[f"{arm}/{seed}"] = round(time.perf_counter() - start)
-        save(fingerprint)
-        echo(f"  {timings[f'{arm}/{seed}']} s: " + "  ".join(f"{m} {scores[m]:.2f}" for m in METRICS))
-    arms = [a for a in args.arms if a in results]
-    text = tables(results, arms)
-    note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
-            f"ResNet-18 from scratch at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
-            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; teacher = base seed 0; training seeds "
-            f"{args.seeds}; low-quality queries: seed {args.test_seed}. With fewer than 5 paired seeds the "
-            f"difference is reported with its standard error and no verdict: within 2 SE it is a tie. "
-            f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
-    with open(os.path.join(out, "comparison.md"), "w") as f:
-        f.write("# RLQ comparison\n\n`" + " ".join(["python"] + sys.argv) + "`\n\n" + text + note)
-    print("\n" + text + note + f"\nFiles: {out}/comparison.md, {results_path}")
+        if tad:
+            try:
+                store.require("teacher", teacher_fingerprint(teacher))
+            except ValueError as error:
+                sys.exit(f"error: {error}")
+        return score(config, arm_options(profile, data_root, os.path.join(out, f"seed{seed}", arm), seed,
+                                         args.test_seed, tad, teacher), seed)
+
+    run_missing(store, pairs, train_and_score, {k: v[0] for k, v in ARMS.items()},
+                echo=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":

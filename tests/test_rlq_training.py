@@ -101,5 +101,8 @@ def test_comparison_tiny_profile_writes_a_table_and_resumes(tmp_path):
     assert {"cc_mAP", "lq_cc_mAP", "sc_Rank-1", "lq_mAP"} <= set(saved["results"]["tad"]["0"])
     table = (tmp_path / "out" / "comparison.md").read_text()
     assert "| +TAD | 1 |" in table and "Low-quality queries" in table
+    rows = (tmp_path / "out" / "comparison.csv").read_text().splitlines()
+    assert rows[0].startswith("arm,seed,") and sorted(r.split(",")[0] for r in rows[1:]) == ["base", "tad"]
+    assert (tmp_path / "out" / "comparison.png").stat().st_size > 0
     again = run_tool(args, env=env)  # everything is in the results file: nothing trains
     assert again.returncode == 0 and "seed 0:" not in again.stdout, again.stdout[-2000:]

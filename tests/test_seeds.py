@@ -29,14 +29,16 @@ def test_verdict_needs_twice_the_standard_error():
     assert verdict(-1.0, 0.49) == "worse"
     assert verdict(1.0, 0.5) == "tie"
     assert verdict(3.0, float("nan")) == "tie"  # no spread, no claim
-    assert verdict(1.0, 0.1, n=2) == "2<5 seeds: no verdict yet"  # an SE of 2 differences means little
+    # an SE of 2 differences means little: beyond 2 SE is said, but no verdict; within it is a tie
+    assert verdict(1.0, 0.1, n=2) == "beyond 2 SE, 2<5 seeds"
+    assert verdict(0.1, 0.1, n=2) == "tie"
 
 
 def test_seed_tables_show_every_arm_and_the_paired_differences():
     results = {"base": {"0": {"m": 1.0}, "1": {"m": 2.0}}, "new": {"0": {"m": 3.0}, "1": {"m": 4.5}}}
     text = seed_tables(results, ["base", "new"], ["base"], ["m"], {"base": "B", "new": "N"})
     assert "| B | 2 | 1.50 ± 0.71 |" in text
-    assert "| N | 2 | +2.25 ± 0.25 (2<5 seeds: no verdict yet) |" in text  # too few seeds for a claim
+    assert "| N | 2 | +2.25 ± 0.25 (beyond 2 SE, 2<5 seeds) |" in text  # too few seeds for a claim
     five = {arm: {str(s): {"m": v + s % 2} for s in range(5)} for arm, v in (("base", 1.0), ("new", 3.0))}
     five["new"]["4"]["m"] += 0.5  # differences 2, 2, 2, 2, 2.5: mean 2.1, SE 0.1
     assert "| N | 5 | +2.10 ± 0.10 (better) |" in seed_tables(five, ["base", "new"], ["base"], ["m"],

@@ -12,19 +12,17 @@ Arms, each adding one part to the previous one (``ARMS``):
 Every model is trained with ``SEED`` = the seed (same sampler order and the same ResNet weights at the
 start in every arm of a seed: paired), tested on SYSU-MM01's protocol, single-shot, all- and
 indoor-search, infrared to visible and visible to infrared, 10 gallery trials. The run goes one
-(arm, seed) at a time and writes each result as soon as it has it, so it can be resumed.
+(arm, seed) at a time and writes each result as soon as it has it, so it can be resumed (``seed_runs``).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from ..utils.files import atomic_open
-from .seeds import MIN_SEEDS, mean_std, paired_difference, verdict
+from .seed_runs import SeedResults, run_missing
+from .seeds import seed_tables
 
 logger = logging.getLogger(__name__)
 
@@ -118,76 +116,32 @@ def scores(cfg, model, profile: Profile, mser: bool = False) -> Dict[str, float]
 
 def run_comparison(root: str, output_dir: str, seeds: Sequence[int], results_path: str, profile_name: str = "default",
                    arms: Sequence[str] = ARMS, echo: Callable[[str], None] = print) -> dict:
-    """Train and test every missing (arm, seed); ``results_path`` (JSON) holds what is done, written after each."""
+    """Train and test every missing (arm, seed) (``seed_runs``: ``results_path`` holds what is done, written
+    after each); ``mser`` tests the seed's ``mcja`` model, trained first if its weights are missing."""
     profile = PROFILES[profile_name]
-    saved = json.load(open(results_path)) if os.path.exists(results_path) else {}
-    if saved and saved.get("profile") != profile_name:
-        raise ValueError(f"{results_path} holds the {saved.get('profile')!r} profile, not {profile_name!r}; "
-                         f"pass another --results file")
-    saved.setdefault("profile", profile_name)
-    results, timings = saved.setdefault("results", {}), saved.setdefault("timings", {})
+    store = SeedResults(results_path, {"profile": profile_name})
 
-    def save() -> None:
-        with atomic_open(results_path) as f:  # a killed run keeps the last complete file
-            json.dump(saved, f, indent=1)
+    def train_and_score(arm: str, seed: int) -> Dict[str, float]:
+        trained = "mcja" if arm == "mser" else arm
+        out = os.path.join(output_dir, f"seed{seed}", trained)
+        cfg = arm_config(trained, seed, root, out, profile)
+        weights = os.path.join(out, "model_final.pth")
+        if arm == "mser" and os.path.exists(weights):
+            from ..engine.entry_points import build_eval_model
 
-    for seed in seeds:
-        for arm in [a for a in arms if a != "mser"]:
-            wants_mser = arm == "mcja" and "mser" in arms and str(seed) not in results.get("mser", {})
-            if str(seed) in results.get(arm, {}) and not wants_mser:
-                continue
-            out = os.path.join(output_dir, f"seed{seed}", arm)
-            cfg = arm_config(arm, seed, root, out, profile)
-            start = time.perf_counter()
-            if str(seed) in results.get(arm, {}):  # only MSER is missing: reload the trained model
-                from ..engine.entry_points import build_eval_model
+            cfg = cfg.clone()
+            cfg.defrost()
+            cfg.MODEL.WEIGHTS = weights
+            model = build_eval_model(cfg)
+        else:
+            model = train_arm(cfg, profile)
+        return scores(cfg, model, profile, mser=arm == "mser")
 
-                cfg = cfg.clone()
-                cfg.defrost()
-                cfg.MODEL.WEIGHTS = os.path.join(out, "model_final.pth")
-                model = build_eval_model(cfg)
-            else:
-                echo(f"seed {seed}: training {TITLES[arm]}")
-                model = train_arm(cfg, profile)
-                trained = time.perf_counter()
-                results.setdefault(arm, {})[str(seed)] = scores(cfg, model, profile)
-                timings[f"{arm}/seed{seed}"] = {"train_s": round(trained - start),
-                                                "test_s": round(time.perf_counter() - trained)}
-                echo(f"seed {seed}: {arm} {results[arm][str(seed)]} ({timings[f'{arm}/seed{seed}']})")
-                save()
-            if arm == "mcja" and "mser" in arms and str(seed) not in results.get("mser", {}):
-                start = time.perf_counter()
-                results.setdefault("mser", {})[str(seed)] = scores(cfg, model, profile, mser=True)
-                timings[f"mser/seed{seed}"] = {"test_s": round(time.perf_counter() - start)}
-                echo(f"seed {seed}: mser {results['mser'][str(seed)]}")
-                save()
-    return saved
+    run_missing(store, [(arm, seed) for seed in seeds for arm in arms], train_and_score, TITLES, echo)
+    return store.data
 
 
 def comparison_table(results: dict, arms: Sequence[str] = ARMS, metrics: Sequence[str] = METRICS) -> str:
     """Markdown: mean +- std over seeds per arm, then each arm's paired difference to the previous arm
-    (+- its standard error); with fewer than ``MIN_SEEDS`` seeds a difference within 2 SE is a tie and
-    anything beyond is only 'beyond 2 SE', not a verdict."""
-    present = [a for a in arms if results.get(a)]
-    head = "| arm | seeds | " + " | ".join(m.replace("_", " ") for m in metrics) + " |"
-    rule = "|---|---|" + "---|" * len(metrics)
-    lines = [head, rule]
-    for arm in present:
-        per_seed = results[arm]
-        cells = ["%.1f ± %.1f" % mean_std([r[m] for r in per_seed.values()]) for m in metrics]
-        lines.append(f"| {TITLES[arm]} | {len(per_seed)} | " + " | ".join(cells) + " |")
-    lines += ["", f"Paired difference to the previous arm (mean ± standard error over the seeds both have; "
-                  f"'tie' within 2 SE; a verdict needs {MIN_SEEDS} seeds, fewer only say 'beyond 2 SE'):", "",
-              head, rule]
-    for prev, arm in zip(present, present[1:]):
-        cells, n = [], 0
-        for m in metrics:
-            mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
-                                            {s: r[m] for s, r in results[prev].items()})
-            if n >= MIN_SEEDS:
-                word = verdict(mean, se, n)
-            else:  # too few seeds for a verdict: only whether the difference is beyond twice its SE
-                word = "beyond 2 SE" if se == se and abs(mean) > 2 * se else "tie"
-            cells.append(f"{mean:+.1f} ± {se:.1f} ({word})")
-        lines.append(f"| {TITLES[arm]} vs {TITLES[prev].split(' (')[0]} | {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    (+- its standard error; ``seeds.verdict``)."""
+    return seed_tables(results, arms, "previous", metrics, TITLES, digits=1)

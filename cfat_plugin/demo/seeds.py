@@ -6,7 +6,7 @@ and corruption draws (same ``SEED``), and a difference counts only beyond twice
 its standard error; anything less is reported as a tie.
 """
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple, Union
 
 PerSeed = Dict[str, Dict[str, float]]  # seed -> metric -> value
 
@@ -35,12 +35,13 @@ MIN_SEEDS = 5
 
 
 def verdict(mean: float, se: float, n: int = MIN_SEEDS, min_seeds: int = MIN_SEEDS) -> str:
-    """'better' / 'worse' only when the difference exceeds twice its standard error, else 'tie';
-    'n<min_seeds: no verdict yet' with fewer paired seeds than ``min_seeds``."""
-    if n < min_seeds:
-        return f"{n}<{min_seeds} seeds: no verdict yet"
+    """'tie' when the difference is within twice its standard error (or has none); beyond it,
+    'better' / 'worse' from ``min_seeds`` paired seeds on, and with fewer only
+    'beyond 2 SE, n<min_seeds seeds' (no verdict)."""
     if math.isnan(mean) or math.isnan(se) or abs(mean) <= 2 * se:
         return "tie"
+    if n < min_seeds:
+        return f"beyond 2 SE, {n}<{min_seeds} seeds"
     return "better" if mean > 0 else "worse"
 
 
@@ -49,28 +50,37 @@ def _header(metrics: Sequence[str], first: str) -> List[str]:
             "|---|---|" + "---|" * len(metrics)]
 
 
-def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Sequence[str],
-                metrics: Sequence[str], titles: Dict[str, str]) -> str:
-    """Markdown: per-arm mean +- std over seeds, then the paired difference of every arm to each reference."""
+def _difference_row(results: Dict[str, PerSeed], arm: str, ref: str, metrics: Sequence[str], label: str,
+                    digits: int) -> str:
+    cells, n = [], 0
+    for m in metrics:
+        mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
+                                        {s: r[m] for s, r in results[ref].items()})
+        cells.append(f"{mean:+.{digits}f} ± {se:.{digits}f} ({verdict(mean, se, n)})")
+    return f"| {label} | {n} | " + " | ".join(cells) + " |"
+
+
+def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Union[Sequence[str], str],
+                metrics: Sequence[str], titles: Dict[str, str], digits: int = 2) -> str:
+    """Markdown: per-arm mean +- std over seeds, then paired differences +- their standard error:
+    of every arm to each of ``references``, or, with ``references="previous"``, of each arm to the
+    one before it (for arms that each add one part)."""
+    present = [arm for arm in arms if results.get(arm)]
     lines = _header(metrics, "arm")
-    for arm in arms:
-        per_seed = results.get(arm, {})
-        if per_seed:
-            cells = ["%.2f ± %.2f" % mean_std([r[m] for r in per_seed.values()]) for m in metrics]
-            lines.append(f"| {titles[arm]} | {len(per_seed)} | " + " | ".join(cells) + " |")
+    for arm in present:
+        cells = [f"{mean:.{digits}f} ± {std:.{digits}f}"
+                 for mean, std in (mean_std([r[m] for r in results[arm].values()]) for m in metrics)]
+        lines.append(f"| {titles[arm]} | {len(results[arm])} | " + " | ".join(cells) + " |")
+    rule = (f"mean ± standard error over the seeds both have; 'tie' when within twice the standard error; "
+            f"a verdict from {MIN_SEEDS} paired seeds on")
+    if references == "previous":
+        lines += ["", f"Paired difference to the previous arm ({rule}):", ""] + _header(metrics, "arm")
+        lines += [_difference_row(results, arm, prev, metrics, f"{titles[arm]} vs {titles[prev].split(' (')[0]}",
+                                  digits) for prev, arm in zip(present, present[1:])]
+        return "\n".join(lines) + "\n"
     for ref in references:
         if not results.get(ref):
             continue
-        lines += ["", f"Paired difference to {titles[ref]} (mean ± standard error over the seeds both have; "
-                      f"'tie' when within twice the standard error; a verdict from {MIN_SEEDS} "
-                      f"paired seeds on):", ""] + _header(metrics, "arm")
-        for arm in arms:
-            if arm == ref or not results.get(arm):
-                continue
-            cells, n = [], 0
-            for m in metrics:
-                mean, se, n = paired_difference({s: r[m] for s, r in results[arm].items()},
-                                                {s: r[m] for s, r in results[ref].items()})
-                cells.append(f"{mean:+.2f} ± {se:.2f} ({verdict(mean, se, n)})")
-            lines.append(f"| {titles[arm]} | {n} | " + " | ".join(cells) + " |")
+        lines += ["", f"Paired difference to {titles[ref]} ({rule}):", ""] + _header(metrics, "arm")
+        lines += [_difference_row(results, arm, ref, metrics, titles[arm], digits) for arm in present if arm != ref]
     return "\n".join(lines) + "\n"
