@@ -34,7 +34,9 @@ def parse_args():
 def one_epoch(config: str, workers: int, overrides: list) -> str:
     """FastReID's last ``time: ... data_time: ...`` of one training epoch."""
     with tempfile.TemporaryDirectory() as out:
-        run = subprocess.run([sys.executable, "tools/train_net.py", "--config-file", config, "SEED", "0",
+        # a process per run (its own loader workers and threads), through the package's entry point
+        run = subprocess.run([sys.executable, "-m", "cfat_plugin.engine.train_net", "--config-file", config,
+                              "SEED", "0",
                               "SOLVER.MAX_EPOCH", "1", "SOLVER.WARMUP_ITERS", "0", "OUTPUT_DIR", out,
                               "DATALOADER.NUM_WORKERS", str(workers)] + overrides,
                              cwd=REPO, capture_output=True, text=True)

@@ -66,7 +66,8 @@ def report(store: SeedResults, arms, titles, data_root: str) -> str:
     arms = store.arms_present(arms)
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
     return (seed_tables(store.results, arms, [r for r in REFERENCES if r in arms], METRICS, titles) +
-            f"\n\nCUHK01 (`{os.path.normpath(data_root)}`: half the identities train, split seed 0); training seeds {seeds}, a teacher "
+            f"\n\nCUHK01 (`{os.path.normpath(data_root)}`: half the identities train, split seed 0); "
+            f"training seeds {seeds}, a teacher "
             f"per seed; test draws seed {store.data.get('test_seed')}; precision {store.data.get('precision')}.")
 
 

@@ -132,7 +132,8 @@ def main() -> None:
             f"{seeds}; low-quality queries: seed {store.data.get('test_seed')}. With fewer than 5 paired seeds "
             f"a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
             f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
-    files = write_report(out, "comparison", "RLQ comparison", text, note, store, arms, {k: v[0] for k, v in ARMS.items()},
+    titles = {k: v[0] for k, v in ARMS.items()}
+    files = write_report(out, "comparison", "RLQ comparison", text, note, store, arms, titles,
                          "lq_cc_mAP")
     print("\n" + text + note + "\nFiles: " + ", ".join(files + [store.path]))
 

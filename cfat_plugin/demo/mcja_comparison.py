@@ -81,7 +81,6 @@ def arm_config(arm: str, seed: int, root: str, output_dir: str, profile: Profile
 
 def train_arm(cfg, profile: Profile):
     """Train with the project's trainer (its loader and hooks), without its end-of-training test."""
-    from fastreid.data import build as data_build
     from fastreid.utils.env import seed_all_rng
 
     from ..engine.trainer import trainer_for
@@ -91,7 +90,6 @@ def train_arm(cfg, profile: Profile):
         def test(cls, cfg, model):
             return {}
 
-    data_build._root = cfg.DATASETS.ROOT
     os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
     seed_all_rng(cfg.SEED)
     trainer = TrainOnly(cfg)

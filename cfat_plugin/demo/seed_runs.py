@@ -63,7 +63,8 @@ class SeedResults:
     def has(self, arm: str, seed: int) -> bool:
         return str(seed) in self.results.get(arm, {})
 
-    def record(self, arm: str, seed: int, metrics: Metrics, seconds: Union[float, Dict[str, float], None] = None) -> None:
+    def record(self, arm: str, seed: int, metrics: Metrics,
+               seconds: Union[float, Dict[str, float], None] = None) -> None:
         """Add one finished (arm, seed) and write the file at once."""
         self.results.setdefault(arm, {})[str(seed)] = metrics
         if seconds is not None:
