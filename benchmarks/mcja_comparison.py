@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Does each part of MCJA help? baseline, + VIMC, + MDA, + CMR (= MCJA), + MSER, several training seeds.
 
-    .venv/bin/python benchmarks/mcja_comparison.py --root datasets --seeds 0 1 2
+    .venv/bin/python benchmarks/mcja_comparison.py --root datasets --seeds 0 1 2 3 4
 
 On the generated SYSU-MM01-shaped set (SynthReID preset ``sysu``, made under ``--root`` on first use),
 ResNet-18 from scratch on CPU (projects/MCJA/synthsysu_r18.yml at the profile's size). Arms and
@@ -29,7 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default="datasets", help="data root (SynthReID-sysu-s0 is generated there)")
     parser.add_argument("--output-dir", default="output/mcja_comparison")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="training seeds (5: the fewest a verdict is given on)")
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
     parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
