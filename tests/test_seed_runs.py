@@ -59,6 +59,9 @@ def test_results_of_another_set_up_are_refused(tmp_path):
     reopened.require("teachers", "def", seed=1)  # another seed's teacher: fine
     with pytest.raises(ValueError, match="teachers of seed 0"):
         reopened.require("teachers", "xyz", seed=0)
+    path.write_text('{"results": {"base": ')  # cut short: not written by SeedResults, which writes atomically
+    with pytest.raises(ValueError, match="not a readable results file"):
+        SeedResults(str(path))
 
 
 def test_report_writes_markdown_csv_and_plot(tmp_path):

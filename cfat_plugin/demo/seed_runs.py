@@ -34,11 +34,17 @@ class SeedResults:
 
     def __init__(self, path: str, identity: Optional[Dict[str, object]] = None) -> None:
         self.path = os.path.abspath(path)
+        self.data = {}
         if os.path.exists(self.path):
-            with open(self.path) as f:
-                self.data = json.load(f)
-        else:
-            self.data = {}
+            try:
+                with open(self.path) as f:
+                    self.data = json.load(f)
+            except (OSError, ValueError) as error:
+                raise ValueError(f"{self.path} is not a readable results file ({error}); move it away or pass "
+                                 f"another results file") from None
+            if not isinstance(self.data, dict):
+                raise ValueError(f"{self.path} is not a results file (no JSON object); move it away or pass "
+                                 f"another results file")
         self.data.setdefault("results", {})
         self.data.setdefault("seconds", {})
         for key, value in (identity or {}).items():
