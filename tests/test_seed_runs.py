@@ -6,6 +6,7 @@ import pytest
 
 from cfat_plugin.demo.seed_runs import SeedResults, axis_label, run_missing, write_report
 from cfat_plugin.demo.seeds import seed_tables
+from cfat_plugin.utils.errors import ResultsFileError
 
 TITLES = {"base": "base (plain)", "new": "+ new part (what it adds)"}
 
@@ -52,15 +53,15 @@ def test_results_of_another_set_up_are_refused(tmp_path):
     store = SeedResults(str(path), {"profile": "tiny", "test_seed": 0})
     store.require("teachers", "abc", seed=0)
     store.record("base", 0, {"mAP": 1.0})
-    with pytest.raises(ValueError, match="another profile \\('tiny', not 'default'\\)"):
+    with pytest.raises(ResultsFileError, match="another profile \\('tiny', not 'default'\\)"):
         SeedResults(str(path), {"profile": "default", "test_seed": 0})
     reopened = SeedResults(str(path), {"profile": "tiny"})
     reopened.require("teachers", "abc", seed=0)  # the same teacher: fine
     reopened.require("teachers", "def", seed=1)  # another seed's teacher: fine
-    with pytest.raises(ValueError, match="teachers of seed 0"):
+    with pytest.raises(ResultsFileError, match="teachers of seed 0"):
         reopened.require("teachers", "xyz", seed=0)
     path.write_text('{"results": {"base": ')  # cut short: not written by SeedResults, which writes atomically
-    with pytest.raises(ValueError, match="not a readable results file"):
+    with pytest.raises(ResultsFileError, match="not a readable results file"):
         SeedResults(str(path))
 
 

@@ -79,7 +79,7 @@ def arm_config(arm: str, seed: int, root: str, output_dir: str, profile: Profile
     return cfg
 
 
-def train_arm(cfg, profile: Profile):
+def train_arm(cfg, iters_per_epoch: Optional[int] = None):
     """Train with the project's trainer (its loader and hooks), without its end-of-training test."""
     from fastreid.utils.env import seed_all_rng
 
@@ -93,8 +93,8 @@ def train_arm(cfg, profile: Profile):
     os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
     seed_all_rng(cfg.SEED)
     trainer = TrainOnly(cfg)
-    if profile.iters_per_epoch:
-        trainer.iters_per_epoch = profile.iters_per_epoch
+    if iters_per_epoch:  # a short epoch (the test suite's tiny profiles); None: the whole training set
+        trainer.iters_per_epoch = iters_per_epoch
     trainer.train()
     return trainer.model.eval()
 
@@ -132,7 +132,7 @@ def run_comparison(root: str, output_dir: str, seeds: Sequence[int], results_pat
             cfg.MODEL.WEIGHTS = weights
             model = build_eval_model(cfg)
         else:
-            model = train_arm(cfg, profile)
+            model = train_arm(cfg, profile.iters_per_epoch)
         return scores(cfg, model, profile, mser=arm == "mser")
 
     run_missing(store, [(arm, seed) for seed in seeds for arm in arms], train_and_score, TITLES, echo)

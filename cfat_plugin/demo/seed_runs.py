@@ -22,6 +22,7 @@ import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ..evaluation.heatmap import pyplot
+from ..utils.errors import ResultsFileError
 from ..utils.files import atomic_open
 from .compare import short_name
 from .seeds import PerSeed, mean_std
@@ -40,10 +41,10 @@ class SeedResults:
                 with open(self.path) as f:
                     self.data = json.load(f)
             except (OSError, ValueError) as error:
-                raise ValueError(f"{self.path} is not a readable results file ({error}); move it away or pass "
+                raise ResultsFileError(f"{self.path} is not a readable results file ({error}); move it away or pass "
                                  f"another results file") from None
             if not isinstance(self.data, dict):
-                raise ValueError(f"{self.path} is not a results file (no JSON object); move it away or pass "
+                raise ResultsFileError(f"{self.path} is not a results file (no JSON object); move it away or pass "
                                  f"another results file")
         self.data.setdefault("results", {})
         self.data.setdefault("seconds", {})
@@ -55,14 +56,14 @@ class SeedResults:
         return self.data["results"]
 
     def require(self, key: str, value: object, seed: Optional[int] = None) -> None:
-        """Record ``value`` under ``key`` (per seed: under ``key`` -> seed); ``ValueError`` when the file
+        """Record ``value`` under ``key`` (per seed: under ``key`` -> seed); ``ResultsFileError`` when the file
         already holds another value there, so results of two set-ups are never mixed."""
         holder = self.data.setdefault(key, {}) if seed is not None else self.data
         name = str(seed) if seed is not None else key
         known = holder.get(name)
         if known is not None and known != value:
             where = f"{key} of seed {seed}" if seed is not None else key
-            raise ValueError(f"{self.path} holds results of another {where} ({known!r}, not {value!r}); "
+            raise ResultsFileError(f"{self.path} holds results of another {where} ({known!r}, not {value!r}); "
                              f"move it away or pass another results file")
         holder[name] = value
 
@@ -87,13 +88,13 @@ class SeedResults:
 
 
 def run_missing(store: SeedResults, pairs: Iterable[Tuple[str, int]], train_and_score: Callable[[str, int], Metrics],
-                titles: Dict[str, str], echo: Callable[[str], None] = print) -> None:
+                titles: Dict[str, str], echo: Callable[[str], None] = print, unit: str = "seed") -> None:
     """Train and score, in order, every (arm, seed) of ``pairs`` the file does not hold, recording each
     as soon as it is done with its wall time."""
     for arm, seed in pairs:
         if store.has(arm, seed):
             continue
-        echo(f"seed {seed}: {titles[arm]}")
+        echo(f"{unit} {seed}: {titles[arm]}")
         start = time.perf_counter()
         metrics = train_and_score(arm, seed)
         seconds = round(time.perf_counter() - start)
@@ -101,12 +102,12 @@ def run_missing(store: SeedResults, pairs: Iterable[Tuple[str, int]], train_and_
         echo(f"  {seconds} s: " + "  ".join(f"{m} {v:.2f}" for m, v in metrics.items()))
 
 
-def write_csv(results: Dict[str, PerSeed], arms: Sequence[str], path: str) -> None:
+def write_csv(results: Dict[str, PerSeed], arms: Sequence[str], path: str, unit: str = "seed") -> None:
     """One row per (arm, seed), a column per metric (the union over rows; empty where missing)."""
     metrics = sorted({m for arm in arms for row in results.get(arm, {}).values() for m in row})
     with atomic_open(path, newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["arm", "seed"] + metrics)
+        writer.writerow(["arm", unit] + metrics)
         for arm in arms:
             for seed, row in sorted(results.get(arm, {}).items(), key=lambda kv: int(kv[0])):
                 writer.writerow([arm, seed] + [row.get(m, "") for m in metrics])
@@ -118,7 +119,7 @@ def axis_label(title: str) -> str:
 
 
 def plot_seeds(results: Dict[str, PerSeed], arms: Sequence[str], titles: Dict[str, str], metric: str,
-               path: str) -> None:
+               path: str, unit: str = "seed") -> None:
     """``metric`` per arm: each training seed a thin line across the arms (paired runs share a seed),
     the mean ± std in black beside them; the axis spans the data, so small paired gaps stay visible."""
     plt = pyplot()
@@ -129,7 +130,7 @@ def plot_seeds(results: Dict[str, PerSeed], arms: Sequence[str], titles: Dict[st
     for seed in seeds:
         points = [(x, results[arm][seed][metric]) for x, arm in zip(xs, arms) if seed in results[arm]]
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, linewidth=0.8,
-                alpha=0.7, label=f"seed {seed}")
+                alpha=0.7, label=f"{unit} {seed}")
     stats = [mean_std([row[metric] for row in results[arm].values()]) for arm in arms]
     ax.errorbar([x + 0.15 for x in xs], [m for m, _ in stats], yerr=[0.0 if sd != sd else sd for _, sd in stats],
                 fmt="s", color="black", markersize=4, capsize=3, label="mean ± std")
@@ -145,7 +146,7 @@ def plot_seeds(results: Dict[str, PerSeed], arms: Sequence[str], titles: Dict[st
 
 
 def write_report(output_dir: str, name: str, heading: str, tables: str, note: str, store: SeedResults,
-                 arms: Sequence[str], titles: Dict[str, str], plot_metric: str) -> List[str]:
+                 arms: Sequence[str], titles: Dict[str, str], plot_metric: str, unit: str = "seed") -> List[str]:
     """``<name>.md`` (heading, the command that ran, the tables, the note), ``<name>.csv`` and
     ``<name>.png`` in ``output_dir``; returns their paths."""
     os.makedirs(output_dir, exist_ok=True)
@@ -153,6 +154,6 @@ def write_report(output_dir: str, name: str, heading: str, tables: str, note: st
     with atomic_open(md) as f:
         f.write(f"# {heading}\n\n`{' '.join(['python'] + sys.argv)}`\n\n{tables}{note}")
     present = store.arms_present(arms)
-    write_csv(store.results, present, table)
-    plot_seeds(store.results, present, titles, plot_metric, png)
+    write_csv(store.results, present, table, unit)
+    plot_seeds(store.results, present, titles, plot_metric, png, unit)
     return [md, table, png]

@@ -45,8 +45,8 @@ def verdict(mean: float, se: float, n: int = MIN_SEEDS, min_seeds: int = MIN_SEE
     return "better" if mean > 0 else "worse"
 
 
-def _header(metrics: Sequence[str], first: str) -> List[str]:
-    return [f"| {first} | seeds | " + " | ".join(m.replace("_", " ") for m in metrics) + " |",
+def _header(metrics: Sequence[str], first: str, unit: str = "seeds") -> List[str]:
+    return [f"| {first} | {unit} | " + " | ".join(m.replace("_", " ") for m in metrics) + " |",
             "|---|---|" + "---|" * len(metrics)]
 
 
@@ -61,12 +61,13 @@ def _difference_row(results: Dict[str, PerSeed], arm: str, ref: str, metrics: Se
 
 
 def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Union[Sequence[str], str],
-                metrics: Sequence[str], titles: Dict[str, str], digits: int = 2) -> str:
+                metrics: Sequence[str], titles: Dict[str, str], digits: int = 2, unit: str = "seeds") -> str:
     """Markdown: per-arm mean +- std over seeds, then paired differences +- their standard error:
     of every arm to each of ``references``, or, with ``references="previous"``, of each arm to the
-    one before it (for arms that each add one part)."""
+    one before it (for arms that each add one part). ``unit`` names the column of run counts (seeds, or
+    RegDB's trials)."""
     present = [arm for arm in arms if results.get(arm)]
-    lines = _header(metrics, "arm")
+    lines = _header(metrics, "arm", unit)
     for arm in present:
         cells = [f"{mean:.{digits}f} ± {std:.{digits}f}"
                  for mean, std in (mean_std([r[m] for r in results[arm].values()]) for m in metrics)]
@@ -74,13 +75,13 @@ def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Un
     rule = (f"mean ± standard error over the seeds both have; 'tie' when within twice the standard error; "
             f"a verdict from {MIN_SEEDS} paired seeds on")
     if references == "previous":
-        lines += ["", f"Paired difference to the previous arm ({rule}):", ""] + _header(metrics, "arm")
+        lines += ["", f"Paired difference to the previous arm ({rule}):", ""] + _header(metrics, "arm", unit)
         lines += [_difference_row(results, arm, prev, metrics, f"{titles[arm]} vs {titles[prev].split(' (')[0]}",
                                   digits) for prev, arm in zip(present, present[1:])]
         return "\n".join(lines) + "\n"
     for ref in references:
         if not results.get(ref):
             continue
-        lines += ["", f"Paired difference to {titles[ref]} ({rule}):", ""] + _header(metrics, "arm")
+        lines += ["", f"Paired difference to {titles[ref]} ({rule}):", ""] + _header(metrics, "arm", unit)
         lines += [_difference_row(results, arm, ref, metrics, titles[arm], digits) for arm in present if arm != ref]
     return "\n".join(lines) + "\n"

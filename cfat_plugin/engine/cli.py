@@ -4,7 +4,8 @@ import sys
 from typing import Callable
 
 from ..modeling.meta_arch import TeacherError
-from ..utils.errors import BadImageError, BatchLayoutError, CythonBuildError, UntrustedCheckpointError
+from ..utils.errors import (BadImageError, BatchLayoutError, CythonBuildError, ResultsFileError,
+                            UntrustedCheckpointError)
 from .guards import NonFiniteLossError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config
@@ -12,7 +13,7 @@ from .sie_check import SIECameraError
 from .validate import SettingsError, check_settings
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
-               CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError)
+               CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError, ResultsFileError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:

@@ -32,3 +32,7 @@ class UntrustedCheckpointError(RuntimeError):
 
 class MissingPackageError(FileNotFoundError):
     """An optional package that holds something the config asks for (e.g. shipped weights) is not installed."""
+
+
+class ResultsFileError(ValueError):
+    """A comparison's results file cannot be read, or holds results of another set-up."""

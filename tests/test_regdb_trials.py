@@ -1,0 +1,46 @@
+"""RegDB's protocol over trials (cfat_plugin.demo.regdb_trials): one model per trial, resumable, reported."""
+import json
+import math
+import os
+
+import pytest
+
+from cfat_plugin.demo.regdb_trials import METRICS, main, run_trials, trial_environment
+
+
+def test_trial_environment_sets_and_restores_the_trial(monkeypatch):
+    monkeypatch.setenv("VIREID_TRIAL", "7")
+    with trial_environment(3):
+        assert os.environ["VIREID_TRIAL"] == "3"
+    assert os.environ["VIREID_TRIAL"] == "7"
+    monkeypatch.delenv("VIREID_TRIAL")
+    with pytest.raises(RuntimeError):
+        with trial_environment(4):
+            raise RuntimeError("a failed training")
+    assert "VIREID_TRIAL" not in os.environ
+
+
+@pytest.mark.slow
+def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_torch_thread, monkeypatch):
+    monkeypatch.delenv("VIREID_TRIAL", raising=False)
+    opts = ["DATASETS.ROOT", str(tmp_path / "data"), "OUTPUT_DIR", str(tmp_path / "out"), "SOLVER.MAX_EPOCH", "1",
+            "SOLVER.CHECKPOINT_PERIOD", "1", "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
+            "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", "0",
+            "MODEL.MCJA.MSER.ENABLED", "False"]
+    config = "projects/MCJA/synthregdb_r18.yml"
+    store = main(["--config-file", config, "--trials", "1", "2", "--iters-per-epoch", "2"] + opts)
+    per_trial = store.results["model"]
+    assert set(per_trial) == {"1", "2"}
+    for scores in per_trial.values():
+        assert set(scores) == set(METRICS)
+        assert all(0.0 <= v <= 100.0 and not math.isnan(v) for v in scores.values())
+    assert per_trial["1"] != per_trial["2"]  # other train and test ids, another model
+    assert "VIREID_TRIAL" not in os.environ  # the trial does not leak into later data sets
+    out = tmp_path / "out"
+    assert (out / "trial1" / "model_final.pth").exists() and (out / "trial2" / "model_final.pth").exists()
+    md = (out / "regdb_trials.md").read_text()
+    assert "| arm | trials |" in md and "| synthregdb_r18.yml | 2 |" in md
+    assert json.loads((out / "regdb_trials.json").read_text())["results"] == store.results
+    lines = []
+    again = run_trials(config, [1, 2], str(out / "regdb_trials.json"), opts, 2, echo=lines.append)
+    assert lines == [] and again.results == store.results  # nothing trains twice
