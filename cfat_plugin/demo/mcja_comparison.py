@@ -91,7 +91,7 @@ def train_arm(cfg, iters_per_epoch: Optional[int] = None):
             return {}
 
     os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
-    seed_all_rng(cfg.SEED)
+    seed_all_rng(None if cfg.SEED < 0 else cfg.SEED)  # SEED -1: a random seed, as FastReID's default_setup
     trainer = TrainOnly(cfg)
     if iters_per_epoch:  # a short epoch (the test suite's tiny profiles); None: the whole training set
         trainer.iters_per_epoch = iters_per_epoch
