@@ -5,7 +5,15 @@ import os
 
 import pytest
 
-from cfat_plugin.demo.regdb_trials import METRICS, main, run_trials, trial_environment
+from cfat_plugin.demo.regdb_trials import METRICS, main, parse_trials, run_trials, trial_environment
+
+
+def test_trials_are_one_word_so_config_changes_can_follow():
+    assert parse_trials("1-10") == list(range(1, 11))
+    assert parse_trials("1-3,7") == [1, 2, 3, 7] and parse_trials("4") == [4]
+    for bad in ("0-3", "11", "one", ""):
+        with pytest.raises(Exception, match="trials"):
+            parse_trials(bad)
 
 
 def test_trial_environment_sets_and_restores_the_trial(monkeypatch):
@@ -28,7 +36,7 @@ def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_t
             "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", "0",
             "MODEL.MCJA.MSER.ENABLED", "False"]
     config = "projects/MCJA/synthregdb_r18.yml"
-    store = main(["--config-file", config, "--trials", "1", "2", "--iters-per-epoch", "2"] + opts)
+    store = main(["--config-file", config, "--iters-per-epoch", "2", "--trials", "1-2"] + opts)  # KEY VALUE right after
     per_trial = store.results["model"]
     assert set(per_trial) == {"1", "2"}
     for scores in per_trial.values():

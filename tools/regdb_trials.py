@@ -1,8 +1,7 @@
 #!/usr/bin/env python
 """RegDB's published protocol for a config: one model per trial, then the mean over the trials.
 
-    python tools/regdb_trials.py --config-file projects/MCJA/regdb.yml --trials 1 2 3 4 5 6 7 8 9 10 \
-        DATASETS.ROOT datasets
+    python tools/regdb_trials.py --config-file projects/MCJA/regdb.yml --trials 1-10 DATASETS.ROOT datasets
 
 Interrupted? Run the same command again: finished trials are kept. The same as
 ``python -m cfat_plugin.demo.regdb_trials`` (what it runs: cfat_plugin/demo/regdb_trials.py).

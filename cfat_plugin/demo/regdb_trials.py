@@ -9,8 +9,7 @@ which the RegDB readers read) and tested on its test ids in both directions
 place of the seed: a results file written after every trial (rerun to continue), and
 ``regdb_trials.md`` / ``.csv`` / ``.png`` with the mean ± std over trials.
 
-    python tools/regdb_trials.py --config-file projects/MCJA/regdb.yml --trials 1 2 3 4 5 6 7 8 9 10 \\
-        DATASETS.ROOT datasets
+    python tools/regdb_trials.py --config-file projects/MCJA/regdb.yml --trials 1-10 DATASETS.ROOT datasets
 """
 from __future__ import annotations
 
@@ -100,11 +99,26 @@ def report(store: SeedResults, output_dir: str, config_file: str, seconds: float
                         title, "visible_to_thermal_mAP", unit="trial")
 
 
+def parse_trials(text: str) -> List[int]:
+    """``1-10``, ``1,3,5``, ``2``, or a mix (``1-3,7``) as trial numbers; an argparse error otherwise."""
+    trials = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.partition("-")
+            trials += list(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"trials as 1-10, 1,2,3 or 4, got {text!r}") from None
+    if not trials or not all(1 <= t <= 10 for t in trials):
+        raise argparse.ArgumentTypeError(f"RegDB has trials 1 to 10, got {text!r}")
+    return sorted(set(trials))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> SeedResults:
     """``tools/regdb_trials.py``: trains and tests the config once per trial, then reports the mean."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config-file", required=True, help="an MCJA config on a RegDB reader")
-    parser.add_argument("--trials", type=int, nargs="+", default=list(range(1, 11)), help="RegDB trials (1-10)")
+    # one word, so that the KEY VALUE changes after it are not read as trials
+    parser.add_argument("--trials", type=parse_trials, default="1-10", help="RegDB trials: 1-10, 1,2,3 or 4")
     parser.add_argument("--results", default=None, help="results file (default: <OUTPUT_DIR>/regdb_trials.json)")
     parser.add_argument("--iters-per-epoch", type=int, default=None, help="short epochs (for a quick check)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config changes, as tools/train_net.py")
