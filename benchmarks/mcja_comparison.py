@@ -44,9 +44,10 @@ def main() -> None:
     store = SeedResults(args.results)
     text = comparison_table(store.results, args.arms)
     seeds = sorted({int(s) for arm in args.arms for s in store.results.get(arm, {})})
-    note = (f"\nSynthReID sysu preset (seed 0), ResNet-18 from scratch, profile {store.data.get('profile')} "
-            f"({PROFILES[store.data.get('profile', args.profile)]}); training seeds {seeds}; SYSU-MM01 protocol, "
-            f"single-shot, {PROFILES[store.data.get('profile', args.profile)].trials} gallery trials. Wall time of "
+    profile = store.data.get("profile", args.profile)
+    note = (f"\nSynthReID sysu preset (seed 0), ResNet-18 from scratch, profile {profile} "
+            f"({PROFILES[profile]}); training seeds {seeds}; SYSU-MM01 protocol, "
+            f"single-shot, {PROFILES[profile].trials} gallery trials. Wall time of "
             f"this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
     files = write_report(os.path.abspath(args.output_dir), "comparison", "MCJA comparison", text, note, store,
                          args.arms, TITLES, "all_ir_to_rgb_mAP")

@@ -81,7 +81,6 @@ class CaptionDataset(SampleFieldDataset):
         self.captions = list(captions)
 
 
-
 class TextToImage(NamedTuple):
     """The text-to-image protocol of one data set: ``queries`` are ``(caption, pid)``,
     ``gallery`` the ``(path, pid, camid)`` images; a query matches the gallery

@@ -52,7 +52,6 @@ class ClothesDataset(SampleFieldDataset):
             self.num_clothes = len(pairs)
 
 
-
 def build_clothes_train_loader(cfg):
     """FastReID's train loader over ``cfg.DATASETS.NAMES``, batches with ``clothes``."""
     items = []

@@ -43,7 +43,6 @@ class ModalityDataset(SampleFieldDataset):
         self.modalities = [modality_index(modality_of(item[0])) for item in self.img_items]
 
 
-
 class PerModalityTransformDataset(ModalityDataset):
     """A :class:`ModalityDataset` whose image goes through ``transforms[modality]``: FastReID builds one
     transform per data set, a visible-infrared method may augment the two modalities differently."""

@@ -12,6 +12,7 @@ logger = logging.getLogger(__name__)
 
 CORRUPTED_PREFIX = "corrupted_"
 
+
 def paired_training_enabled(cfg) -> bool:
     """Whether the run trains on (clean, corrupted) pairs of views."""
     corruption = cfg.DATASETS.get("CORRUPTION")

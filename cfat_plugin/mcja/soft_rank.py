@@ -11,6 +11,7 @@ Ranks are ascending: the smallest value gets (softly) rank 1, the largest rank n
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import List, Optional
 
@@ -22,6 +23,7 @@ BACKENDS = ("auto", "torchsort", "torch")
 _announced = set()
 
 
+@functools.lru_cache(maxsize=None)  # asked twice per training step; a failed import is not remembered by Python
 def torchsort_available() -> bool:
     """Whether the ``torchsort`` extension imports (it builds from source; see projects/MCJA/README.md)."""
     try:
