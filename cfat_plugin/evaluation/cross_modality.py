@@ -65,9 +65,10 @@ def distinct_id_cmc(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarray,
     query's ranked gallery ids, ``excluded`` pairs left out, with repeated ids removed in a stable way,
     so rank k counts the first k *distinct* identities. Queries without a match are not counted."""
     order = np.argsort(distmat, axis=1, kind="stable")
+    g_pids, kept = np.asarray(g_pids), ~np.asarray(excluded, dtype=bool)  # once, not per query
     first_hits = []
     for q in range(distmat.shape[0]):
-        ids = np.asarray(g_pids)[order[q]][~np.asarray(excluded, dtype=bool)[q][order[q]]]
+        ids = g_pids[order[q]][kept[q][order[q]]]
         _, first = np.unique(ids, return_index=True)
         match = ids[np.sort(first)] == q_pids[q]
         if match.any():

@@ -22,7 +22,6 @@ from fastreid.data.datasets import DATASET_REGISTRY
 
 from ..data.datasets.regdb import RegDBVI
 from ..data.datasets.sysu_mm01 import SYSUMM01VI
-from ..data.synthetic.layouts import sysu
 from ..evaluation.cross_modality import regdb_protocol, sysu_protocol
 from ..evaluation.features import extract_features
 from .multi_spectral_ranking import ChannelReplica, mser_distance
@@ -74,7 +73,7 @@ def _mser_settings(cfg) -> Optional[tuple]:
 def evaluate_sysu_like(cfg, model: torch.nn.Module, data: SYSUMM01VI, modes=("all", "indoor"), shots=(1, 10),
                        trials: int = 10) -> dict:
     """SYSU-MM01's protocol (``sysu_protocol``) for a model, on the test ids of a SYSU-MM01-layout reader."""
-    test_items = data.scan(sysu.read_ids(f"{data.dataset_dir}/{sysu.id_file('test')}"))
+    test_items = data.test_items  # every test image, read once by the reader
     is_visible = lambda path: data.modality_of(path) == "visible"  # noqa: E731
     mser = _mser_settings(cfg)
     model.eval()

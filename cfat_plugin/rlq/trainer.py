@@ -17,7 +17,7 @@ from typing import List, Tuple
 import torch
 from fastreid.solver import build_optimizer
 
-from ..engine.trainer import CFATTrainer
+from ..engine.trainer import CFATTrainer, broadcast_buffers_from_main
 from .data import build_cap_train_loader, build_tad_train_loader, endless
 
 logger = logging.getLogger(__name__)
@@ -115,4 +115,5 @@ class RLQTrainer(CFATTrainer):
         from ..evaluation.precision import inference_model
         from .evaluation import run_rlq_evaluation
 
+        broadcast_buffers_from_main(model)  # as CFATTrainer.test: every process tests rank 0's BatchNorm statistics
         return run_rlq_evaluation(cfg, inference_model(cfg, model))

@@ -50,7 +50,7 @@ class SYSUMM01VI(VisibleInfraredReader):
         self.check_before_run([folder] + id_files)
         ids = {s: sysu.read_ids(f) for s, f in zip(sysu.ID_SPLITS, id_files)}
         train_items = self.scan(ids["train"] + ids["val"])
-        test_items = self.scan(ids["test"])
+        self.test_items = test_items = self.scan(ids["test"])  # every test image, 1-based cameras: the protocol's
         perm_file = os.path.join(folder, sysu.PERM_FILE)  # the published gallery draws, where present
         self.perm = sysu.read_rand_perm(perm_file) if os.path.isfile(perm_file) else None
         query, gallery = sysu.split_query_gallery(test_items, self.mode, self.trial, perm=self.perm)
