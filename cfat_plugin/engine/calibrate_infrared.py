@@ -87,8 +87,7 @@ def calibrate_infrared(root: str, minutes: float = 5.0, seed: int = 0, trials: i
     data = SynthSYSU(root=root, seed=0, mode="all", trial=1, verbose=False)
     rgb_train = [it for it in data.train if data.modality_of(it[0]) == "visible"]
     model, iters = _train(cfg, rgb_train, minutes, seed)
-    test_ids = set(sysu.read_ids(os.path.join(data.dataset_dir, sysu.id_file("test"))))
-    test_items = data.scan(sorted(test_ids))  # (path, pid, 1-based camera)
+    test_items = data.test_items  # (path, pid, 1-based camera), read by the reader
     with torch.no_grad():
         feats = extract_features(cfg, model, [(p, pid, cam - 1) for p, pid, cam in test_items]).feats
     row = {p: i for i, (p, _, _) in enumerate(test_items)}
