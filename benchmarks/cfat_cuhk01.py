@@ -15,7 +15,9 @@ that of the whole pipeline:
 - ``b_augmented``: the teacher fine-tuned on corrupted views (ID + triplet), the baseline, and
   the corruption-trained start of the staged arms;
 - ``c_cfat_staged``: CFAT with its stages (start (b), BFG pre-training, published KL);
-- ``d_cfat_coarse_staged``: the same without the fine stage (coarse alignment only).
+- ``d_cfat_coarse_staged``: the same without the fine stage (coarse alignment only);
+- ``c_cfat_official``, ``c_cfat_official_noce2``, ``d_cfat_coarse_ce2``: the fine stage in the
+  released form and its two controls (``benchmarks/cfat_ablation.py``); not in the default arms.
 
 Every model is scored on the same test draws (``--test-seed``; clean, and query + gallery
 corrupted with 2 draws over the 20 types x 5 severities, seen and held-out types). Each finished
@@ -36,7 +38,7 @@ from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
 from cfat_plugin.demo.seed_runs import SeedResults, run_missing, write_report  # noqa: E402
 from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
 
-from cfat_ablation import METRICS, metrics_of, teacher_fingerprint  # noqa: E402
+from cfat_ablation import METRICS, OFFICIAL_ARMS, metrics_of, teacher_fingerprint  # noqa: E402
 
 STUDENTS = ("b_augmented", "c_cfat_staged", "d_cfat_coarse_staged")
 ARMS = ("a_teacher_random", "a_teacher") + STUDENTS
@@ -54,7 +56,7 @@ def parse_args() -> argparse.Namespace:
                         help="the folder holding campus/ (default: $CFAT_SHARED_DATA/cuhk01)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                         help="training seeds (5: the fewest a verdict is given on)")
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS + OFFICIAL_ARMS)
     parser.add_argument("--test-seed", type=int, default=0, help="test draws (fixed for all)")
     parser.add_argument("--profile", default="cuhk01_mnv2")
     parser.add_argument("--teacher-epochs", type=int, default=None, help="default: the profile's")

@@ -5,7 +5,10 @@
 #   2. the robustness benchmark (tools/eval_robustness.py) on the GPU, all 20 types, 4 settings;
 #   3. ViT-B step throughput, plugin ViT / CFAT against FastReID's own ViT Baseline, fp32/bf16/fp16;
 #   4. NCCL: DistributedDataParallel through the plugin's launch (needs 2 GPUs; on one GPU the
-#      probe reports what NCCL answers).
+#      probe reports what NCCL answers);
+#   5. CFAT's fine stage at ViT-B size: (c') staged CFAT, (c'-O) its fine stage in the released form
+#      and (d') coarse only, one training seed, short budget (benchmarks/cfat_ablation.py, profile
+#      vit_b_gpu: ViT-B from random initialisation on SynthReID at 256x128). Not yet run on a GPU.
 # Usage (a GPU machine with torch; missing packages installed from ./.whl if it is there):
 #   OUT=/tmp/gpu bash benchmarks/gpu_checks.sh
 # A rehearsal of steps 1-2 on a CPU (the tiny data set, one epoch, no ViT-B, no NCCL):
@@ -64,5 +67,9 @@ step robustness-gpu 120 $PY tools/eval_robustness.py --config-file "$TEACHER/con
         --batch 64 --steps 10 --warmup 3 --device cuda --amp $amp
 done
 [ "$DEVICE" = cuda ] && [ "${NCCL:-1}" = 1 ] && step nccl-ddp 40 $PY benchmarks/nccl_ddp_check.py
+[ "$DEVICE" = cuda ] && [ "${FINE:-1}" = 1 ] && step cfat-fine-vit-b 420 $PY benchmarks/cfat_ablation.py \
+    --profile vit_b_gpu --seeds 0 --arms d_cfat_coarse_staged c_cfat_staged c_cfat_official \
+    --output-dir "$WORK/fine_vit_b" --results "$OUT/cfat_fine_vit_b.json"
+for f in "$WORK"/fine_vit_b/ablation.{md,png}; do [ -f "$f" ] && cp "$f" "$OUT/"; done
 for f in "$WORK"/robustness/robustness/*.{md,csv,png}; do [ -f "$f" ] && cp "$f" "$OUT/"; done
 exit 0

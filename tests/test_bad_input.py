@@ -385,3 +385,64 @@ def test_a_missing_root_is_fine_when_only_generated_data_is_read(tmp_path):
                       ["DATASETS.ROOT", str(tmp_path / "new"), "DATASETS.TESTS", "('CUHK01',)"])
     with pytest.raises(SettingsError, match="DATASETS.ROOT: folder not found"):
         check_settings(cfg)
+
+
+# ---- config files, keys and weights files as a new user gets them wrong ----------------------------
+def test_yaml_syntax_error_is_one_line_with_file_and_line_exit_2(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(f"_BASE_: {os.path.join(REPO_ROOT, BASELINE_CFG)}\nSOLVER:\n  BASE_LR: 0.1\n    MAX_EPOCH: 2\n")
+    result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", str(broken)])
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {broken}: line 4, column 14: not valid YAML (mapping values are not allowed here)"]
+
+
+def test_weights_file_of_random_bytes_is_not_a_checkpoint_exit_2(tmp_path):
+    weights = tmp_path / "model_final.pth"
+    weights.write_bytes(bytes(range(256)) * 64)
+    result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", BASELINE_CFG, "--eval-only",
+                       "MODEL.WEIGHTS", str(weights), "DATASETS.ROOT", CUHK01_MINI, "OUTPUT_DIR", str(tmp_path / "o")]
+                      + SMALL_RUN)
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith(f"error: {weights} is not a checkpoint: cannot be read ("), lines
+    assert "TRUSTED" not in result.stderr and "trust" not in lines[-1]  # never told to trust random bytes
+
+
+def test_cut_off_checkpoint_is_not_a_checkpoint_and_pickled_objects_stay_untrusted(tmp_path):
+    from cfat_plugin.utils.checkpoints import load_checkpoint_file
+    from cfat_plugin.utils.errors import NotACheckpointError, UntrustedCheckpointError
+
+    whole = tmp_path / "whole.pth"
+    torch.save({"model": {"w": torch.ones(3)}}, whole)
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(whole.read_bytes()[:200])
+    with pytest.raises(NotACheckpointError, match="is not a checkpoint: cannot be read"):
+        load_checkpoint_file(str(cut))
+    objects = tmp_path / "objects.pth"
+    torch.save({"model": {"w": torch.ones(3)}, "made_by": multiprocessing.Process}, objects)
+    with pytest.raises(UntrustedCheckpointError, match="pickled Python objects beyond tensors"):
+        load_checkpoint_file(str(objects))
+    assert torch.equal(load_checkpoint_file(str(whole))["model"]["w"], torch.ones(3))
+
+
+@pytest.mark.parametrize("where", ["command line", "file"])
+def test_misspelt_config_key_names_the_closest_key(tmp_path, where):
+    if where == "command line":
+        result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", BASELINE_CFG,
+                           "SOLVER.MAX_EPOH", "3"])
+    else:
+        config = tmp_path / "typo.yml"
+        config.write_text(f"_BASE_: {os.path.join(REPO_ROOT, BASELINE_CFG)}\nSOLVER:\n  MAX_EPOH: 3\n")
+        result = run_tool([os.path.join("tools", "train_net.py"), "--config-file", str(config)])
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.endswith("SOLVER.MAX_EPOH (did you mean SOLVER.MAX_EPOCH?)"), line
+
+
+def test_a_key_like_no_other_gets_no_guess():
+    from cfat_plugin.engine import load_config
+    from cfat_plugin.engine.setup import ConfigError
+
+    with pytest.raises(ConfigError, match=r"FOO\.BAR \(not a FastReID or cfat_plugin config key\)"):
+        load_config(os.path.join(REPO_ROOT, BASELINE_CFG), ["FOO.BAR", "1"])

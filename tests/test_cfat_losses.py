@@ -186,9 +186,20 @@ def test_vae_sigma_is_always_positive(kind):
     assert torch.equal(vae.sample(post), post.mu)  # deterministic at inference
 
 
+def test_raw_sigma_is_the_layer_output_of_any_sign():
+    """SIGMA raw (published): sigma is the encoder layer's output as it is, negative values included."""
+    torch.manual_seed(0)
+    vae = BridgeVAE(32, hidden_dim=16, latent_dim=4, sigma="raw")
+    x = torch.randn(64, 32)
+    post = vae.encode(x)
+    assert torch.equal(post.sigma, vae.enc_sigma(torch.relu(vae.enc_hidden(x))))
+    assert (post.sigma < 0).any() and (post.sigma > 0).any() and vae.signed_sigma
+    assert not BridgeVAE(32, sigma="softplus").signed_sigma
+
+
 def test_vae_rejects_unknown_options():
     with pytest.raises(ValueError, match="SIGMA"):
-        BridgeVAE(8, sigma="raw")
+        BridgeVAE(8, sigma="exp")
     with pytest.raises(ValueError, match="DECODER_OUT"):
         BridgeVAE(8, decoder_out="tanh")
 

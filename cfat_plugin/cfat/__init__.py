@@ -11,12 +11,12 @@ from . import config, settings  # noqa: F401  (registers CFAT's keys and setting
 from .bfg_head import BFGHead
 from .bfg_pretrain import BFGPretrain
 from .bfg_vae import BridgeVAE, Posterior, VAEOutput
-from .bridge import bridge_features, sample_t
+from .bridge import bridge_features, make_bridge, official_bridge_features, sample_t
 from .meta_arch import CFAT, teacher_width, value_without_gradient
 
 STAGE_WEIGHT_KEYS = ("MODEL.CFAT.STUDENT_WEIGHTS", "MODEL.CFAT.BFG_WEIGHTS")  # the other stages' checkpoints
 register_distillation("CFAT", STAGE_WEIGHT_KEYS)
 register_distillation("BFGPretrain", STAGE_WEIGHT_KEYS)
 
-__all__ = ["BFGHead", "BFGPretrain", "BridgeVAE", "CFAT", "Posterior", "VAEOutput", "bridge_features",
-           "sample_t", "teacher_width", "value_without_gradient"]
+__all__ = ["BFGHead", "BFGPretrain", "BridgeVAE", "CFAT", "Posterior", "VAEOutput", "bridge_features", "make_bridge",
+           "official_bridge_features", "sample_t", "teacher_width", "value_without_gradient"]

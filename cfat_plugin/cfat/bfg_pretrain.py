@@ -25,7 +25,6 @@ from fastreid.modeling.meta_arch.build import META_ARCH_REGISTRY
 
 from ..modeling.meta_arch.features import autocast_off, full_precision, pooled_feature
 from .bfg_vae import Posterior
-from .bridge import bridge_features, sample_t
 from .losses import prior_kl_loss, reconstruction_loss
 from .meta_arch import CFAT, _split
 
@@ -75,13 +74,14 @@ class BFGPretrain(CFAT):
         head, vae = self.heads, self.heads.bfg
         n = f_corrupt.shape[0]
         x_co, x_cl = head.vae_input(f_corrupt), head.vae_input(f_clean)
-        t = sample_t(n, self.t_range, self.t_per_sample, device=f_corrupt.device, dtype=f_corrupt.dtype)
-        posterior = vae.encode(torch.cat([x_co, x_cl, bridge_features(f_clean, f_corrupt, t)]))
+        posterior = vae.encode(torch.cat([x_co, x_cl, self.bridge(f_clean, f_corrupt)]))
         q_ends, q_bb = _split(posterior, [2 * n, n])
         recon = vae.decode(vae.sample(q_ends))
         scales = self.pretrain_scales
         return {
             "loss_recon": reconstruction_loss(recon, torch.cat([x_co, x_cl]), self.recon_reduction) * scales["recon"],
-            "loss_prior_kl": prior_kl_loss(posterior.mu, posterior.sigma) * scales["prior_kl"],
+            "loss_prior_kl": prior_kl_loss(posterior.mu, posterior.sigma,
+                                           self.kl_options["norm_floor"] if vae.signed_sigma else 0.0)
+            * scales["prior_kl"],
             "loss_kl": self.bridge_kl(Posterior(q_ends.mu[:n], q_ends.sigma[:n]), q_bb, scales["kl"]),
         }

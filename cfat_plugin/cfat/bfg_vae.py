@@ -1,9 +1,10 @@
 """The Bridge Feature Generation VAE: a small variational auto-encoder over ReID features.
 
 Encoder D -> hidden -> (mu, sigma) with a low-dimensional latent, decoder
-latent -> hidden -> D. Unlike the published code, sigma is always positive
-(softplus, or predicted as a log-variance), so the KL between two posteriors
-is always defined.
+latent -> hidden -> D. By default sigma is always positive (softplus, or
+predicted as a log-variance), so the KL between two posteriors is always
+defined; ``raw`` keeps the published code's unconstrained sigma, whose sign
+the KL then has to guard (:mod:`.losses.bridge_kl`).
 """
 from typing import NamedTuple
 
@@ -11,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SIGMA_KINDS = ("softplus", "logvar")
+SIGMA_KINDS = ("softplus", "logvar", "raw")
 DECODER_OUTPUTS = ("linear", "sigmoid")
 MIN_SIGMA = 1e-4
 
@@ -59,13 +60,20 @@ class BridgeVAE(nn.Module):
         raw = layer(self.enc_sigma, h)
         if self.sigma_kind == "softplus":
             sigma = F.softplus(raw) + MIN_SIGMA
-        else:  # log-variance, clamped so exp() can neither overflow nor reach 0
+        elif self.sigma_kind == "logvar":  # clamped so exp() can neither overflow nor reach 0
             sigma = torch.exp(0.5 * raw.clamp(-20.0, 20.0))
+        else:  # the published layer output, any sign
+            sigma = raw
         return Posterior(layer(self.enc_mu, h), sigma)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         out = self.dec_out(F.relu(self.dec_hidden(z)))
         return torch.sigmoid(out) if self.decoder_out == "sigmoid" else out
+
+    @property
+    def signed_sigma(self) -> bool:
+        """Whether sigma may be zero or negative (``raw``): KL terms must then guard log(sigma)."""
+        return self.sigma_kind == "raw"
 
     def sample(self, posterior: Posterior) -> torch.Tensor:
         """Reparameterised draw in training; the mean in eval mode (deterministic features)."""

@@ -14,11 +14,12 @@ def add_cfat_config(cfg: CN) -> None:
     bfg = child_node(model.HEADS, "BFG")
     add_key(bfg, "HIDDEN_DIM", 128)  # width of the VAE's encoder and decoder hidden layers
     add_key(bfg, "LATENT_DIM", 16)  # width of the latent z whose posteriors the bridge KL compares
-    # Positive sigma: "softplus" (softplus + 1e-4) or "logvar" (the layer predicts log sigma^2).
+    # Sigma of q(z|x): "softplus" (softplus + 1e-4) or "logvar" (the layer predicts log sigma^2), both
+    # positive; "raw" (published): the layer's output, any sign (the KL guards its log, and counts it).
     add_key(bfg, "SIGMA", "softplus")
     # Decoder output: "linear" (can reach any feature) or "sigmoid" (published code).
     add_key(bfg, "DECODER_OUT", "linear")
-    # Feed the VAE L2-normalised features, the space the bridge lives in.
+    # Feed the VAE L2-normalised features, the space the arc bridge lives in; False (published): raw features.
     add_key(bfg, "NORM_INPUT", True)
 
     # ---- CFAT ----
@@ -38,9 +39,15 @@ def add_cfat_config(cfg: CN) -> None:
     add_key(cfat, "TEACHER_PROJECTION", "none")
     # BFG warm-up: for this many iterations only the VAE learns (student losses carry zero gradient).
     add_key(cfat, "BFG_WARMUP_ITERS", 0)
+    # The teacher's mode while it gives the clean features: False = eval (deterministic); True = the
+    # published code's train mode (drop-path and dropout active; BatchNorm statistics stay frozen).
+    add_key(cfat, "TEACHER_TRAIN_MODE", False)
     bridge = child_node(cfat, "BRIDGE")
     add_key(bridge, "T_RANGE", [0.0, 1.0])  # t ~ U(T_RANGE[0], T_RANGE[1])
     add_key(bridge, "T_PER_SAMPLE", False)  # False: one t per batch (published); True: one per image
+    # "arc": a unit vector between the L2-normalised ends; "official": the released closed form
+    # (t f_co + (1-t) f_cl) / sqrt(t^2 + (1-t)^2 + 2t(1-t)<f_cl, f_co>) on the raw features.
+    add_key(bridge, "FORM", "arc")
     loss = child_node(cfat, "LOSS")
     align = child_node(loss, "ALIGN")  # coarse weighted contrastive alignment
     add_key(align, "SCALE", 1.0)
@@ -59,7 +66,12 @@ def add_cfat_config(cfg: CN) -> None:
     recon = child_node(loss, "RECON")  # reconstruction of the teacher feature
     add_key(recon, "SCALE", 1.0)
     add_key(recon, "REDUCTION", "sample_sum")  # "sample_sum" (sum over dims, batch mean) or "mean"
-    add_key(child_node(loss, "RECON_ID"), "SCALE", 1.0)  # ID loss on the reconstructed student feature
+    recon_id = child_node(loss, "RECON_ID")  # the fine stage's ID term
+    add_key(recon_id, "SCALE", 1.0)
+    # Whose logits it classifies: "reconstruction" (the VAE reconstruction of the student feature through
+    # the student's BNNeck and classifier) or "student" (published loss_en2: the student's own logits
+    # again, i.e. a second student CE).
+    add_key(recon_id, "LOGITS", "reconstruction")
     add_key(child_node(loss, "RECON_TRIPLET"), "SCALE", 1.0)  # triplet loss on it
 
     # ---- BFG pre-training stage (meta-architecture BFGPretrain: only the VAE learns) ----

@@ -7,7 +7,17 @@ the student) and ``clean_images`` (for the teacher). Losses, each logged:
 - ``loss_align``: coarse weighted contrastive alignment of student and teacher CLS;
 - ``loss_kl``: KL( q(z|f_co) || q(z|f_bb) ), f_bb a bridge between the two features;
 - ``loss_recon``: the VAE's reconstruction of the teacher feature;
-- ``loss_recon_cls``, ``loss_recon_triplet``: ID + triplet on the VAE reconstruction of the student feature.
+- ``loss_recon_cls``, ``loss_recon_triplet``: ID + triplet on the VAE reconstruction of the student feature
+  (the ID term on the student's own logits instead in the published form, ``MODEL.CFAT.LOSS.RECON_ID.LOGITS``).
+
+The fine stage runs in this project's form (unit-norm arc bridge, positive
+sigma, normalised VAE input) or, key by key, in the released code's
+(``MODEL.CFAT.BRIDGE.FORM official``, ``MODEL.HEADS.BFG.SIGMA raw``,
+``MODEL.HEADS.BFG.NORM_INPUT False``, ...). Where the released form would give
+NaN (a negative radicand in the bridge, sigmas of opposite sign in the KL's
+log) the value is guarded, and every guarded step is counted in the event
+storage (``guarded_bridge_rows``, ``guarded_kl_elements`` and their running
+step counts) and announced in the log the first time.
 
 The teacher lives outside the module tree (not in ``parameters()``,
 ``state_dict()``, the optimizer or DDP), follows the model's device and
@@ -38,9 +48,9 @@ from ..modeling.meta_arch.features import BackboneOutput, autocast_off, full_pre
 from ..modeling.meta_arch.projection import build_projection
 from ..modeling.meta_arch.teacher import TeacherError, TeacherNotFoundError, build_frozen_teacher, teacher_config
 from .bfg_vae import Posterior
-from .bridge import bridge_features, sample_t
-from .losses import (bridge_kl_loss, reconstruction_loss, reconstruction_reid_losses,
-                      weighted_contrastive_alignment_loss)
+from .bridge import BRIDGE_FORMS, make_bridge, sample_t
+from .losses import (RECON_ID_LOGITS, bridge_kl_loss, guarded_sigma_elements, reconstruction_loss,
+                     reconstruction_reid_losses, weighted_contrastive_alignment_loss)
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +91,24 @@ class CFAT(CameraAwareBaseline):
                  align_temperature: float = 0.5, align_weighted: bool = True,
                  scales: Optional[Dict[str, float]] = None, recon_reduction: str = "sample_sum",
                  kl_form: str = "published", kl_reduction: str = "sum", kl_norm_floor: float = 1e-3,
-                 kl_trains_vae: bool = True, student_weights: str = "", bfg_weights: str = "", grad_norm_period: int = 0, **kwargs):
+                 kl_trains_vae: bool = True, student_weights: str = "", bfg_weights: str = "",
+                 grad_norm_period: int = 0, bridge_form: str = "arc", recon_id_logits: str = "reconstruction", teacher_train_mode: bool = False,
+                 **kwargs):
         self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
         super().__init__(**kwargs)
         if not (hasattr(self.heads, "bfg") and hasattr(self.heads, "classify")):
             raise TypeError(f"CFAT needs a head with the BFG VAE (MODEL.HEADS.NAME: BFGHead), "
                             f"got {type(self.heads).__name__}")
         sample_t(1, t_range)  # validates the range now rather than at the first step
+        if bridge_form not in BRIDGE_FORMS:
+            raise ValueError(f"MODEL.CFAT.BRIDGE.FORM must be one of {BRIDGE_FORMS}, got '{bridge_form}'")
+        if recon_id_logits not in RECON_ID_LOGITS:
+            raise ValueError(f"MODEL.CFAT.LOSS.RECON_ID.LOGITS must be one of {RECON_ID_LOGITS}, "
+                             f"got '{recon_id_logits}'")
+        self.bridge_form = bridge_form
+        self.recon_id_logits = recon_id_logits
+        self.teacher_train_mode = bool(teacher_train_mode)
+        self.guarded_steps = {"bridge": 0, "kl": 0}  # training steps on which a NaN guard changed a value
         self.__dict__["_teacher"] = teacher
         self.projection = projection  # student -> teacher width (MODEL.CFAT.TEACHER_PROJECTION), or None
         self.bfg_warmup_iters = int(bfg_warmup_iters)
@@ -143,6 +164,9 @@ class CFAT(CameraAwareBaseline):
             student_weights=c.STUDENT_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
             bfg_weights=c.BFG_WEIGHTS if cfg.MODEL.TEACHER.ENABLED else "",
             grad_norm_period=c.GRAD_NORM_PERIOD,
+            bridge_form=c.BRIDGE.FORM,
+            recon_id_logits=c.LOSS.RECON_ID.LOGITS,
+            teacher_train_mode=c.TEACHER_TRAIN_MODE,
         )
         return args
 
@@ -159,10 +183,11 @@ class CFAT(CameraAwareBaseline):
         return self
 
     def train(self, mode: bool = True):
-        """The student follows ``mode``; the teacher always stays in eval mode."""
+        """The student follows ``mode``; the teacher stays in eval mode, or with ``MODEL.CFAT.TEACHER_TRAIN_MODE``
+        (the published code) runs its dropout and drop-path as in training while its BatchNorm stays frozen."""
         super().train(mode)
         if self.teacher is not None:
-            self.teacher.eval()
+            set_teacher_mode(self.teacher, mode and self.teacher_train_mode)
         return self
 
     @torch.no_grad()
@@ -290,7 +315,11 @@ class CFAT(CameraAwareBaseline):
         if warmup:  # only the VAE learns: student losses keep their value, lose their gradient
             loss_dict = {k: value_without_gradient(v) for k, v in loss_dict.items()}
             f_corrupt = f_corrupt.detach()
-        loss_dict.update(self.bfg_losses(f_corrupt, teacher_feat, gt_labels, detach_head=warmup))
+        student_cls = outputs["cls_outputs"]
+        if warmup:
+            student_cls = student_cls.detach()
+        loss_dict.update(self.bfg_losses(f_corrupt, teacher_feat, gt_labels, detach_head=warmup,
+                                         student_cls=student_cls))
         if not warmup and self.grad_norm_due():
             log_gradient_norms(loss_dict, f_corrupt)
         return loss_dict
@@ -301,17 +330,45 @@ class CFAT(CameraAwareBaseline):
 
     def bridge_kl(self, q_corrupt: Posterior, q_bridge: Posterior, scale: Optional[float] = None) -> torch.Tensor:
         """The bridge KL in the configured form (``MODEL.CFAT.LOSS.KL.*``), times ``scale`` (default: its key's)."""
-        return bridge_kl_loss(q_corrupt.mu, q_corrupt.sigma, q_bridge.mu, q_bridge.sigma,
+        signed = self.heads.bfg.signed_sigma
+        if signed and self.training:
+            floor = self.kl_options["norm_floor"]
+            self.count_guards("kl", guarded_sigma_elements(q_corrupt.sigma, q_bridge.sigma, floor))
+        return bridge_kl_loss(q_corrupt.mu, q_corrupt.sigma, q_bridge.mu, q_bridge.sigma, signed_sigma=signed,
                               **self.kl_options) * (self.scales["kl"] if scale is None else scale)
 
+    def bridge(self, f_clean: torch.Tensor, f_corrupt: torch.Tensor) -> torch.Tensor:
+        """The bridge features of this batch (``MODEL.CFAT.BRIDGE.*``); guarded rows are counted."""
+        t = sample_t(f_corrupt.shape[0], self.t_range, self.t_per_sample, device=f_corrupt.device,
+                     dtype=f_corrupt.dtype)
+        f_bridge, guarded = make_bridge(self.bridge_form, f_clean, f_corrupt, t)
+        if self.bridge_form == "official" and self.training:
+            self.count_guards("bridge", guarded)
+        return f_bridge
+
+    def count_guards(self, where: str, elements: int) -> None:
+        """Record how many values a NaN guard changed this step (event storage) and announce the first."""
+        if elements:
+            if not self.guarded_steps[where]:
+                logger.warning(f"the released {where} formula would give NaN here: guarded ({elements} values this "
+                               f"step); every guarded step is counted as guarded_{where}_steps in metrics.json")
+            self.guarded_steps[where] += 1
+        if events._CURRENT_STORAGE_STACK:
+            unit = "rows" if where == "bridge" else "elements"
+            events.get_event_storage().put_scalars(**{f"guarded_{where}_{unit}": float(elements),
+                                                      f"guarded_{where}_steps": float(self.guarded_steps[where])},
+                                                   smoothing_hint=False)
+
     def bfg_losses(self, f_corrupt: torch.Tensor, f_clean: torch.Tensor, targets: torch.Tensor,
-                   detach_head: bool = False) -> Dict[str, torch.Tensor]:
-        """KL to the bridge posterior, teacher reconstruction, and ID + triplet on the student's reconstruction."""
+                   detach_head: bool = False, student_cls: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """KL to the bridge posterior, teacher reconstruction, and ID + triplet on the student's reconstruction.
+
+        ``student_cls``: the student's own classifier outputs, the ID term's input when
+        ``MODEL.CFAT.LOSS.RECON_ID.LOGITS`` is ``student`` (published)."""
         head, vae = self.heads, self.heads.bfg
         n = f_corrupt.shape[0]
         x_co, x_cl = head.vae_input(f_corrupt), head.vae_input(f_clean)
-        t = sample_t(n, self.t_range, self.t_per_sample, device=f_corrupt.device, dtype=f_corrupt.dtype)
-        f_bridge = bridge_features(f_clean, f_corrupt, t)
+        f_bridge = self.bridge(f_clean, f_corrupt)
         q_co, q_bb, q_cl = _split(vae.encode(torch.cat([x_co, f_bridge, x_cl])), [n, n, n])
         recon = vae.decode(torch.cat([vae.sample(q_co), vae.sample(q_cl)]))
         recon_co, recon_cl = recon[:n], recon[n:]
@@ -322,11 +379,26 @@ class CFAT(CameraAwareBaseline):
             "loss_kl": self.bridge_kl(kl_co, kl_bb),
             "loss_recon": reconstruction_loss(recon_cl, x_cl, self.recon_reduction) * self.scales["recon"],
         }
-        logits = head.classify(recon_co, targets, detach=detach_head)
+        if self.recon_id_logits == "student":
+            if student_cls is None:
+                raise ValueError("MODEL.CFAT.LOSS.RECON_ID.LOGITS student needs the student's classifier outputs")
+            id_input = student_cls
+        else:
+            id_input = head.classify(recon_co, targets, detach=detach_head)["cls_outputs"]
         losses.update(reconstruction_reid_losses(
-            logits["cls_outputs"], recon_co, targets, self.loss_kwargs["ce"], self.loss_kwargs["tri"],
+            id_input, recon_co, targets, self.loss_kwargs["ce"], self.loss_kwargs["tri"],
             self.scales["recon_id"], self.scales["recon_triplet"]))
         return losses
+
+
+def set_teacher_mode(teacher: nn.Module, stochastic: bool) -> None:
+    """Eval mode, or (``stochastic``) train mode for everything but BatchNorm, whose running statistics
+    must not move: the published teacher is a ViT, for which train mode means drop-path and dropout."""
+    teacher.train(stochastic)
+    if stochastic:
+        for module in teacher.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
 
 
 def _checkpoint_state(path: str, key: str) -> Dict[str, torch.Tensor]:

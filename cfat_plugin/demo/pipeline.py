@@ -29,7 +29,8 @@ class Student:
 
     ``start``: the key of another model whose final weights the student starts from
     (``MODEL.CFAT.STUDENT_WEIGHTS``, the published corruption-trained start); ``bfg_pretrain``: run the
-    BFG pre-training stage from that same start first and load its VAE (``MODEL.CFAT.BFG_WEIGHTS``).
+    BFG pre-training stage from that same start first and load its VAE (``MODEL.CFAT.BFG_WEIGHTS``);
+    ``bfg_form``: the VAE's form for that stage (``VAE_FORMS``), so that it pre-trains the VAE the student uses.
     """
 
     key: str
@@ -38,6 +39,7 @@ class Student:
     overrides: tuple = ()
     start: Optional[str] = None
     bfg_pretrain: bool = False
+    bfg_form: str = "project"
 
 
 # CFAT's fine stage off: coarse alignment alone (the ablation).
@@ -49,6 +51,42 @@ RAW_KL = ("MODEL.CFAT.LOSS.KL.FORM", "raw", "MODEL.CFAT.LOSS.KL.REDUCTION", "mea
 NO_KL = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0")
 # The bridge KL trains the student only: the VAE's encoder cannot shrink it by ignoring its input.
 KL_STUDENT_ONLY = ("MODEL.CFAT.LOSS.KL.TRAINS_VAE", "False")
+# The VAE and bridge as the released code has them: raw features in, the closed-form bridge on raw
+# features, unconstrained sigma, sigmoid decoder, element-mean reconstruction (PyTorch's MSELoss).
+VAE_FORMS = {
+    "project": (),
+    "official": ("MODEL.CFAT.BRIDGE.FORM", "official", "MODEL.HEADS.BFG.NORM_INPUT", "False",
+                 "MODEL.HEADS.BFG.SIGMA", "raw", "MODEL.HEADS.BFG.DECODER_OUT", "sigmoid",
+                 "MODEL.CFAT.LOSS.RECON.REDUCTION", "mean"),
+}
+
+
+def official_fine(align_scale: float) -> tuple:
+    """The whole fine stage in the released form, its loss weights the published ones relative to the
+    coarse alignment's ``align_scale``: every fine term (bridge KL, reconstruction, triplet on the
+    reconstruction) at ``align_scale``, and the ID term on the student's own logits (the released
+    loss_en2) at the student's own CE weight, 1, as loss_en1 and loss_en2 are equal in the released code."""
+    weight = str(float(align_scale))
+    return VAE_FORMS["official"] + (
+        "MODEL.CFAT.LOSS.RECON_ID.LOGITS", "student", "MODEL.CFAT.LOSS.RECON_ID.SCALE", "1.0",
+        "MODEL.CFAT.LOSS.KL.SCALE", weight, "MODEL.CFAT.LOSS.RECON.SCALE", weight,
+        "MODEL.CFAT.LOSS.RECON_TRIPLET.SCALE", weight)
+
+
+def alignment_weight(config_file: str) -> float:
+    """``MODEL.CFAT.LOSS.ALIGN.SCALE`` of a CFAT config file (its ``_BASE_`` chain read as FastReID does)."""
+    from fastreid.config import get_cfg
+
+    from ..config import add_cfat_config
+
+    cfg = add_cfat_config(get_cfg())
+    cfg.merge_from_file(os.path.join(REPO_ROOT, config_file) if not os.path.isabs(config_file) else config_file)
+    return float(cfg.MODEL.CFAT.LOSS.ALIGN.SCALE)
+
+
+NO_SECOND_CE = ("MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0")
+# The control for the released model's second student CE: coarse only, the student's CE doubled.
+STUDENT_CE_TWICE = ("MODEL.LOSSES.CE.SCALE", "2.0")
 
 
 def teacher_overrides(teacher_dir: str) -> tuple:
@@ -66,6 +104,7 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
     the published KL and a BFG VAE pre-trained from that start.
     """
     teacher = teacher_overrides(teacher_dir)
+    official = official_fine(alignment_weight(profile.cfat_staged_config))
     augmented = ("DATASETS.CORRUPTION.TRAIN.ENABLED", "True",
                  "MODEL.WEIGHTS", os.path.join(teacher_dir, "model_final.pth"))
     cfat = profile.cfat_config
@@ -82,6 +121,14 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
                 profile.cfat_staged_config, teacher + KL_STUDENT_ONLY, start="b_augmented", bfg_pretrain=True),
         Student("d_cfat_coarse_staged", "(d') coarse only, corruption-trained start", cfat, teacher + NO_BFG,
                 start="b_augmented"),
+        Student("c_cfat_official", "(c'-O) CFAT staged, the fine stage in the released form",
+                profile.cfat_staged_config, teacher + official, start="b_augmented", bfg_pretrain=True,
+                bfg_form="official"),
+        Student("c_cfat_official_noce2", "(c'-O-CE2) the released fine stage without its second student CE",
+                profile.cfat_staged_config, teacher + official + NO_SECOND_CE, start="b_augmented",
+                bfg_pretrain=True, bfg_form="official"),
+        Student("d_cfat_coarse_ce2", "(d'-CE2) coarse only, the student's CE at weight 2", cfat,
+                teacher + NO_BFG + STUDENT_CE_TWICE, start="b_augmented"),
     ]
     return {arm.key: arm for arm in arms}
 
@@ -206,19 +253,21 @@ class Demo:
                 self.train_student(all_arms(self.profile, self.teacher_dir)[student.start])
             overrides += ["MODEL.CFAT.STUDENT_WEIGHTS", start]
             if student.bfg_pretrain:
-                overrides += ["MODEL.CFAT.BFG_WEIGHTS", self.pretrain_bfg(student.start, start)]
+                overrides += ["MODEL.CFAT.BFG_WEIGHTS", self.pretrain_bfg(student.start, start, student.bfg_form)]
         return self.train(student.key, student.config, os.path.join(self.output_dir, student.key), overrides)
 
-    def pretrain_bfg(self, start_key: str, start_weights: str) -> str:
-        """The BFG pre-training stage from ``start_weights`` (shared by every student with that start)."""
-        key = f"bfg_from_{start_key}"
+    def pretrain_bfg(self, start_key: str, start_weights: str, form: str = "project") -> str:
+        """The BFG pre-training stage from ``start_weights`` for a VAE of ``form`` (shared by every student
+        with that start and form)."""
+        key = f"bfg_from_{start_key}" + ("" if form == "project" else f"_{form}")
         self.echo(f"    BFG pre-training stage ({key})")
         p = self.profile
         return self.train(key, p.bfg_config, os.path.join(self.output_dir, key), [
             "SOLVER.MAX_EPOCH", p.bfg_epochs, "SOLVER.CHECKPOINT_PERIOD", p.bfg_epochs,
             "TEST.EVAL_PERIOD", p.bfg_epochs, "SOLVER.IMS_PER_BATCH", p.batch,
             "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", p.student_clean_prob,
-            "MODEL.CFAT.STUDENT_WEIGHTS", start_weights] + list(teacher_overrides(self.teacher_dir)))
+            "MODEL.CFAT.STUDENT_WEIGHTS", start_weights] + list(teacher_overrides(self.teacher_dir))
+            + list(VAE_FORMS[form]))
 
     def evaluate(self, student: Student, config: str, weights: str) -> dict:
         out = os.path.join(self.output_dir, student.key)

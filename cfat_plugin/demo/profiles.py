@@ -114,6 +114,16 @@ PROFILES: Dict[str, DemoProfile] = {
         dataset="CUHK01", teacher_config="projects/CFAT/cuhk01_mnv2_teacher.yml",
         cfat_config="projects/CFAT/cuhk01_mnv2.yml", cfat_staged_config="projects/CFAT/cuhk01_mnv2_staged.yml",
         bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False),
+    # One GPU, minutes: the demo's comparison with the ReID ViT at ViT-B size, 256x128, from random
+    # initialisation (no ImageNet weights on a machine without downloads), data loaded by 12 workers
+    # (the corrupted views are made on the CPU). benchmarks/gpu_checks.sh runs c' against d' with it.
+    "vit_b_gpu": DemoProfile(
+        teacher_config="projects/CFAT/synthreid_teacher.yml", cfat_config="projects/CFAT/synthreid.yml",
+        cfat_staged_config="projects/CFAT/synthreid_vit_staged.yml", bfg_config="projects/CFAT/synthreid_vit_bfg.yml",
+        teacher_epochs=10, student_lr=0.00002, batch=64, precision="bfloat16", loader_workers=12, grid=False,
+        model_overrides=["MODEL.DEVICE", "cuda", "MODEL.BACKBONE.DEPTH", "base", "MODEL.BACKBONE.FEAT_DIM", "768",
+                         "MODEL.BACKBONE.VIT.NUM_LAYERS", "12", "INPUT.SIZE_TRAIN", "[256,128]",
+                         "INPUT.SIZE_TEST", "[256,128]", "INPUT.PADDING.SIZE", "10", "TEST.IMS_PER_BATCH", "256"]),
 }
 
 

@@ -4,7 +4,7 @@ import sys
 from typing import Callable
 
 from ..modeling.meta_arch import TeacherError
-from ..utils.errors import (BadImageError, BatchLayoutError, CythonBuildError, ResultsFileError,
+from ..utils.errors import (BadImageError, BatchLayoutError, CythonBuildError, NotACheckpointError, ResultsFileError,
                             UntrustedCheckpointError)
 from .guards import NonFiniteLossError
 from .launch import launch, world_size_of_launch
@@ -13,7 +13,8 @@ from .sie_check import SIECameraError
 from .validate import SettingsError, check_settings
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
-               CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError, ResultsFileError)
+               CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError, ResultsFileError,
+               NotACheckpointError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:

@@ -1,7 +1,11 @@
 """Building a run's config from a file and overrides, with errors a user can act on."""
 import argparse
+import difflib
 import os
-from typing import List, Optional
+import re
+from typing import Iterator, List, Optional
+
+import yaml
 
 from fastreid.config import CfgNode, get_cfg
 from fastreid.engine import default_setup
@@ -16,12 +20,37 @@ class ConfigError(ValueError):
     """The config file or an override is wrong."""
 
 
-def _describe(error: Exception) -> str:
-    """yacs' message, with a hint when the key does not exist."""
+def _keys(node: CfgNode, prefix: str = "") -> Iterator[str]:
+    """Every leaf key of ``node``, dotted (``SOLVER.MAX_EPOCH``)."""
+    for name, value in node.items():
+        if isinstance(value, CfgNode):
+            yield from _keys(value, f"{prefix}{name}.")
+        else:
+            yield prefix + name
+
+
+def closest_key(key: str, cfg: CfgNode) -> Optional[str]:
+    """The existing key a misspelt ``key`` most likely meant, or None when none is close."""
+    found = difflib.get_close_matches(key, list(_keys(cfg)), n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+def _describe(error: Exception, cfg: CfgNode) -> str:
+    """yacs' message, with a hint when the key does not exist (the closest key, where one is close)."""
     message = str(error.args[0]) if error.args else repr(error)
     if "Non-existent" in message:
-        message += " (not a FastReID or cfat_plugin config key)"
+        unknown = re.search(r"Non-existent (?:config )?key: (\S+)", message)
+        guess = closest_key(unknown.group(1), cfg) if unknown else None
+        message += f" (did you mean {guess}?)" if guess else " (not a FastReID or cfat_plugin config key)"
     return message
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML syntax error as one phrase with its line and column."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    what = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{where}not valid YAML ({what})"
 
 
 def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgNode:
@@ -32,15 +61,18 @@ def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgN
             raise ConfigError(f"Config file not found: {config_file}")
         try:
             merge_config_file(cfg, config_file)  # FastReID's merge, old key names read as their new ones
+        except yaml.YAMLError as error:  # names the file it failed in: a _BASE_ may be the broken one
+            raise ConfigError(f"{getattr(error, 'problem_mark', None) and error.problem_mark.name or config_file}: "
+                              f"{_yaml_problem(error)}") from None
         except (KeyError, AssertionError, ValueError) as error:
-            raise ConfigError(f"{config_file}: {_describe(error)}") from None
+            raise ConfigError(f"{config_file}: {_describe(error, cfg)}") from None
     if opts:
         if len(opts) % 2:
             raise ConfigError(f"Overrides must be KEY VALUE pairs, got an odd count: {opts}")
         try:
             cfg.merge_from_list(renamed_opts(opts))
         except (KeyError, AssertionError, ValueError) as error:
-            raise ConfigError(f"command line: {_describe(error)}") from None
+            raise ConfigError(f"command line: {_describe(error, cfg)}") from None
     return cfg
 
 

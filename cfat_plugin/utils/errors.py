@@ -30,6 +30,10 @@ class UntrustedCheckpointError(RuntimeError):
     """A checkpoint holds pickled objects other than tensors and plain containers."""
 
 
+class NotACheckpointError(ValueError):
+    """A weights file is not a checkpoint at all (random bytes, text, a truncated archive)."""
+
+
 class MissingPackageError(FileNotFoundError):
     """An optional package that holds something the config asks for (e.g. shipped weights) is not installed."""
 
