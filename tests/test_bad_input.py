@@ -1,4 +1,4 @@
-"""Bad data and bad settings: what the user sees for each row of the README's table (issue 20)."""
+"""Bad data and bad settings: what the user sees for each row of the README's table."""
 import multiprocessing
 import os
 import shutil

@@ -1,4 +1,4 @@
-"""Captions for text-based ReID (issue 17, item 4): grammar, CUHK-PEDES layout, readers, batches, protocol."""
+"""Captions for text-based ReID: grammar, CUHK-PEDES layout, readers, batches, protocol."""
 from __future__ import annotations
 
 import json

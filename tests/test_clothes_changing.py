@@ -1,4 +1,4 @@
-"""Clothes changes (issue 17, item 1): outfits, PRCC/LTCC layouts, readers, batches, protocol, attributes."""
+"""Clothes changes: outfits, PRCC/LTCC layouts, readers, batches, protocol, attributes."""
 from __future__ import annotations
 
 import csv

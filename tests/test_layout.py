@@ -1,6 +1,8 @@
-"""The package's architecture, read from its imports: layers only import downwards, compat stays private."""
+"""The package's architecture, read from its imports: layers only import downwards, compat stays private;
+and its text gives reasons, not issue numbers."""
 import ast
 import os
+import re
 from typing import Iterator, Tuple
 
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cfat_plugin")
@@ -99,3 +101,57 @@ def test_each_method_is_one_folder_that_registers_its_keys_and_components():
     for name in ("CFAT", "BFGPretrain"):
         assert META_ARCH_REGISTRY.get(name).__module__.startswith("cfat_plugin.cfat.")
     assert REID_HEADS_REGISTRY.get("BFGHead").__module__ == "cfat_plugin.cfat.bfg_head"
+
+
+# Comments, docstrings, configs and READMEs give reasons in the domain's words, not this project's issue
+# numbers (a reader has no tracker). Upstream references stay: owner/repo#N and URLs are stripped first.
+ROOT = os.path.dirname(PACKAGE)
+TEXT_FOLDERS = ("cfat_plugin", "configs", "projects", "tools", "benchmarks", "tests")
+TEXT_FILES = ("README.md", "Makefile", "setup.cfg")
+TEXT_SUFFIXES = (".py", ".yml", ".yaml", ".md", ".sh", ".cfg")
+_ISSUE = "issue"  # the word, kept apart from the pattern so that this file does not match it
+ISSUE_NUMBER = re.compile(rf"(?<![a-z]){_ISSUE}s?[ _-]?#?\d+", re.IGNORECASE)
+UPSTREAM = re.compile(r"https?://\S+|\b[\w.-]+/[\w.-]+#\d+")
+
+
+def _text_files(root: str) -> Iterator[str]:
+    for name in TEXT_FILES:
+        if os.path.isfile(os.path.join(root, name)):
+            yield os.path.join(root, name)
+    for top in TEXT_FOLDERS:
+        for folder, dirs, files in os.walk(os.path.join(root, top)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(TEXT_SUFFIXES) or name == "Makefile":
+                    yield os.path.join(folder, name)
+
+
+def issue_number_problems(root: str = ROOT) -> list:
+    """``file:line: text`` for every line that cites an issue by number, upstream references left out."""
+    problems = []
+    for path in _text_files(root):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                if ISSUE_NUMBER.search(UPSTREAM.sub("", line)):
+                    problems.append(f"{os.path.relpath(path, root)}:{number}: {line.strip()}")
+    return problems
+
+
+def test_no_project_issue_numbers_in_code_configs_or_readmes():
+    problems = issue_number_problems()
+    assert not problems, "cite the reason, not the issue:\n" + "\n".join(problems)
+
+
+def test_the_issue_number_walk_finds_each_form_and_keeps_upstream_references(tmp_path):
+    (tmp_path / "cfat_plugin" / "data").mkdir(parents=True)
+    (tmp_path / "cfat_plugin" / "data" / "probe.py").write_text(
+        f'"""Readers ({_ISSUE} 3)."""\n# fine: JDAI-CV/fast-reid#552, https://github.com/o/r/{_ISSUE}s/7\n'
+        f"x = 1  # {_ISSUE.upper()}S #12 and {_ISSUE}#4\n# tissue 5, {_ISSUE}s of memory\n")
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "a.yml").write_text(f"# stages ({_ISSUE} 14)\n")
+    (tmp_path / "configs" / "b.json").write_text(f"{_ISSUE} 1\n")  # not a text file of this check
+    (tmp_path / "README.md").write_text(f"- [Infrared](#infrared-{_ISSUE}-17-item-2)\n")
+    (tmp_path / "Makefile").write_text(f"all:  # {_ISSUE}_9\n")
+    found = [problem.split(": ")[0] for problem in issue_number_problems(str(tmp_path))]
+    assert sorted(found) == ["Makefile:1", "README.md:1", "cfat_plugin/data/probe.py:1",
+                             "cfat_plugin/data/probe.py:3", "configs/a.yml:1"]

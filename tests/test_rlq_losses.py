@@ -1,4 +1,4 @@
-"""RLQ's losses against hand-computed cases (issue 18)."""
+"""RLQ's losses against hand-computed cases."""
 import math
 
 import pytest

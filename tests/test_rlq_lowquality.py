@@ -1,4 +1,4 @@
-"""RLQ's low-quality synthesis: published ranges, severities, mixtures, seeding (issue 18)."""
+"""RLQ's low-quality synthesis: published ranges, severities, mixtures, seeding."""
 from collections import Counter
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""RLQ's backbone, meta-architecture, frozen teacher, optimizers and attribute labels (issue 18)."""
+"""RLQ's backbone, meta-architecture, frozen teacher, optimizers and attribute labels."""
 import copy
 import csv
 import os

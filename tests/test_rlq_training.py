@@ -1,5 +1,5 @@
 """RLQ end to end at a tiny size: a base teacher, then TAD and CAP epochs alternating, evaluation on
-high- and low-quality queries (issue 18). Uses ltcc-tiny as target and as the 'external' set (its
+high- and low-quality queries. Uses ltcc-tiny as target and as the 'external' set (its
 labels are never read by TAD)."""
 import os
 

@@ -1,4 +1,4 @@
-"""SynthReID (issue 3): plan, rendering, determinism, Market-1501 layout, readers."""
+"""SynthReID: plan, rendering, determinism, Market-1501 layout, readers."""
 from __future__ import annotations
 
 import dataclasses
@@ -292,7 +292,8 @@ def test_cli_dry_run_and_bad_knob(tmp_path, capsys):
     assert "num_cameras" in capsys.readouterr().err
 
 
-# Pinned before SynthReID grows new conditions (issue 17): the existing presets must stay byte-identical.
+# Pinned digests: the other conditions (clothes, captions, infrared, low resolution) must leave these presets
+# byte-identical.
 # Measured on 2026-11-30 with generator version 1; the whole demo preset (seed 0) gave manifest digest
 # a17af82c08fbad61f9fcac5a84243e09d17f8bbee9c3f94eb5f3622434130521 (too slow to regenerate in a test).
 TINY_DIGEST = "adf4e3112102e9205ec3bf036e613a903fc890b602bf2b9c763c2e6a8c553f96"

@@ -1,4 +1,4 @@
-"""SynthReID's infrared modality and the SYSU-MM01 / RegDB layouts, readers and protocol (issue 17, item 2)."""
+"""SynthReID's infrared modality and the SYSU-MM01 / RegDB layouts, readers and protocol."""
 from __future__ import annotations
 
 import dataclasses

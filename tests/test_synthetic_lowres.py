@@ -1,4 +1,4 @@
-"""SynthReID's low-resolution cameras and the MLR-CUHK03 layout, reader and loader (issue 17, item 3)."""
+"""SynthReID's low-resolution cameras and the MLR-CUHK03 layout, reader and loader."""
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,4 @@
-"""Captions from CUHK-PEDES-style annotations into FastReID batches (text-based ReID, issue 17).
+"""Captions from CUHK-PEDES-style annotations into FastReID batches (text-based ReID).
 
 FastReID's items are ``(path, pid, camid)`` triples and its samplers unpack
 exactly three fields, so the caption cannot ride along as a 4th element. As

@@ -1,4 +1,4 @@
-"""Clothes ids from image paths into FastReID batches (clothes-changing ReID, issue 17).
+"""Clothes ids from image paths into FastReID batches (clothes-changing ReID).
 
 FastReID's items are ``(path, pid, camid)`` triples and its samplers unpack
 exactly three fields, so a 4th element would break them. The clothes id is

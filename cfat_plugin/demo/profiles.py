@@ -108,7 +108,7 @@ PROFILES: Dict[str, DemoProfile] = {
         grid_types=("gaussian_noise", "contrast", "speckle_noise"), grid_severities=(1, 5),
         grid_models=("a_teacher", "b_augmented", "c_cfat", "d_cfat_coarse", "c_cfat_staged", "d_cfat_coarse_staged"),
         model_overrides=["INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]"]),
-    # Real photographs (issue 15): CUHK01's 485 / 486 identity split with ImageNet MobileNetV2
+    # Real photographs: CUHK01's 485 / 486 identity split with ImageNet MobileNetV2
     # teacher and students, the demo's recipe otherwise; benchmarks/cfat_cuhk01.py sets data_root.
     "cuhk01_mnv2": DemoProfile(
         dataset="CUHK01", teacher_config="projects/CFAT/cuhk01_mnv2_teacher.yml",

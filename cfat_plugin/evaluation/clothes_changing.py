@@ -1,4 +1,4 @@
-"""The clothes-changing evaluation protocol (LTCC, PRCC; issue 17), beside the standard one.
+"""The clothes-changing evaluation protocol (LTCC, PRCC), beside the standard one.
 
 What a gallery image of the query's identity counts as depends on the setting:
 

@@ -1,4 +1,4 @@
-"""Ranking metrics with protocol-specific exclusions (visible-infrared ReID, issue 17).
+"""Ranking metrics with protocol-specific exclusions (visible-infrared ReID).
 
 FastReID's ``evaluate_rank`` leaves out gallery images of the query's own id
 and camera. SYSU-MM01's protocol also leaves out, for a camera-3 query,

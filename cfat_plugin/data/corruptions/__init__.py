@@ -1,4 +1,4 @@
-"""The 20 benchmark corruptions, pure functions of (image, type, severity, seed) (issue 4).
+"""The 20 benchmark corruptions, pure functions of (image, type, severity, seed).
 
 - ``corrupt(image, name, severity, seed)``: any registered corruption;
   ``CORRUPTION_TYPES`` are the benchmark's 20 (19 ``imagecorruptions`` + ``rain``).

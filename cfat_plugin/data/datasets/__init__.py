@@ -5,6 +5,6 @@ from . import corrupted  # noqa: F401
 from . import clothes_changing  # noqa: F401  (PRCC, LTCC, SynthPRCC, SynthLTCC, SynthExternal)
 from . import pedes  # noqa: F401  (CUHKPEDES, SynthPEDES)
 from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)
-from .sysu_mm01 import SYSUMM01VI, SynthSYSU  # noqa: F401  (visible-infrared, issue 17)
+from .sysu_mm01 import SYSUMM01VI, SynthSYSU  # noqa: F401  (visible-infrared)
 from .regdb import RegDBVI, SynthRegDB  # noqa: F401
-from .mlr_cuhk03 import MLRCUHK03, SynthMLR  # noqa: F401  (low resolution, issue 17)
+from .mlr_cuhk03 import MLRCUHK03, SynthMLR  # noqa: F401  (low resolution)

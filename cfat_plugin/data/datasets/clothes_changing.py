@@ -1,4 +1,4 @@
-"""PRCC and LTCC, real or generated, registered in DATASET_REGISTRY (issue 17).
+"""PRCC and LTCC, real or generated, registered in DATASET_REGISTRY.
 
 ``PRCC`` reads ``<root>/prcc/rgb/...`` and ``LTCC`` reads ``<root>/LTCC_ReID/...``
 in the real data sets' layouts (``synthetic/layouts/``); ``SynthPRCC`` and

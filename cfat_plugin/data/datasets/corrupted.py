@@ -1,4 +1,4 @@
-"""Corrupted benchmark test sets (Market1501C, ...) registered in DATASET_REGISTRY (issue 4).
+"""Corrupted benchmark test sets (Market1501C, ...) registered in DATASET_REGISTRY.
 
 ``<Base>C`` is the registered data set ``<Base>`` with its query and/or
 gallery corrupted (one of the benchmark's four settings), as cached PNG files

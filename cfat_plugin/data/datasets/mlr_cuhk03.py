@@ -1,4 +1,4 @@
-"""MLR-CUHK03 for low-resolution ReID, and its generated twin (issue 17, item 3).
+"""MLR-CUHK03 for low-resolution ReID, and its generated twin.
 
 ``MLRCUHK03`` reads a folder in MLR-CUHK03's layout
 (``MLR-CUHK03/{train,query,gallery}/<pid>/<pid>_c<cam>_<n>.jpg``, see

@@ -1,4 +1,4 @@
-"""CUHK-PEDES, real or generated, registered in DATASET_REGISTRY (text-based ReID, issue 17).
+"""CUHK-PEDES, real or generated, registered in DATASET_REGISTRY (text-based ReID).
 
 ``CUHKPEDES`` reads ``<root>/CUHK-PEDES/`` in the real data set's layout
 (``imgs/<subfolder>/<file>.jpg`` and ``reid_raw.json``,

@@ -1,4 +1,4 @@
-"""RegDB for visible-thermal ReID, and its generated twin (issue 17).
+"""RegDB for visible-thermal ReID, and its generated twin.
 
 ``RegDBVI`` reads a folder in RegDB's own layout through its index files
 only (``idx/{train,test}_{visible,thermal}_<trial>.txt``, lines

