@@ -103,6 +103,121 @@ def test_each_method_is_one_folder_that_registers_its_keys_and_components():
     assert REID_HEADS_REGISTRY.get("BFGHead").__module__ == "cfat_plugin.cfat.bfg_head"
 
 
+# SynthReID's generator (data/synthetic/) imports one way: the layouts package uses the planners, the
+# names and the drawing modules, never the reverse. Only the layouts and the generator's front end (the
+# package's exports, the command line, writing and rendering a record of a layout) import ``layouts``.
+SYNTHETIC = "cfat_plugin.data.synthetic"
+LAYOUTS = f"{SYNTHETIC}.layouts"
+LAYOUT_USERS = {SYNTHETIC} | {f"{SYNTHETIC}.{name}" for name in ("__main__", "generate", "render")}
+
+
+def _module_paths(root: str, name: str) -> dict:
+    """``{dotted module: file}`` for every module of the package ``name`` in folder ``root``; a package is
+    named by its folder (its ``__init__.py``)."""
+    out = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        parts = [name] + os.path.relpath(folder, root).split(os.sep)
+        parts = parts[:1] if parts[1:] == ["."] else parts
+        for file in sorted(files):
+            if file.endswith(".py"):
+                out[".".join(parts + ([] if file == "__init__.py" else [file[:-3]]))] = os.path.join(folder, file)
+    return out
+
+
+def import_graph(root: str, name: str) -> dict:
+    """``{module: {module of the package it imports}}``, nested imports too. An import of ``a.b.c`` also
+    runs the packages ``a.b`` and ``a`` unless the importer is inside them (then they already run)."""
+    paths = _module_paths(root, name)
+    graph = {}
+    for module, path in paths.items():
+        package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(open(path).read(), path)):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + (node.module.split(".") if node.module else []))
+                found = [f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target for a in node.names]
+            elif isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            else:
+                continue
+            for target in found:
+                while target and target not in paths:  # an attribute, or a module outside the package
+                    target = target.rpartition(".")[0]
+                for ancestor in (target.split(".")[:i] for i in range(1, target.count(".") + 2)):
+                    dotted = ".".join(ancestor)
+                    if dotted in paths and not (package + ".").startswith(dotted + "."):
+                        targets.add(dotted)
+        graph[module] = targets - {module}
+    return graph
+
+
+def import_cycles(graph: dict) -> list:
+    """Each group of modules that reach each other, as one shortest cycle through its first module
+    (``a -> b -> a``) and the rest of the group."""
+    def reach(start):
+        seen, todo = {start: None}, [start]
+        for module in todo:
+            for target in sorted(graph.get(module, ())):
+                if target not in seen:
+                    seen[target] = module
+                    todo.append(target)
+        return seen
+
+    reached = {module: reach(module) for module in graph}
+    cycles, done = [], set()
+    for module in sorted(graph):
+        group = sorted(m for m in reached[module] if module in reached[m] and m != module)
+        if module in done or not group:
+            continue
+        done.update(group + [module])
+        back = min((m for m in group if module in graph[m]), key=lambda m: len(_path(reached[module], m)))
+        cycle = _path(reached[module], back) + [module]
+        rest = [m for m in group if m not in cycle]
+        cycles.append(" -> ".join(cycle) + (f" (with {', '.join(rest)})" if rest else ""))
+    return cycles
+
+
+def _path(parents: dict, end: str) -> list:
+    path = [end]
+    while parents[path[-1]] is not None:
+        path.append(parents[path[-1]])
+    return path[::-1]
+
+
+def _synthetic_graph() -> dict:
+    return import_graph(os.path.join(PACKAGE, "data", "synthetic"), SYNTHETIC)
+
+
+def test_synthetic_imports_have_no_cycle():
+    cycles = import_cycles(_synthetic_graph())
+    assert not cycles, f"import cycles in {SYNTHETIC}:\n" + "\n".join(c.replace(f"{SYNTHETIC}.", "") for c in cycles)
+
+
+def test_only_the_layouts_and_the_generator_front_end_import_layouts():
+    graph = _synthetic_graph()
+    importers = sorted(m for m, targets in graph.items() if LAYOUTS in targets and m != LAYOUTS
+                       and not m.startswith(LAYOUTS + ".") and m not in LAYOUT_USERS)
+    assert not importers, f"these modules import {LAYOUTS}, which builds on them: " + ", ".join(importers)
+
+
+def test_the_import_graph_resolves_relative_nested_and_package_imports(tmp_path):
+    root = tmp_path / "pkg"
+    (root / "sub").mkdir(parents=True)
+    (root / "__init__.py").write_text("from .a import A\n")
+    (root / "a.py").write_text("import os\nfrom . import b\nA = 1\n")
+    (root / "b.py").write_text("def f():\n    from .sub import c\n")
+    (root / "sub" / "__init__.py").write_text("from .. import a\n")
+    (root / "sub" / "c.py").write_text("from ..a import A\nimport pkg.b\nimport pkg.sub\n")
+    graph = import_graph(str(root), "pkg")
+    assert graph == {"pkg": {"pkg.a"}, "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.sub", "pkg.sub.c"},
+                     "pkg.sub": {"pkg.a"}, "pkg.sub.c": {"pkg.a", "pkg.b"}}  # pkg.sub runs before c
+    assert import_cycles(graph) == ["pkg.a -> pkg.b -> pkg.sub -> pkg.a (with pkg.sub.c)"]
+    graph["pkg.b"] = set()
+    assert import_cycles(graph) == []
+
+
 # Comments, docstrings, configs and READMEs give reasons in the domain's words, not this project's issue
 # numbers (a reader has no tracker). Upstream references stay: owner/repo#N and URLs are stripped first.
 ROOT = os.path.dirname(PACKAGE)

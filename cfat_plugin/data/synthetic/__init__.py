@@ -20,8 +20,9 @@ preset ``lowres``) and MLR-CUHK03's layout with down-sampled queries (preset
 ``mlr``): ``lowres.py``, ``layouts/mlr.py`` and ``README.md``.
 """
 from .generate import CONTACT_SHEET, MANIFEST, ensure_dataset, generate, read_manifest
+from .layouts import plan_dataset
 from .naming import SPLIT_DIRS, format_name, parse_name
-from .plan import ImageRecord, plan_dataset, summarize
+from .plan import ImageRecord, summarize
 from .render import render_record
 from .spec import GENERATOR_VERSION, PRESETS, SynthSpec, folder_name, preset
 

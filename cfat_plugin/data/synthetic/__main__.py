@@ -15,8 +15,8 @@ from pathlib import Path
 
 from .captions import CAPTIONS_PER_IMAGE
 from .generate import CONTACT_SHEET, MANIFEST, generate
-from .layouts import mlr, pedes
-from .plan import SPLITS, plan_dataset, summarize
+from .layouts import mlr, pedes, plan_dataset
+from .plan import SPLITS, summarize
 from .spec import PRESETS, VISIBLE_INFRARED_LAYOUTS, folder_name, preset
 
 # CLI flag -> SynthSpec field, for the knobs that override the preset

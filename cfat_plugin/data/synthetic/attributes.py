@@ -14,6 +14,7 @@ import io
 import math
 
 from .clothes import sample_gender
+from .clothes_plan import draw_seed
 from .identity import Identity
 from .person import Pose
 
@@ -81,8 +82,6 @@ def images_csv(rows: list[dict]) -> str:
 def attribute_files(spec, records: list, rows: list[dict], root: str) -> dict[str, str]:
     """``<root>/attributes/identities.csv`` and ``images.csv`` of a dressed layout (PRCC, LTCC,
     pedes), by path relative to the data set folder; ``rows`` are the generator's per-image rows."""
-    from .clothes_plan import draw_seed  # imported here: clothes_plan imports the layouts
-
     outfits: dict[int, set[int]] = {}
     for r in records:
         outfits.setdefault(r.pid, set()).add(r.clothes)

@@ -24,8 +24,8 @@ from .attributes import image_attributes
 from .captions import caption_facts, image_captions
 from .clothes import dressed_identity
 from .clothes_plan import draw_seed
-from .layouts import get_layout
-from .plan import ImageRecord, plan_dataset, summarize
+from .layouts import get_layout, plan_dataset
+from .plan import ImageRecord, summarize
 from .render import render_clothes_record, render_record
 from .spec import GENERATOR_VERSION, SynthSpec
 

@@ -11,9 +11,10 @@ each test identity gives one query per camera it has two or more images in
 (pid -1). Every identity appears in ``min_cameras_per_id`` or more cameras.
 Each identity's images in one camera form a tracklet of consecutive frames.
 Every other layout (clothes changes, CUHK-PEDES, SYSU-MM01, RegDB, MLR-CUHK03) plans its
-own records (``clothes_plan.py``, ``pedes_plan.py``, ``layouts/``);
-``plan_dataset`` hands each over through the layout registry
-(``layouts.get_layout``), so every caller plans any preset the same way.
+own records in its module under ``layouts/``, with the draws shared here (``split_ids``,
+``camera_modality``) and in ``clothes_plan.py``; ``layouts.plan_dataset`` hands each over
+through the layout registry, so every caller plans any preset the same way. The layouts
+import this module, never the reverse.
 """
 from __future__ import annotations
 
@@ -78,16 +79,6 @@ def _tracklets(spec: SynthSpec, pid: int) -> list[tuple[int, int, int, int, int,
         dets = [int(d) for d in rng.integers(1, 9, size=count)]
         out.append((cam, count, seq, first, step, dets))
     return out
-
-
-def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
-    """All records of the data set, in a fixed order (split, pid, camera, frame)."""
-    from .layouts import get_layout  # imported here: the layouts build on this module
-
-    records = get_layout(spec.layout).plan(spec)
-    if spec.ir_cameras:
-        records = [r._replace(modality=camera_modality(spec, r.camid)) for r in records]
-    return records
 
 
 def plan_market(spec: SynthSpec) -> list[ImageRecord]:

@@ -12,23 +12,26 @@ stored, which text files go beside the images (id lists, trial files,
 attribute CSVs, captions), how its contact sheet is drawn and which FastReID
 data set reads it. A reader of the real data set reads the generated one
 unchanged, so paths are built and parsed in the layout's own module only.
-The Market planner stores the bare file name in ``ImageRecord.name`` (the
-split folder comes from :data:`naming.SPLIT_DIRS`, as it always did); the
-others store the image's path relative to the data set folder.
+Each layout module plans its own records (``plan``) with the shared draws of
+``plan.py`` and ``clothes_plan.py``; :func:`plan_dataset` plans any preset
+through the registry. The Market planner stores the bare file name in
+``ImageRecord.name`` (the split folder comes from :data:`naming.SPLIT_DIRS`, as
+it always did); the others store the image's path relative to the data set folder.
+Imports run one way: this package uses the planners, never the reverse.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from PIL import Image
 
+from ..attributes import attribute_files
 from ..contact_sheet import make_caption_sheet, make_contact_sheet
-from ..plan import ImageRecord
+from ..plan import ImageRecord, camera_modality
 from ..spec import SynthSpec
-from . import external, ltcc, pedes, prcc
+from . import external, ltcc, market, mlr, pedes, prcc, regdb, sysu
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,11 @@ def _relative_path(record: ImageRecord) -> str:
 
 
 def _prcc_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
-    from ..attributes import attribute_files
-
     return attribute_files(spec, records, rows, prcc.ROOT)
 
 
 def _ltcc_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
     """Attribute CSVs and LTCC's ``info/`` id lists (ids seen in 2+ outfits, per train / test)."""
-    from ..attributes import attribute_files
-
     seen: dict[str, dict[int, set[int]]] = {"train": {}, "test": {}}
     for r in records:
         seen["train" if r.split in ("train", "val") else "test"].setdefault(r.pid, set()).add(r.clothes)
@@ -95,45 +94,44 @@ def _ltcc_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -
 
 def _pedes_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
     """Attribute CSVs and CUHK-PEDES's ``reid_raw.json`` (the captions)."""
-    from ..attributes import attribute_files
-
     return {**attribute_files(spec, records, rows, pedes.ROOT),
             f"{pedes.ROOT}/{pedes.ANNOTATIONS}": pedes.annotations_json(rows)}
 
 
-@functools.lru_cache(maxsize=None)
-def _registry() -> dict[str, Layout]:
-    # imported here: the planners import the path modules of this package
-    from .. import clothes_plan, pedes_plan
-    from . import market, mlr, regdb, sysu
-
-    dressed = dict(dressed=True, save=save_jpeg, path=_relative_path)
-    layouts = [
-        Layout("market", market.plan, market.image_path, save_jpeg, no_index_files, reader="SynthReID"),
-        Layout("prcc", clothes_plan.plan_prcc, index_files=_prcc_files, reader="SynthPRCC", root=prcc.ROOT,
-               sheet={"camera_names": prcc.CAMERAS}, **dressed),
-        Layout("ltcc", clothes_plan.plan_ltcc, index_files=_ltcc_files, reader="SynthLTCC", root=ltcc.ROOT,
-               sheet={"by_outfit": True}, **{**dressed, "save": save_png}),
-        Layout("external", clothes_plan.plan_external, index_files=no_index_files, reader="SynthExternal",
-               root=external.ROOT, sheet={"by_outfit": True}, **dressed),
-        Layout("pedes", pedes_plan.plan_pedes, index_files=_pedes_files, reader="SynthPEDES", root=pedes.ROOT,
-               captions=True, **dressed),
-        Layout("sysu", sysu.plan, _relative_path, save_jpeg, sysu.index_files, reader="SynthSYSU",
-               sheet={"groups": sysu.SHEET_GROUPS}),
-        Layout("regdb", regdb.plan, _relative_path, regdb.save_bmp, regdb.index_files, reader="SynthRegDB",
-               sheet={"groups": regdb.SHEET_GROUPS}),
-        Layout("mlr", mlr.plan, _relative_path, save_jpeg, mlr.index_files, reader="SynthMLR", root=mlr.ROOT),
-    ]
-    return {layout.name: layout for layout in layouts}
+_DRESSED = dict(dressed=True, save=save_jpeg, path=_relative_path)
+_LAYOUTS = {layout.name: layout for layout in (
+    Layout("market", market.plan, market.image_path, save_jpeg, no_index_files, reader="SynthReID"),
+    Layout("prcc", prcc.plan, index_files=_prcc_files, reader="SynthPRCC", root=prcc.ROOT,
+           sheet={"camera_names": prcc.CAMERAS}, **_DRESSED),
+    Layout("ltcc", ltcc.plan, index_files=_ltcc_files, reader="SynthLTCC", root=ltcc.ROOT,
+           sheet={"by_outfit": True}, **{**_DRESSED, "save": save_png}),
+    Layout("external", external.plan, index_files=no_index_files, reader="SynthExternal",
+           root=external.ROOT, sheet={"by_outfit": True}, **_DRESSED),
+    Layout("pedes", pedes.plan, index_files=_pedes_files, reader="SynthPEDES", root=pedes.ROOT,
+           captions=True, **_DRESSED),
+    Layout("sysu", sysu.plan, _relative_path, save_jpeg, sysu.index_files, reader="SynthSYSU",
+           sheet={"groups": sysu.SHEET_GROUPS}),
+    Layout("regdb", regdb.plan, _relative_path, regdb.save_bmp, regdb.index_files, reader="SynthRegDB",
+           sheet={"groups": regdb.SHEET_GROUPS}),
+    Layout("mlr", mlr.plan, _relative_path, save_jpeg, mlr.index_files, reader="SynthMLR", root=mlr.ROOT),
+)}
 
 
 def get_layout(name: str) -> Layout:
     """The layout called ``name`` (one of ``spec.LAYOUTS``)."""
-    layouts = _registry()
     try:
-        return layouts[name]
+        return _LAYOUTS[name]
     except KeyError:
-        raise ValueError(f"unknown SynthReID layout {name!r}; choose one of {sorted(layouts)}") from None
+        raise ValueError(f"unknown SynthReID layout {name!r}; choose one of {sorted(_LAYOUTS)}") from None
+
+
+def plan_dataset(spec: SynthSpec) -> list[ImageRecord]:
+    """All records of the data set, in a fixed order (split, pid, camera, frame): its layout's plan,
+    each record's ``modality`` set from ``spec.ir_cameras``."""
+    records = get_layout(spec.layout).plan(spec)
+    if spec.ir_cameras:
+        records = [r._replace(modality=camera_modality(spec, r.camid)) for r in records]
+    return records
 
 
 def record_path(layout: str, record: ImageRecord) -> str:
@@ -141,5 +139,5 @@ def record_path(layout: str, record: ImageRecord) -> str:
     return get_layout(layout).path(record)
 
 
-__all__ = ["Layout", "external", "get_layout", "ltcc", "no_index_files", "pedes", "prcc", "record_path",
-           "save_jpeg", "save_png"]
+__all__ = ["Layout", "external", "get_layout", "ltcc", "market", "mlr", "no_index_files", "pedes", "plan_dataset",
+           "prcc", "record_path", "regdb", "save_jpeg", "save_png", "sysu"]

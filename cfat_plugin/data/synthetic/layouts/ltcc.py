@@ -8,13 +8,23 @@ As the public LTCC release is laid out (and as Simple-CCReID's reader reads it):
 
 with a 3-digit pid, a per-person clothes number (1-based), a camera number
 (1..12) and a 6-digit frame number; ``test`` is the gallery.
+
+Generated sets (:func:`plan`): an identity owns 2..5 outfits, each seen by
+``min_cameras_per_id`` or one more cameras, one tracklet per camera
+(``clothes_plan.wardrobe_tracklets``), so every query has a same-clothes and a
+changed-clothes match in other cameras. Each test tracklet of two or more images
+gives one query.
 """
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
+from .. import rng as streams
+from ..clothes_plan import tracklet_frames, wardrobe_tracklets
 from ..name_fields import int_fields
+from ..plan import ImageRecord, split_ids
+from ..spec import SynthSpec
 
 ROOT = "LTCC_ReID"
 SPLIT_DIRS: dict[str, str] = {"train": "train", "query": "query", "gallery": "test"}
@@ -42,6 +52,22 @@ def format_name(pid: int, clothes: int, camid: int, frame: int) -> str:
 def format_path(split: str, pid: int, clothes: int, camid: int, frame: int) -> str:
     """Path of an image relative to the folder holding ``LTCC_ReID/``."""
     return f"{ROOT}/{SPLIT_DIRS[split]}/{format_name(pid, clothes, camid, frame)}"
+
+
+def plan(spec: SynthSpec) -> list[ImageRecord]:
+    """LTCC-shaped records, in order (split, pid, outfit, camera, frame)."""
+    train, test = split_ids(spec)
+    records = []
+    for pid in train + test:
+        for key, (k, cam) in enumerate(wardrobe_tracklets(spec, pid)):
+            count, first, step = tracklet_frames(spec, pid, key)
+            first *= 997  # LTCC frame numbers run to six digits
+            query = int(streams.stream(spec.seed, streams.WARDROBE, pid, 3, key).integers(count))
+            for i in range(count):
+                split = "train" if pid in train else ("query" if count >= 2 and i == query else "gallery")
+                path = format_path(split, pid, k + 1, cam, first + i * step)
+                records.append(ImageRecord(split, path, pid, cam, "person", i, count, pid, k))
+    return records
 
 
 def parse_name(name: str) -> LtccName:

@@ -13,11 +13,25 @@ and one token list (lower-cased words) per caption. The real subfolders name
 the source data sets (``CUHK01``, ``Market``, ``train_query``...); SynthReID
 writes one, ``SynthReID``, with names ``<pid>_c<cam>_<frame>.jpg`` (5-digit
 pid), which no reader needs to parse: the JSON says who is who.
+
+Generated sets (:func:`plan`): CUHK-PEDES gathers a few crops of each person
+from several cameras (about three images a person) and splits the people, not
+the images: train, val and test identities are disjoint. So here: ids are split
+as everywhere (``plan.split_ids``), every fifth training identity goes to
+``val``; each person wears one outfit (``clothes.dressed_identity(..., k=0)``, so
+captions can say "a man" / "a woman") and passes ``min_cameras_per_id`` or one
+more cameras, ``images_per_camera`` frames each. Records of test people have
+split ``test``: their images are the text-to-image gallery, their captions the
+queries.
 """
 from __future__ import annotations
 
 import json
 import re
+
+from .. import rng as streams
+from ..plan import ImageRecord, split_ids
+from ..spec import SynthSpec
 
 ROOT = "CUHK-PEDES"
 IMAGES = "imgs"
@@ -38,6 +52,26 @@ def file_path(pid: int, camid: int, frame: int) -> str:
 def format_path(pid: int, camid: int, frame: int) -> str:
     """Path of an image relative to the folder holding ``CUHK-PEDES/``."""
     return f"{ROOT}/{IMAGES}/{file_path(pid, camid, frame)}"
+
+
+def plan(spec: SynthSpec) -> list[ImageRecord]:
+    """CUHK-PEDES-shaped records, in order (pid, camera, frame)."""
+    train, test = split_ids(spec)
+    val = set(train[4::5])
+    split_of = {**{p: "val" if p in val else "train" for p in train}, **{p: "test" for p in test}}
+    lo, hi = spec.images_per_camera
+    top = min(spec.num_cameras, spec.min_cameras_per_id + 1)
+    records = []
+    for pid in sorted(split_of):
+        rng = streams.stream(spec.seed, streams.PEDES_PLAN, pid)
+        n = int(rng.integers(spec.min_cameras_per_id, top + 1))
+        for cam in sorted(int(c) + 1 for c in rng.choice(spec.num_cameras, size=n, replace=False)):
+            count, step = int(rng.integers(lo, hi + 1)), int(rng.integers(1, 6))
+            first = int(rng.integers(1, 9999 - step * count))
+            for i in range(count):
+                path = format_path(pid, cam, first + i * step)
+                records.append(ImageRecord(split_of[pid], path, pid, cam, "person", i, count, pid, 0))
+    return records
 
 
 def tokens(caption: str) -> list[str]:

@@ -10,11 +10,19 @@ Cameras A and B see a person in the same clothes, camera C in other clothes;
 the names carry no clothes id, so it follows from the camera letter
 (:func:`clothes_of_camera`). In the test split A is the gallery, B the
 same-clothes query and C the clothes-changing query.
+
+Generated sets (:func:`plan`): every identity passes cameras A, B and C; A and B
+see outfit 0, C sees outfit 1. Every fifth training identity goes to ``val``
+(its own ids, as in PRCC).
 """
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
+
+from ..clothes_plan import tracklet_frames
+from ..plan import ImageRecord, split_ids
+from ..spec import SynthSpec
 
 ROOT = "prcc"
 CAMERAS = ("A", "B", "C")  # camid 1, 2, 3
@@ -48,6 +56,25 @@ def format_path(split: str, pid: int, cam: str, number: int) -> str:
     if split == TEST_SPLIT:
         return f"{ROOT}/rgb/{split}/{cam}/{pid:03d}/{name}"
     return f"{ROOT}/rgb/{split}/{pid:03d}/{name}"
+
+
+def plan(spec: SynthSpec) -> list[ImageRecord]:
+    """PRCC-shaped records, in order (split, pid, camera, frame)."""
+    train, test = split_ids(spec)
+    val = set(train[4::5])
+    records = []
+    for pid in train + test:
+        for camid, cam in enumerate(CAMERAS, start=1):
+            count, first, step = tracklet_frames(spec, pid, camid)
+            clothes = clothes_of_camera(cam)
+            for k in range(count):
+                if pid in test:
+                    split, folder = ("gallery" if cam == "A" else "query"), TEST_SPLIT
+                else:
+                    split = folder = "val" if pid in val else "train"
+                path = format_path(folder, pid, cam, first + k * step)
+                records.append(ImageRecord(split, path, pid, camid, "person", k, count, pid, clothes))
+    return records
 
 
 def parse_path(path: str) -> PrccName:
