@@ -2,9 +2,11 @@
 import json
 import math
 import os
+from pathlib import Path
 
 import pytest
 
+from cfat_plugin.data.synthetic.layouts import regdb
 from cfat_plugin.demo.regdb_trials import METRICS, main, parse_trials, run_trials, trial_environment
 
 
@@ -28,9 +30,52 @@ def test_trial_environment_sets_and_restores_the_trial(monkeypatch):
     assert "VIREID_TRIAL" not in os.environ
 
 
+def _persons(items) -> set:
+    """RegDB's person ids of ``items``, from their paths (``Visible/<pid>/...``): labels restart at 0 in every trial."""
+    return {int(Path(path).parent.name) for path, *_ in items}
+
+
+def _index_persons(folder: str, split: str, trial: int) -> set:
+    """The persons in ``trial``'s ``split`` index files, visible and thermal."""
+    return {int(Path(rel).parent.name) for modality in ("visible", "infrared")
+            for rel, _ in regdb.read_index(os.path.join(folder, regdb.index_file(split, modality, trial)))}
+
+
+def _record_trials(monkeypatch):
+    """Per trial (``trial<n>``, its OUTPUT_DIR), the training items of every RegDB reader built while
+    it trained, and the reader it was tested on."""
+    from cfat_plugin.data.datasets.regdb import RegDBVI
+    from cfat_plugin.demo import mcja_comparison
+    from cfat_plugin.mcja import evaluation
+
+    read, train_arm, evaluate = RegDBVI.read, mcja_comparison.train_arm, evaluation.evaluate_regdb_like
+    reads, trained, tested = [], {}, {}
+
+    def recording_read(self, folder):
+        split = read(self, folder)
+        reads.append(split[0])
+        return split
+
+    def recording_train_arm(cfg, iters_per_epoch=None):
+        first = len(reads)
+        model = train_arm(cfg, iters_per_epoch)
+        trained[os.path.basename(cfg.OUTPUT_DIR)] = reads[first:]
+        return model
+
+    def recording_evaluate(cfg, model, data):
+        tested[os.path.basename(cfg.OUTPUT_DIR)] = data
+        return evaluate(cfg, model, data)
+
+    monkeypatch.setattr(RegDBVI, "read", recording_read)
+    monkeypatch.setattr(mcja_comparison, "train_arm", recording_train_arm)
+    monkeypatch.setattr(evaluation, "evaluate_regdb_like", recording_evaluate)
+    return trained, tested
+
+
 @pytest.mark.slow
 def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_torch_thread, monkeypatch):
     monkeypatch.delenv("VIREID_TRIAL", raising=False)
+    trained, tested = _record_trials(monkeypatch)
     opts = ["DATASETS.ROOT", str(tmp_path / "data"), "OUTPUT_DIR", str(tmp_path / "out"), "SOLVER.MAX_EPOCH", "1",
             "SOLVER.CHECKPOINT_PERIOD", "1", "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
             "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", "0",
@@ -43,6 +88,14 @@ def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_t
         assert set(scores) == set(METRICS)
         assert all(0.0 <= v <= 100.0 and not math.isnan(v) for v in scores.values())
     assert per_trial["1"] != per_trial["2"]  # other train and test ids, another model
+    for trial in (1, 2):  # each trained on its trial's train persons and tested on its test persons
+        data = tested[f"trial{trial}"]
+        train_persons, test_persons = (_index_persons(data.dataset_dir, split, trial) for split in ("train", "test"))
+        built = [_persons(train) for train in trained[f"trial{trial}"]]  # every reader its training built
+        assert built and built == [train_persons] * len(built)
+        assert data.trial == trial and _persons(data.query) == _persons(data.gallery) == test_persons
+        assert not train_persons & test_persons
+    assert _index_persons(data.dataset_dir, "train", 1) != _index_persons(data.dataset_dir, "train", 2)
     assert "VIREID_TRIAL" not in os.environ  # the trial does not leak into later data sets
     out = tmp_path / "out"
     assert (out / "trial1" / "model_final.pth").exists() and (out / "trial2" / "model_final.pth").exists()

@@ -111,7 +111,8 @@ def test_plan_follows_market_protocol():
     assert all(r.name.startswith("-1_") and r.source in test_ids for r in records if r.kind == "junk")
 
 
-def test_summary_counts_like_fastreid():
+def test_summary_drops_junk_and_counts_the_distractors_as_one_gallery_id():
+    """The plan's counts by hand; FastReID's own reader on the files: test_stock_market1501_reader_loads_it."""
     records = plan_dataset(TINY)
     counts = summarize(records)
     gallery = [r for r in records if r.split == "gallery" and r.kind != "junk"]

@@ -28,8 +28,9 @@ def fix_cpu_data_loader() -> None:
     """Use a plain DataLoader when there is no GPU to prefetch to.
 
     Symptom: ``build_reid_train_loader``/``build_reid_test_loader`` raise
-    "Torch not compiled with CUDA enabled" / "No CUDA GPUs are available" on a
-    CPU machine, because ``DataLoaderX`` creates a CUDA stream in its
+    "Found no NVIDIA driver on your system" (torch's CUDA wheel) / "Torch not
+    compiled with CUDA enabled" / "No CUDA GPUs are available" on a CPU
+    machine, because ``DataLoaderX`` creates a CUDA stream in its
     constructor and calls ``torch.cuda.set_device`` in its prefetch thread.
     On a GPU the original prefetching loader is kept.
     """

@@ -43,7 +43,8 @@ def fix_rerank_on_cpu() -> None:
     """Run k-reciprocal re-ranking with faiss-cpu when faiss has no GPU.
 
     Symptom: ``TEST.RERANK.ENABLED True`` crashes on CPU / with faiss-cpu
-    ("Torch not compiled with CUDA enabled", or ``faiss`` has no
+    ("Found no NVIDIA driver on your system" with torch's CUDA wheel, "Torch
+    not compiled with CUDA enabled" with its CPU wheel, or ``faiss`` has no
     ``StandardGpuResources``): ``build_dist(metric="jaccard")`` always asks for
     ``search_option=0`` (GPU). The CPU path (``search_option=3``) already exists
     in FastReID; this selects it when no GPU search is possible.
