@@ -16,20 +16,14 @@ from typing import List, Sequence
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 import cfat_plugin  # noqa: E402,F401  (compat fixes first)
 from cfat_plugin.data.corruptions import (  # noqa: E402
     CORRUPTION_TYPES, SEVERITIES, available_corruptions, corrupt, read_rgb)
+from cfat_plugin.utils.drawing import default_font  # noqa: E402
 
 LABEL_WIDTH, HEADER_HEIGHT, GAP, BACKGROUND = 150, 24, 4, (255, 255, 255)
-
-
-def _font(size: int) -> ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1
-        return ImageFont.load_default()
 
 
 def contact_sheet(images: Sequence[np.ndarray], types: Sequence[str] = CORRUPTION_TYPES,
@@ -45,7 +39,7 @@ def contact_sheet(images: Sequence[np.ndarray], types: Sequence[str] = CORRUPTIO
     height = HEADER_HEIGHT + len(types) * (tile_h + GAP) + GAP
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    font = _font(14)
+    font = default_font(14)
 
     def paste(array: np.ndarray, x: int, y: int) -> None:
         tile = Image.fromarray(array)

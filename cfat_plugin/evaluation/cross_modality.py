@@ -52,10 +52,16 @@ def evaluate_excluding(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarr
     return cmc_sum / len(aps), float(np.mean(aps)), float(np.mean(inps))
 
 
+def sysu_excluded(q_camids, g_camids) -> np.ndarray:
+    """SYSU-MM01's (query, gallery) pairs left out, for 0-based camera ids (the readers'): camera 2 for
+    camera-3 queries. Shared by the metric and the rank-list sheets, so both leave out the same images."""
+    return excluded_pairs(np.asarray(q_camids) + 1, np.asarray(g_camids) + 1)
+
+
 def evaluate_sysu(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarray, q_camids: np.ndarray,
                   g_camids: np.ndarray, max_rank: int = 20) -> tuple[np.ndarray, float, float]:
     """SYSU-MM01's metric for 0-based camera ids (the readers'): camera 2 left out for camera-3 queries."""
-    excluded = excluded_pairs(np.asarray(q_camids) + 1, np.asarray(g_camids) + 1)
+    excluded = sysu_excluded(q_camids, g_camids)
     return evaluate_excluding(distmat, q_pids, g_pids, q_camids, g_camids, excluded, max_rank)
 
 
