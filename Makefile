@@ -48,7 +48,7 @@ demo: $(STAMP)
 
 # Two pytest workers, one torch thread each (and in every process they start): most tests wait on
 # an interpreter starting or a single-threaded step, and two processes that each spin two OpenMP
-# threads on two cores run many times slower (README, "Several processes").
+# threads on two cores run many times slower (docs/distributed.md).
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) tests

@@ -1,4 +1,4 @@
-"""Bad data and bad settings: what the user sees for each row of the README's table."""
+"""Bad data and bad settings: what the user sees for each row of the table in docs/bad-input.md."""
 import multiprocessing
 import os
 import shutil

@@ -221,7 +221,7 @@ def test_the_import_graph_resolves_relative_nested_and_package_imports(tmp_path)
 # Comments, docstrings, configs and READMEs give reasons in the domain's words, not this project's issue
 # numbers (a reader has no tracker). Upstream references stay: owner/repo#N and URLs are stripped first.
 ROOT = os.path.dirname(PACKAGE)
-TEXT_FOLDERS = ("cfat_plugin", "configs", "projects", "tools", "benchmarks", "tests")
+TEXT_FOLDERS = ("cfat_plugin", "configs", "projects", "tools", "benchmarks", "tests", "docs")
 TEXT_FILES = ("README.md", "Makefile", "setup.cfg")
 TEXT_SUFFIXES = (".py", ".yml", ".yaml", ".md", ".sh", ".cfg")
 _ISSUE = "issue"  # the word, kept apart from the pattern so that this file does not match it

@@ -5,7 +5,7 @@ wraps it so that every forward (flip-test included) runs under ``torch.autocast`
 and returns float32 features, so FastReID's evaluators compute distances and
 ranks in full precision whatever the backbone ran in. On CPUs with native
 bfloat16 (AVX512-BF16 / AMX) this, with channels-last images, made the demo's
-ResNet-18 extract features 3.8x faster (``benchmarks/bench_precision.py``, README).
+ResNet-18 extract features 3.8x faster (``benchmarks/bench_precision.py``, docs/mixed-precision.md).
 """
 import torch
 from torch import nn
