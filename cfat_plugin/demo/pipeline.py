@@ -292,6 +292,37 @@ class Demo:
         with open(summary_path) as f:
             return json.load(f)
 
+    def rank_sheet(self, plan: List[Student]) -> Optional[str]:
+        """``rank_lists.png``: the profile's two models ranking the same corrupted queries (the second, when
+        not among the demo's models, is the last one trained; none without the first; kept when written)."""
+        p = self.profile
+        models = {s.key: s for s in plan}
+        trained = [s for s in plan if s.config is not None]
+        if not p.rank_sheet_models or p.rank_sheet_models[0] not in models or not trained:
+            return None
+        first = models[p.rank_sheet_models[0]]
+        second = models.get(p.rank_sheet_models[1], trained[-1])  # a subset of models: the last one trained
+        path = os.path.join(self.output_dir, "rank_lists.png")
+        if os.path.exists(path):
+            return path
+        weights = {s.key: (self.teacher_dir if s.config is None else os.path.join(self.output_dir, s.key))
+                   for s in (first, second)}
+        kind, severity = p.rank_sheet_corruption
+        options = ("-o", path, "--num-queries", str(p.rank_sheet_queries), "--topk", str(p.rank_sheet_topk),
+                   "--seed", str(p.seed), "--corruption", kind, "--severity", str(severity),
+                   "--second-config-file", second.config or p.teacher_config,
+                   "--second-weights", os.path.join(weights[second.key], "model_final.pth"))
+        request = StageRequest("visualize_ranks", first.config or p.teacher_config,
+                               os.path.join(self.output_dir, "rank_lists"),
+                               self.common_overrides() + config_pairs(
+                                   ["MODEL.WEIGHTS", os.path.join(weights[first.key], "model_final.pth")]),
+                               options)
+        self.echo(f"rank lists: {short_name(first.title)} and {short_name(second.title)} on the same "
+                  f"{kind} s{severity} queries")
+        self._run("rank lists", request, os.path.join(self.output_dir, "rank_lists", "stage_request.json"),
+                  "rank_lists.log")
+        return path
+
     def run(self) -> dict:
         """The whole pipeline; returns the comparison (also written as files)."""
         started = time.perf_counter()
@@ -316,6 +347,7 @@ class Demo:
             self.echo(f"[{step}/{total}] robustness benchmark of {student.title}")
             summaries[student.key] = (student.title, self.evaluate(student, config, weights))
             step += 1
+        sheet = self.rank_sheet(plan)
         self.timings["total"] = time.perf_counter() - started
         arms = all_arms(self.profile, self.teacher_dir)
         chains = {s.key: stage_chain(s, self.profile, arms) for s in plan}
@@ -323,7 +355,7 @@ class Demo:
                                       seed_spread_note(list(summaries), ABLATION_RESULTS))
         with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
             json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
-                       "timings_s": self.timings}, f, indent=1)
+                       "timings_s": self.timings, "rank_lists": sheet}, f, indent=1)
         return comparison
 
 

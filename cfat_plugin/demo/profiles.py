@@ -62,6 +62,13 @@ class DemoProfile:
     grid_types: Tuple[str, ...] = GRID_SEEN_TYPES + HELD_OUT_TYPES
     grid_severities: Tuple[int, ...] = (3,)
     grid_models: Tuple[str, ...] = ("a_teacher", "c_cfat_staged")
+    # The rank-list sheet (rank_lists.png): the same corrupted queries ranked by these two models, one
+    # row each, the query's true matches framed green; None: no sheet. A seen noise type at a middle
+    # severity: what costs the clean teacher most among the training types (the demo's grid).
+    rank_sheet_models: Optional[Tuple[str, str]] = ("a_teacher", "c_cfat_staged")
+    rank_sheet_corruption: Tuple[str, int] = ("gaussian_noise", 3)
+    rank_sheet_queries: int = 6
+    rank_sheet_topk: int = 8
     seed: int = 0  # the data set, the test draws and (unless train_seed) training
     train_seed: Optional[int] = None  # training only (SEED, training corruption draws); None: seed
     # Mixed precision of every training step and feature extraction (backbone in bfloat16, heads,

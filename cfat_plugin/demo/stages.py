@@ -1,4 +1,4 @@
-"""A stage of a comparison -- training or the robustness benchmark -- as a typed request.
+"""A stage of a comparison -- training, the robustness benchmark, a rank-list sheet -- as a typed request.
 
 A stage runs in its own process (a crash, a leak or FastReID's global logging set-up stays there,
 and training resumes from its own checkpoints), but what crosses the process boundary is one
@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, List, Sequence, Tuple
 
 Overrides = Tuple[Tuple[str, Any], ...]
-ENTRIES = ("train_net", "eval_robustness")
+ENTRIES = ("train_net", "eval_robustness", "visualize_ranks")
 
 
 def config_pairs(*flat: Sequence[Any]) -> Overrides:
@@ -36,10 +36,11 @@ def config_text(value: Any) -> str:
 class StageRequest:
     """One run of an entry point: its config file, output folder and typed config overrides."""
 
-    entry: str  # "train_net" (training, resumed from the output folder) or "eval_robustness"
+    entry: str  # "train_net" (training, resumed from the output folder), "eval_robustness" or "visualize_ranks"
     config_file: str
     output_dir: str
     overrides: Overrides = ()
+    options: Tuple[str, ...] = ()  # the entry's own command-line options (visualize_ranks: -o, --second-weights, ...)
 
     def __post_init__(self):
         if self.entry not in ENTRIES:
@@ -53,12 +54,13 @@ class StageRequest:
         return opts
 
     def to_json(self) -> dict:
-        return {**asdict(self), "overrides": [[key, _jsonable(value)] for key, value in self.overrides]}
+        return {**asdict(self), "overrides": [[key, _jsonable(value)] for key, value in self.overrides],
+                "options": list(self.options)}
 
     @classmethod
     def from_json(cls, data: dict) -> "StageRequest":
         return cls(data["entry"], data["config_file"], data["output_dir"],
-                   tuple((key, value) for key, value in data["overrides"]))
+                   tuple((key, value) for key, value in data["overrides"]), tuple(data.get("options", ())))
 
     def write(self, request_path: str) -> None:
         """Save the request as JSON, for the child process (and as a record beside the stage's output)."""
@@ -82,7 +84,11 @@ def run_stage(request: StageRequest) -> None:
 
     from ..engine.cli import launch_from_args
     from ..engine.entry_points import eval_robustness, train_net
+    from ..engine.visualize_ranks import visualize_ranks_cli
 
+    if request.entry == "visualize_ranks":  # one process, no launcher: it only extracts features
+        visualize_ranks_cli(["--config-file", request.config_file, *request.options, *request.opts()])
+        return
     args = default_argument_parser().parse_args(["--config-file", request.config_file])
     args.opts = request.opts()
     if request.entry == "train_net":
