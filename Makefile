@@ -30,13 +30,15 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 
 # torchsort has no wheel: build it against the installed torch (--no-build-isolation; 45 s on 2 busy
 # cores). Its setup compiles a CUDA kernel whenever `nvcc` runs, so on a CPU build every PATH entry
-# holding an nvcc is left out (TORCHSORT_CUDA=1 keeps them, for a machine with a CUDA toolkit).
+# holding an nvcc is left out (TORCHSORT_CUDA=1 keeps them, for a machine with a CUDA toolkit). It is
+# always rebuilt (--force-reinstall --no-cache-dir): a CPU build already there, or pip's cached wheel of
+# it, would otherwise stay.
 TORCHSORT_CUDA ?= 0
 torchsort:
 	@if [ "$(TORCHSORT_CUDA)" = 1 ]; then path="$$PATH"; else \
 	  path=$$(for d in $$(echo "$$PATH" | tr ':' ' '); do [ -x "$$d/nvcc" ] || printf '%s:' "$$d"; done); fi; \
 	PATH="$${path%:}" CUDA_HOME= $(PY) -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
-	  torchsort==0.1.10
+	  --force-reinstall --no-cache-dir torchsort==0.1.10
 
 demo: $(STAMP)
 	$(PY) tools/demo.py --output-dir $(DEMO_OUT)

@@ -89,11 +89,14 @@ def test_mcja_registers_new_names_in_fastreids_registries():
     assert BACKBONE_REGISTRY.get("build_resnet_mda_backbone").__module__ == "cfat_plugin.mcja.distribution_adapter"
 
 
-def test_mcja_runs_on_its_trainer_with_its_loader_and_test(mcja_cfg, monkeypatch):
-    """The engine's trainer registry picks MCJATrainer for MCJA runs: its loader and its protocol test."""
+def test_mcja_runs_on_its_trainer_with_its_loader_and_test(mcja_cfg, monkeypatch, caplog):
+    """The engine's trainer registry picks MCJATrainer for MCJA runs: its loader and its protocol test,
+    whose log carries the protocol's notes (whose gallery draws)."""
+    import logging
     from types import SimpleNamespace
 
     from cfat_plugin.engine.trainer import CFATTrainer, trainer_for
+    from cfat_plugin.evaluation.cross_modality import Cells
     from cfat_plugin.mcja import training
 
     assert trainer_for(mcja_cfg) is training.MCJATrainer and issubclass(training.MCJATrainer, CFATTrainer)
@@ -101,12 +104,14 @@ def test_mcja_runs_on_its_trainer_with_its_loader_and_test(mcja_cfg, monkeypatch
     monkeypatch.setattr(training, "build_modality_train_loader", lambda cfg, transforms: loader)
     monkeypatch.setattr("cfat_plugin.engine.sie_check.check_sie_for_run", lambda cfg, dataset: None)
     assert training.MCJATrainer.build_train_loader(mcja_cfg) is loader
-    cells = {"all_1shot_ir_to_rgb": {"rank1": 1.0, "mAP": 2.0, "mINP": 3.0}}
+    cells = Cells({"all_1shot_ir_to_rgb": {"rank1": 1.0, "mAP": 2.0, "mINP": 3.0}}, ["gallery draws: seeded"])
     monkeypatch.setattr("cfat_plugin.mcja.evaluation.evaluate_mcja", lambda cfg, model, name, root: cells)
     monkeypatch.setattr("cfat_plugin.evaluation.precision.inference_model", lambda cfg, model: model)
-    assert training.MCJATrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {
-        name: {"all_1shot_ir_to_rgb/rank1": 1.0, "all_1shot_ir_to_rgb/mAP": 2.0, "all_1shot_ir_to_rgb/mINP": 3.0}
-        for name in mcja_cfg.DATASETS.TESTS}
+    with caplog.at_level(logging.INFO):
+        assert training.MCJATrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {
+            name: {"all_1shot_ir_to_rgb/rank1": 1.0, "all_1shot_ir_to_rgb/mAP": 2.0, "all_1shot_ir_to_rgb/mINP": 3.0}
+            for name in mcja_cfg.DATASETS.TESTS}
+    assert [r.getMessage() for r in caplog.records if r.getMessage().endswith(": gallery draws: seeded")]
 
 
 def test_settings_check_names_what_to_set(mcja_cfg):
