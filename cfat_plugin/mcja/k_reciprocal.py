@@ -112,13 +112,20 @@ def _expanded_sets(index: np.ndarray, k1: int, n: int) -> sp.csr_matrix:
     return grown
 
 
+def _pair_distances(feats: torch.Tensor, rows: np.ndarray, cols: np.ndarray, chunk: int = 16384) -> np.ndarray:
+    """Squared distances of the pairs (rows[i], cols[i]) not kept in the lists, a chunk at a time."""
+    out = [((feats[rows[i:i + chunk]] - feats[cols[i:i + chunk]]) ** 2).sum(1).numpy()
+           for i in range(0, len(rows), chunk)]
+    return np.concatenate(out) if out else np.zeros(0, dtype=feats.numpy().dtype)
+
+
 def _encodings(nb: _Neighbours, feats: torch.Tensor, k1: int, expand: bool) -> sp.csr_matrix:
     """V: per row, exp(-original distance) over its k-reciprocal set, normalised to sum 1."""
     n = len(feats)
     if expand:
         sets = _expanded_sets(nb.index, k1, n).tocoo()
         rows, cols = sets.row, sets.col
-        d = ((feats[rows] - feats[cols]) ** 2).sum(1).numpy() if len(rows) else np.zeros(0, np.float32)
+        d = _pair_distances(feats, rows, cols)
     else:
         forward = nb.index[:, :k1 + 1]
         mask = _reciprocal_mask(forward, n)
@@ -126,7 +133,7 @@ def _encodings(nb: _Neighbours, feats: torch.Tensor, k1: int, expand: bool) -> s
         cols, d = forward[mask], nb.dist[:, :k1 + 1][mask]
         if np.isnan(d).any():  # padded list entries: their distances were not kept
             lost = np.isnan(d)
-            d[lost] = ((feats[rows[lost]] - feats[cols[lost]]) ** 2).sum(1).numpy()
+            d[lost] = _pair_distances(feats, rows[lost], cols[lost])
     weight = np.exp(-(d / nb.row_max[rows]).astype(np.float32))  # the original distance, in float32
     totals = np.bincount(rows, weights=weight, minlength=n).astype(np.float32)
     return sp.csr_matrix((weight / totals[rows], (rows, cols)), shape=(n, n), dtype=np.float32)
