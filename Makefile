@@ -30,16 +30,17 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 
 # torchsort has no wheel: build it against the installed torch (--no-build-isolation; 45 s on 2 busy
 # cores). Its setup compiles a CUDA kernel whenever `nvcc` runs, so on a CPU build every PATH entry
-# holding an nvcc is left out (TORCHSORT_CUDA=1 keeps them, for a machine with a CUDA toolkit).
-# pip's output goes to a log file; when the build fails, the log's last lines (the reason) are printed
-# above `make install`'s "torchsort did not build" line, and the log is kept.
+# holding an nvcc is left out (TORCHSORT_CUDA=1 keeps them, for a machine with a CUDA toolkit). It is
+# always rebuilt (--force-reinstall --no-cache-dir): a CPU build already there, or pip's cached wheel of
+# it, would otherwise stay. pip's output goes to a log file; when the build fails, the log's last lines
+# (the reason) are printed above `make install`'s "torchsort did not build" line, and the log is kept.
 TORCHSORT_CUDA ?= 0
 torchsort:
 	@if [ "$(TORCHSORT_CUDA)" = 1 ]; then path="$$PATH"; else \
 	  path=$$(for d in $$(echo "$$PATH" | tr ':' ' '); do [ -x "$$d/nvcc" ] || printf '%s:' "$$d"; done); fi; \
 	log=$$(mktemp "$${TMPDIR:-/tmp}/torchsort-build.XXXXXX"); \
 	if PATH="$${path%:}" CUDA_HOME= $(PY) -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
-	  torchsort==0.1.10 >"$$log" 2>&1; then cat "$$log"; rm -f "$$log"; else status=$$?; \
+	  --force-reinstall --no-cache-dir torchsort==0.1.10 >"$$log" 2>&1; then cat "$$log"; rm -f "$$log"; else status=$$?; \
 	  echo "torchsort's build failed (pip exit status $$status); the last lines of pip's output ($$log):" >&2; \
 	  tail -n 30 "$$log" | sed 's/^/    /' >&2; exit $$status; fi
 

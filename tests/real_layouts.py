@@ -1,4 +1,4 @@
-"""Small folders in the real layouts and file names of Market-1501, CUHK03 and MSMT17.
+"""Small folders in the real layouts and file names of Market-1501, CUHK03, MSMT17, SYSU-MM01 and RegDB.
 
 Nobody here can download the real data sets; these generate a few images per
 identity in exactly the folders, file names, list files and ``.mat`` files
@@ -197,3 +197,57 @@ def make_msmt17(root: str, version: str = "MSMT17_V2") -> MSMT17Layout:
         with open(os.path.join(base, f"list_{split}.txt"), "w") as f:
             f.writelines(lines)
     return layout
+
+
+# ---------------------------------------------------------------- SYSU-MM01 and RegDB (visible-infrared)
+
+def write_rand_perm(path: str, table: Dict[Tuple[int, int], list], num_ids: int) -> None:
+    """SYSU-MM01's ``exp/rand_perm_cam.mat`` as the data set ships it: ``rand_perm_cam``, a 6 x 1 cell
+    (one per camera) of 1 x ids cells, each a trials x images array of 1-based image numbers (empty
+    where the camera never saw the id). ``table``: (camera, pid) -> rows."""
+    from scipy.io import savemat
+
+    cams = np.empty((6, 1), dtype=object)
+    for cam in range(1, 7):
+        ids = np.empty((1, num_ids), dtype=object)
+        for pid in range(1, num_ids + 1):
+            ids[0, pid - 1] = np.asarray(table.get((cam, pid), np.zeros((0, 0))), dtype=float)
+        cams[cam - 1, 0] = ids
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    savemat(path, {"rand_perm_cam": cams})
+
+
+def make_sysu_mm01(root: str, images: int = 3, perm: Dict[Tuple[int, int], list] | None = None) -> str:
+    """``<root>/SYSU-MM01``: ids 1-2 train, 3 val, 4-9 test, every id in the six cameras with ``images``
+    images each (``cam<k>/<pid>/<nnnn>.jpg``), ``exp/*_id.txt``, and ``exp/rand_perm_cam.mat`` from
+    ``perm`` when given. Returns the folder."""
+    base = os.path.join(root, "SYSU-MM01")
+    for cam in range(1, 7):
+        for pid in range(1, 10):
+            for n in range(1, images + 1):
+                _image(os.path.join(base, f"cam{cam}", f"{pid:04d}", f"{n:04d}.jpg"), 20 * pid + n, (8, 16))
+    os.makedirs(os.path.join(base, "exp"), exist_ok=True)
+    for split, ids in (("train", "1,2"), ("val", "3"), ("test", "4,5,6,7,8,9")):
+        with open(os.path.join(base, "exp", f"{split}_id.txt"), "w") as f:
+            f.write(ids + "\n")
+    if perm is not None:
+        write_rand_perm(os.path.join(base, "exp", "rand_perm_cam.mat"), perm, 9)
+    return base
+
+
+def make_regdb(root: str, trial: int = 1, train_ids: int = 2, test_ids: int = 6, images: int = 2) -> str:
+    """``<root>/RegDB``: ``Visible/<pid>/`` and ``Thermal/<pid>/`` images and the trial's four index files
+    (``idx/{train,test}_{visible,thermal}_<trial>.txt``, lines ``<relative path> <label>``)."""
+    base = os.path.join(root, "RegDB")
+    for split, pids in (("train", range(1, train_ids + 1)), ("test", range(train_ids + 1, train_ids + test_ids + 1))):
+        for folder, modality in (("Visible", "visible"), ("Thermal", "thermal")):
+            lines = []
+            for label, pid in enumerate(pids):
+                for n in range(images):
+                    rel = f"{folder}/{pid}/{modality}_{pid}_{n}.bmp"
+                    _image(os.path.join(base, rel), 20 * pid + n, (8, 16))
+                    lines.append(f"{rel} {label}")
+            os.makedirs(os.path.join(base, "idx"), exist_ok=True)
+            with open(os.path.join(base, "idx", f"{split}_{modality}_{trial}.txt"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+    return base

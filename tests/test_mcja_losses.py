@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cfat_plugin.mcja.losses import cross_modality_retrieval_loss
-from cfat_plugin.mcja.soft_rank import soft_rank, soft_rank_torch
+from cfat_plugin.mcja.soft_rank import soft_rank, soft_rank_torch, torchsort_available
 
 
 def test_soft_rank_hand_computed_pool():
@@ -93,3 +93,71 @@ def test_cmr_drops_queries_without_a_ranking_to_learn():
     # a batch of one modality has no cross-modality ranking either
     assert cross_modality_retrieval_loss(feats, torch.tensor([1, 2, 1, 2]), torch.zeros(4, dtype=torch.long),
                                          backend="torch").item() == 0.0
+
+
+@pytest.fixture
+def torchsort_without_cuda(monkeypatch):
+    """A torchsort laid out as a build without ``nvcc`` leaves it: compiled CPU kernels (builtins here),
+    and for CUDA the Python stub that raises, which ``soft_rank`` dispatches to by the tensor's device."""
+    import importlib
+    import sys
+    import types
+
+    module = importlib.import_module("cfat_plugin.mcja.soft_rank")
+
+    def stub(*args, **kwargs):
+        raise ImportError("You are trying to use the torchsort CUDA extension, but it looks like it is not available.")
+
+    ops = types.ModuleType("torchsort.ops")
+    ops.isotonic_l2, ops.isotonic_l2_backward = {"cpu": abs, "cuda": stub}, {"cpu": abs, "cuda": stub}
+    fake = types.ModuleType("torchsort")
+    fake.ops = ops
+    fake.soft_rank = lambda values, regularization, regularization_strength: (
+        ops.isotonic_l2[values.device.type](values), soft_rank_torch(values, regularization_strength))[1]
+    monkeypatch.setitem(sys.modules, "torchsort", fake)
+    monkeypatch.setitem(sys.modules, "torchsort.ops", ops)
+    monkeypatch.setattr(module, "_announced", set())
+    torchsort_available.cache_clear()
+    yield ops, stub
+    torchsort_available.cache_clear()
+
+
+def test_auto_backend_takes_the_pytorch_twin_where_torchsort_has_no_cuda_kernel(torchsort_without_cuda, caplog):
+    """A GPU run with a CPU-only torchsort: ``auto`` must not pick it (its CUDA entry raises); no GPU needed."""
+    import logging
+
+    from cfat_plugin.mcja.soft_rank import choose_backend, torchsort_supports
+
+    ops, stub = torchsort_without_cuda
+    assert torchsort_available() and torchsort_supports("cpu") and not torchsort_supports("cuda")
+    with caplog.at_level(logging.WARNING):
+        assert choose_backend("auto", torch.device("cuda")) == "torch"
+        assert choose_backend("auto", torch.device("cuda")) == "torch"
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "without its CUDA kernel" in said[0] and "TORCHSORT_CUDA=1" in said[0]
+    assert choose_backend("auto", torch.device("cpu")) == "torchsort"
+    assert choose_backend("torchsort", torch.device("cuda")) == "torchsort"  # forced: the settings check says why
+    ops.isotonic_l2["cuda"] = ops.isotonic_l2_backward["cuda"] = abs  # a build with its CUDA kernel
+    assert choose_backend("auto", torch.device("cuda")) == "torchsort"
+
+
+def test_auto_soft_rank_falls_back_where_the_devices_kernel_is_the_stub(torchsort_without_cuda):
+    """The same on the CPU (the device these tests have): with the stub there, ``auto`` computes the PyTorch
+    soft rank instead of raising torchsort's ImportError."""
+    ops, stub = torchsort_without_cuda
+    ops.isotonic_l2["cpu"] = stub
+    x = torch.tensor([[3.0, -7.0, 20.0, 0.0]])
+    assert torch.equal(soft_rank(x, 0.5), soft_rank_torch(x, 0.5))
+    with pytest.raises(ImportError, match="CUDA extension"):
+        soft_rank(x, 0.5, backend="torchsort")
+
+
+def test_settings_check_refuses_a_forced_torchsort_without_the_devices_kernel(torchsort_without_cuda):
+    from cfat_plugin.engine import load_config
+    from cfat_plugin.mcja.settings import check_mcja
+
+    cfg = load_config("projects/MCJA/synthsysu_r18.yml",
+                      ["MODEL.DEVICE", "cuda", "MODEL.MCJA.CMR.BACKEND", "torchsort"])
+    problems = []
+    check_mcja(cfg, problems, training=True)
+    assert any("without its cuda kernel" in p and "TORCHSORT_CUDA=1" in p for p in problems)

@@ -1,6 +1,7 @@
 """SYSU-MM01's protocol (camera rule, trials, single/multi-shot) and RegDB's directions, on hand-made cases."""
 import numpy as np
 import pytest
+from real_layouts import write_rand_perm
 
 from cfat_plugin.data.synthetic.layouts import sysu
 from cfat_plugin.evaluation.cross_modality import regdb_protocol, sysu_protocol
@@ -26,6 +27,7 @@ def test_sysu_single_shot_camera_rule_and_trials():
     assert 0 < sum(has_a1) < trials  # the draws differ between trials
     out = sysu_protocol(ITEMS, distance, modes=("all",), shots=(1,), trials=trials, directions=("ir_to_rgb",))
     cell = out["all_1shot_ir_to_rgb"]
+    assert out.notes == [sysu.SEEDED_DRAWS]
     assert cell["mAP"] == pytest.approx(100 * np.mean([(1.0 + (1 if a else 1 / 3)) / 2 for a in has_a1]))
     assert cell["rank1"] == pytest.approx(100 * np.mean([(1.0 + (1 if a else 0)) / 2 for a in has_a1]))
 
@@ -64,29 +66,17 @@ def test_regdb_both_directions():
     assert out["thermal_to_visible"]["rank1"] == pytest.approx(50.0)  # t1 finds v1, t2 finds v1 too
 
 
-def _write_rand_perm(path, table):
-    """A ``rand_perm_cam.mat`` as the data set ships it: a 6 x 1 cell of 1 x ids cells of trials x images."""
-    from scipy.io import savemat
-
-    cams = np.empty((6, 1), dtype=object)
-    for cam in range(1, 7):
-        ids = np.empty((1, 2), dtype=object)
-        for pid in (1, 2):
-            ids[0, pid - 1] = np.asarray(table.get((cam, pid), np.zeros((0, 0))), dtype=float)
-        cams[cam - 1, 0] = ids
-    savemat(str(path), {"rand_perm_cam": cams})
-
-
 def test_sysu_published_gallery_draws_from_rand_perm_cam(tmp_path):
     """Camera 1, id 1: trial 1 takes image 2 (A2: query 1's match at rank 3, AP 1/3), trial 2 image 1
     (A1: rank 1). Query 2 is right in both. An empty cell (camera 4, id 1) gives no gallery image."""
-    _write_rand_perm(tmp_path / "perm.mat", {(1, 1): [[2, 1], [1, 2]], (1, 2): [[1], [1]], (2, 1): [[1], [1]],
-                                              (4, 2): [[1], [1]]})
+    write_rand_perm(str(tmp_path / "perm.mat"), {(1, 1): [[2, 1], [1, 2]], (1, 2): [[1], [1]], (2, 1): [[1], [1]],
+                                                 (4, 2): [[1], [1]]}, num_ids=2)
     perm = sysu.read_rand_perm(tmp_path / "perm.mat")
     assert sorted(perm) == [(1, 1), (1, 2), (2, 1), (4, 2)] and perm[1, 1].tolist() == [[2, 1], [1, 2]]
     assert [g[0] for g in sysu.split_query_gallery(ITEMS, "all", 1, perm=perm)[1]] == [A2, C2, N1, N4]
     out = sysu_protocol(ITEMS, distance, modes=("all",), shots=(1,), trials=2, directions=("ir_to_rgb",), perm=perm)
     assert out["all_1shot_ir_to_rgb"]["mAP"] == pytest.approx(100 * ((1 / 3 + 1) / 2 + 1) / 2)
+    assert out.notes == [sysu.PUBLISHED_DRAWS]  # every report of these figures says whose draws
     multi = sysu.split_query_gallery(ITEMS, "all", 1, shots=10, perm=perm)[1]
     assert {A1, A2} <= {g[0] for g in multi}
 

@@ -14,12 +14,17 @@ method's distance function, with the CMC of the visible-infrared evaluation code
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Callable, Sequence
 
 import numpy as np
 from fastreid.evaluation.rank import evaluate_rank
 
+from ..data.synthetic.layouts import sysu
 from ..data.synthetic.layouts.sysu import excluded_pairs
+
+logger = logging.getLogger(__name__)
 
 
 def evaluate_excluding(distmat: np.ndarray, q_pids: np.ndarray, g_pids: np.ndarray, q_camids: np.ndarray,
@@ -92,6 +97,38 @@ Distance = Callable[[Items, Items], np.ndarray]
 DIRECTIONS = ("ir_to_rgb", "rgb_to_ir")
 
 
+class Cells(dict):
+    """A protocol's results, ``cell -> {metric: value}``, with ``notes``: the lines every report of these
+    figures must carry (such as where SYSU-MM01's gallery draws came from)."""
+
+    def __init__(self, cells: dict, notes: Sequence[str] = ()) -> None:
+        super().__init__(cells)
+        self.notes = list(notes)
+
+
+class _Clock:
+    """Seconds spent computing distances and metrics, per direction, for the cost line of a mode."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, list[float]] = {}
+
+    def run(self, direction: str, distance: Distance, q: Items, g: Items, metrics: Callable[[np.ndarray], dict]):
+        start = time.perf_counter()
+        dist = distance(q, g)
+        middle = time.perf_counter()
+        scores = metrics(dist)
+        spent = self.spent.setdefault(direction, [0.0, 0.0])
+        spent[0] += middle - start
+        spent[1] += time.perf_counter() - middle
+        return scores
+
+    def line(self, what: str, trials: int) -> str:
+        total = sum(sum(v) for v in self.spent.values()) / trials
+        parts = ", ".join(f"{d} {dist / trials:.1f} s distances + {met / trials:.1f} s metrics"
+                          for d, (dist, met) in self.spent.items())
+        return f"{what}: {total:.1f} s per trial ({parts}; {trials} trial{'s' if trials > 1 else ''})"
+
+
 def _scores(cmc: np.ndarray, mAP: float, mINP: float) -> dict[str, float]:
     return {"rank1": 100.0 * float(cmc[0]), "rank10": 100.0 * float(cmc[min(9, len(cmc) - 1)]),
             "rank20": 100.0 * float(cmc[min(19, len(cmc) - 1)]), "mAP": 100.0 * mAP, "mINP": 100.0 * mINP}
@@ -103,17 +140,17 @@ def _mean_scores(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def sysu_protocol(test_items: Items, distance: Distance, modes: Sequence[str] = ("all", "indoor"),
                   shots: Sequence[int] = (1,), trials: int = 10, directions: Sequence[str] = DIRECTIONS,
-                  perm: dict | None = None) -> dict[str, dict[str, float]]:
+                  perm: dict | None = None) -> Cells:
     """SYSU-MM01's protocol on every test image ``(path, pid, 1-based camera)``: per mode (all, indoor),
     shots (1 single-shot, 10 multi-shot) and trial 1..``trials``, the trial's gallery draw
-    (``split_query_gallery``; the published one with ``perm``, the real set's ``rand_perm_cam.mat``); CMC / mAP / mINP (%) averaged over the trials, keyed
-    ``<mode>_<shots>shot_<direction>``; the CMC counts distinct identities (:func:`distinct_id_cmc`),
-    mAP and mINP are FastReID's. ``ir_to_rgb`` is the published protocol (infrared queries,
-    camera 2 left out for camera-3 queries); ``rgb_to_ir`` swaps the roles: the trial's visible draw
-    queries every infrared image, camera 3 left out for camera-2 queries (this plugin's reading; the
-    published code evaluates infrared queries only)."""
-    from ..data.synthetic.layouts import sysu
-
+    (``split_query_gallery``; the published one with ``perm``, the real set's ``rand_perm_cam.mat``);
+    CMC / mAP / mINP (%) averaged over the trials, keyed ``<mode>_<shots>shot_<direction>``; the CMC
+    counts distinct identities (:func:`distinct_id_cmc`), mAP and mINP are FastReID's. ``ir_to_rgb`` is
+    the published protocol (infrared queries, camera 2 left out for camera-3 queries); ``rgb_to_ir``
+    swaps the roles: the trial's visible draw queries every infrared image, camera 3 left out for
+    camera-2 queries (this plugin's reading; the published code evaluates infrared queries only).
+    ``notes``: where the gallery draws came from (:func:`.sysu.gallery_draws_note`); one cost line per
+    mode and shot count goes to the log."""
     unknown = set(directions) - set(DIRECTIONS)
     if unknown:
         raise ValueError(f"unknown directions {sorted(unknown)}; choose from {DIRECTIONS}")
@@ -121,33 +158,51 @@ def sysu_protocol(test_items: Items, distance: Distance, modes: Sequence[str] = 
     for mode in modes:
         for n_shots in shots:
             runs: dict[str, list] = {d: [] for d in directions}
+            clock = _Clock()
             for trial in range(1, trials + 1):
                 infrared, visible = sysu.split_query_gallery(test_items, mode, trial, n_shots, perm)
                 for direction in directions:
                     q, g = (infrared, visible) if direction == "ir_to_rgb" else (visible, infrared)
-                    q_pids, g_pids = np.array([it[1] for it in q]), np.array([it[1] for it in g])
-                    q_cams, g_cams = np.array([it[2] for it in q]), np.array([it[2] for it in g])
-                    excluded = (excluded_pairs(q_cams, g_cams) if direction == "ir_to_rgb"
-                                else excluded_pairs(g_cams, q_cams).T)
-                    dist = distance(q, g)
-                    _, mAP, mINP = evaluate_excluding(dist, q_pids, g_pids, q_cams - 1, g_cams - 1, excluded)
-                    runs[direction].append(_scores(distinct_id_cmc(dist, q_pids, g_pids, excluded), mAP, mINP))
+                    runs[direction].append(clock.run(direction, distance, q, g, _sysu_metrics(q, g, direction)))
+            logger.info(clock.line(f"SYSU-MM01 {mode}-search {n_shots}-shot", trials))
             for direction, scores in runs.items():
                 out[f"{mode}_{n_shots}shot_{direction}"] = _mean_scores(scores)
-    return out
+    return Cells(out, [sysu.gallery_draws_note(perm)])
+
+
+def _sysu_metrics(q: Items, g: Items, direction: str) -> Callable[[np.ndarray], dict]:
+    """The scores of one trial and direction from its distances (camera rule by direction)."""
+    q_pids, g_pids = np.array([it[1] for it in q]), np.array([it[1] for it in g])
+    q_cams, g_cams = np.array([it[2] for it in q]), np.array([it[2] for it in g])
+    excluded = excluded_pairs(q_cams, g_cams) if direction == "ir_to_rgb" else excluded_pairs(g_cams, q_cams).T
+
+    def metrics(dist: np.ndarray) -> dict:
+        _, mAP, mINP = evaluate_excluding(dist, q_pids, g_pids, q_cams - 1, g_cams - 1, excluded)
+        return _scores(distinct_id_cmc(dist, q_pids, g_pids, excluded), mAP, mINP)
+    return metrics
 
 
 def regdb_protocol(visible: Items, thermal: Items, distance: Distance,
                    directions: Sequence[str] = ("visible_to_thermal", "thermal_to_visible")
-                   ) -> dict[str, dict[str, float]]:
+                   ) -> Cells:
     """RegDB's test of one trial in both directions: every image of one modality queries every image of
-    the other; CMC over distinct identities (:func:`distinct_id_cmc`), FastReID's mAP and mINP, in %."""
+    the other; CMC over distinct identities (:func:`distinct_id_cmc`), FastReID's mAP and mINP, in %.
+    Logs what the trial cost (distances, metrics)."""
     out = {}
+    clock = _Clock()
     for direction in directions:
         q, g = (visible, thermal) if direction == "visible_to_thermal" else (thermal, visible)
-        dist, q_pids, g_pids = distance(q, g), np.array([it[1] for it in q]), np.array([it[1] for it in g])
-        _, aps, inps = evaluate_rank(dist, q_pids, g_pids, np.array([it[2] for it in q]), np.array([it[2] for it in g]),
-                                     max_rank=20, use_cython=False)
+        out[direction] = clock.run(direction, distance, q, g, _regdb_metrics(q, g))
+    logger.info(clock.line("RegDB", 1))
+    return Cells(out)
+
+
+def _regdb_metrics(q: Items, g: Items) -> Callable[[np.ndarray], dict]:
+    q_pids, g_pids = np.array([it[1] for it in q]), np.array([it[1] for it in g])
+    q_cams, g_cams = np.array([it[2] for it in q]), np.array([it[2] for it in g])
+
+    def metrics(dist: np.ndarray) -> dict:
+        _, aps, inps = evaluate_rank(dist, q_pids, g_pids, q_cams, g_cams, max_rank=20, use_cython=False)
         cmc = distinct_id_cmc(dist, q_pids, g_pids, np.zeros(dist.shape, dtype=bool))
-        out[direction] = _scores(cmc, float(np.mean(aps)), float(np.mean(inps)))
-    return out
+        return _scores(cmc, float(np.mean(aps)), float(np.mean(inps)))
+    return metrics

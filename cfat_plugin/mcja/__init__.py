@@ -14,10 +14,11 @@ from .losses import cross_modality_retrieval_loss
 from .meta_arch import MCJA
 from .modality_coordinator import (ChannelCutMix, HueJitter, ModalityCoordinator, SpectrumJitter, WeightedGrayscale,
                                    build_vimc_transforms)
-from .multi_spectral_ranking import ChannelReplica, k_reciprocal_distance, mser_distance
+from .k_reciprocal import k_reciprocal_rerank
+from .multi_spectral_ranking import ChannelReplica, mser_distance
 from .soft_rank import soft_rank, soft_rank_torch, torchsort_available
 
 __all__ = ["MCJA", "ChannelCutMix", "ChannelReplica", "HueJitter", "ModalityCoordinator", "ModalityDistributionAdapter",
            "ResNetMDA", "SpectrumJitter", "WeightedGrayscale", "add_mcja_config", "build_resnet_mda_backbone",
-           "build_vimc_transforms", "cross_modality_retrieval_loss", "k_reciprocal_distance", "mser_distance",
+           "build_vimc_transforms", "cross_modality_retrieval_loss", "k_reciprocal_rerank", "mser_distance",
            "soft_rank", "soft_rank_torch", "torchsort_available"]

@@ -39,3 +39,12 @@ def add_mcja_config(cfg: CN) -> None:
     add_key(mser, "K1", 40)  # k-reciprocal neighbourhood size (published: 40 SYSU-MM01, 50 RegDB)
     add_key(mser, "K2", 20)  # local query expansion size (published: 20 SYSU-MM01, 10 RegDB)
     add_key(mser, "LAMBDA", 0.3)  # weight of the original distance (published: 0.3 SYSU-MM01, 0.2 RegDB)
+    # Where neighbour lists come from: "protocol" (published: the queries on SYSU-MM01, the whole stacked
+    # set on RegDB), "queries" or "all".
+    add_key(mser, "NEIGHBOURS", "protocol")
+
+    # ---- Test: what a training's evaluations report ----
+    test = child_node(mcja, "TEST")
+    # True: also report, labelled, the evaluation with the best test-set rank-1 so far (how the published
+    # tables were chosen; optimistic), as test_selected/... keys beside the evaluated model's figures
+    add_key(test, "SELECTION", False)

@@ -8,12 +8,19 @@ by pool-adjacent-violators (PAV). Its Jacobian is block-averaging over PAV's blo
 pass is ``g - blockmean(g)``, as torchsort's. Blocks are merged on ties the way torchsort's kernel
 merges them, so both agree value for value and gradient for gradient (tested within 1e-5).
 Ranks are ascending: the smallest value gets (softly) rank 1, the largest rank n.
+
+torchsort imports without its CUDA kernel when it was built without ``nvcc`` (``make install``
+builds it for the CPU unless ``TORCHSORT_CUDA=1``): its CUDA entries are then a Python stub that
+raises on first use. So ``auto`` asks whether the installed torchsort has the compiled kernels for
+the tensor's device (:func:`torchsort_supports`) and otherwise uses the PyTorch twin, said once in
+the log per device.
 """
 from __future__ import annotations
 
 import functools
 import logging
-from typing import List, Optional
+import types
+from typing import List
 
 import torch
 
@@ -31,6 +38,38 @@ def torchsort_available() -> bool:
     except Exception:  # ImportError, or an extension built against another torch
         return False
     return True
+
+
+def torchsort_supports(device_type: str) -> bool:
+    """Whether the installed torchsort has its compiled l2 kernels, forward and backward, for
+    ``device_type`` (``cpu``, ``cuda``); a torchsort built without CUDA holds a Python stub there."""
+    if not torchsort_available():
+        return False
+    try:
+        from torchsort import ops
+    except Exception:  # a torchsort laid out otherwise: trust only what can be checked
+        return False
+    kernels = [getattr(ops, name, {}).get(device_type) for name in ("isotonic_l2", "isotonic_l2_backward")]
+    return all(k is not None and not isinstance(k, types.FunctionType) for k in kernels)
+
+
+def choose_backend(backend: str, device: torch.device) -> str:
+    """``torchsort`` or ``torch`` for a tensor on ``device``: ``auto`` takes torchsort where it has the
+    device's kernel, else the PyTorch twin (announced once per reason); the others are taken as given."""
+    if backend not in BACKENDS:
+        raise ValueError(f"soft rank backend {backend!r}; choose one of {BACKENDS}")
+    if backend != "auto":
+        return backend
+    if torchsort_supports(device.type):
+        return "torchsort"
+    if not torchsort_available():
+        _announce("torchsort is not installed: the CMR loss uses the PyTorch soft rank (same values; "
+                  "slower on long rows). Build it with `make torchsort` (projects/MCJA/README.md).")
+    else:
+        _announce(f"torchsort is installed without its {device.type.upper()} kernel: the CMR loss uses the "
+                  f"PyTorch soft rank on {device.type} (same values). On a GPU machine build it with "
+                  "`TORCHSORT_CUDA=1 make torchsort` (projects/MCJA/README.md).")
+    return "torch"
 
 
 def _pav_decreasing(y: List[float]) -> List[float]:
@@ -103,17 +142,10 @@ def _announce(message: str) -> None:
 
 
 def soft_rank(values: torch.Tensor, strength: float = 1.0, backend: str = "auto") -> torch.Tensor:
-    """Ascending l2 soft ranks of each row: ``torchsort`` when importable (``auto``), else the PyTorch
-    PAV (announced once in the log); ``backend`` ``torchsort`` or ``torch`` forces one."""
-    if backend not in BACKENDS:
-        raise ValueError(f"soft rank backend {backend!r}; choose one of {BACKENDS}")
-    use_torchsort: Optional[bool] = {"torchsort": True, "torch": False}.get(backend)
-    if use_torchsort is None:
-        use_torchsort = torchsort_available()
-        if not use_torchsort:
-            _announce("torchsort is not installed: the CMR loss uses the PyTorch soft rank (same values; "
-                      "slower on long rows). Build it with `make torchsort` (projects/MCJA/README.md).")
-    if use_torchsort:
+    """Ascending l2 soft ranks of each row: ``torchsort`` where it has the kernel of ``values``'s device
+    (``auto``), else the PyTorch PAV (announced once in the log); ``backend`` ``torchsort`` or ``torch``
+    forces one."""
+    if choose_backend(backend, values.device) == "torchsort":
         import torchsort
 
         return torchsort.soft_rank(values, regularization="l2", regularization_strength=strength)

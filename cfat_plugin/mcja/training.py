@@ -4,12 +4,24 @@ ones, modalities in the batch) and its test (the data set's visible-infrared pro
 from __future__ import annotations
 
 import logging
+from typing import Optional
 
 from ..data.modality import build_modality_train_loader
 from ..engine.trainer import CFATTrainer, broadcast_buffers_from_main, register_trainer
 from .modality_coordinator import build_vimc_transforms
+from .test_selection import record_and_select, selected_keys
 
 logger = logging.getLogger(__name__)
+
+
+def _training_iteration() -> Optional[int]:
+    """The training iteration an evaluation runs at; None outside a training (``--eval-only``)."""
+    from fastreid.utils.events import get_event_storage
+
+    try:
+        return get_event_storage().iter
+    except AssertionError:  # no event storage: not inside a training
+        return None
 
 
 class MCJATrainer(CFATTrainer):
@@ -28,7 +40,9 @@ class MCJATrainer(CFATTrainer):
 
     @classmethod
     def test(cls, cfg, model):
-        """Each test set's protocol (:mod:`.evaluation`), flat ``<cell>/<metric>`` keys per data set."""
+        """Each test set's protocol (:mod:`.evaluation`), flat ``<cell>/<metric>`` keys per data set; with
+        ``MODEL.MCJA.TEST.SELECTION``, during training, the test-set selection beside them
+        (:mod:`.test_selection`)."""
         from fastreid.data import build as data_build
         from fastreid.utils import comm
 
@@ -45,6 +59,11 @@ class MCJATrainer(CFATTrainer):
                              for metric, value in scores.items()}
             logger.info(f"{name}: " + "; ".join(f"{cell} rank-1 {s['rank1']:.1f} mAP {s['mAP']:.1f} mINP {s['mINP']:.1f}"
                                                  for cell, s in cells.items()))
+            for note in getattr(cells, "notes", ()):  # e.g. whose gallery draws: a report line, not a metric
+                logger.info(f"{name}: {note}")
+            iteration = _training_iteration()
+            if cfg.MODEL.MCJA.TEST.SELECTION and iteration is not None:
+                results[name].update(selected_keys(record_and_select(cfg.OUTPUT_DIR, name, cells, iteration)))
         return results
 
 

@@ -122,6 +122,16 @@ def read_rand_perm(path: str | Path) -> dict[tuple[int, int], np.ndarray]:
     return out
 
 
+PUBLISHED_DRAWS = f"SYSU-MM01 gallery draws: the published ones ({PERM_FILE})"
+SEEDED_DRAWS = (f"SYSU-MM01 gallery draws: seeded by this plugin, NOT the published ones (no {PERM_FILE}); "
+                "figures are not comparable with published SYSU-MM01 numbers")
+
+
+def gallery_draws_note(perm: dict | None) -> str:
+    """The line a report of SYSU-MM01 figures carries: whose gallery draws the trials used."""
+    return SEEDED_DRAWS if perm is None else PUBLISHED_DRAWS
+
+
 def split_query_gallery(items: list[tuple[str, int, int]], mode: str = "all", trial: int = 1, shots: int = 1,
                         perm: dict | None = None) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """SYSU-MM01's query and gallery of one trial from test ``(path, pid, camera)`` items (cameras
