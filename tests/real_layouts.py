@@ -251,3 +251,42 @@ def make_regdb(root: str, trial: int = 1, train_ids: int = 2, test_ids: int = 6,
             with open(os.path.join(base, "idx", f"{split}_{modality}_{trial}.txt"), "w") as f:
                 f.write("\n".join(lines) + "\n")
     return base
+
+
+# ---------------------------------------------------------------- MLR-CUHK03, MLR-VIPeR, CAVIAR (low resolution)
+
+@dataclass
+class LowResolutionLayout:
+    """What went into a low-resolution set's folder: file name -> (split, pid, camera)."""
+
+    folder: str
+    images: Dict[str, Tuple[str, int, int]] = field(default_factory=dict)
+
+    def names(self, split: str) -> List[str]:
+        return sorted(name for name, (s, _, _) in self.images.items() if s == split)
+
+
+def make_low_resolution(root: str, folder: str = "MLR-CUHK03", train_ids=(3, 20), test_ids=(5, 7, 41),
+                        val: bool = True) -> LowResolutionLayout:
+    """``<root>/<folder>/{train,val,query,gallery}/<pid 4-digit>/<pid 5-digit>_c<cam>_<n 5-digit>.jpg`` as the
+    Degradation-Invariant ReID code's copies are laid out (MLR-CUHK03, MLR_VIPER, CAVIAR): camera ``c0``
+    images are low resolution (stored 8 x 16), ``c1`` full (16 x 32). Train ids: two images per camera
+    (with ``val``: one more ``c1`` image each under ``val/``); test ids: ``c0`` queries, ``c1`` gallery."""
+    base = os.path.join(root, folder)
+    layout = LowResolutionLayout(base)
+
+    def write(split: str, pid: int, cam: int, number: int) -> None:
+        name = f"{pid:05d}_c{cam}_{number:05d}.jpg"
+        _image(os.path.join(base, split, f"{pid:04d}", name), 10 * pid + number, (8, 16) if cam == 0 else (16, 32))
+        layout.images[name] = (split, pid, cam)
+
+    for pid in train_ids:
+        for number, cam in enumerate((0, 0, 1, 1)):
+            write("train", pid, cam, number)
+        if val:
+            write("val", pid, 1, 4)
+    for pid in test_ids:
+        write("query", pid, 0, 0)
+        write("gallery", pid, 1, 1)
+        write("gallery", pid, 1, 2)
+    return layout

@@ -128,10 +128,12 @@ def test_mlr_plan_follows_the_protocol():
         assert sorted(1 in s for s in scales.values()) == [False, True]
         assert all(s == {1} or 1 not in s for s in scales.values())
     assert {r.scale for r in records} == {1, 2, 3, 4}
+    for r in records:  # the published naming: every low-resolution image under c0, every full-resolution one c1
+        assert mlr.name_camera(r.name) == (mlr.LOW_RES_CAMERA if r.scale > 1 else mlr.FULL_RES_CAMERA)
     names = [r.name for r in records]
     assert len(set(names)) == len(names)
     control = plan_dataset(spec.replace(downsample_factors=(1,)))  # the same images, all at full size
-    assert [r._replace(scale=1) for r in records] == control and {r.scale for r in control} == {1}
+    assert [r._replace(scale=1) for r in records] == control and {r.scale for r in control} == {1}  # names too
     # the demo's ids: with its seed and counts the test ids are the demo's
     demo_like = preset("mlr")
     assert split_ids(demo_like) == split_ids(preset("demo"))
@@ -147,7 +149,8 @@ def test_mlr_images_are_full_crops_down_sampled(mlr_root):
     by_path = {r.name: r for r in plan_dataset(spec)}
     for row in rows[:12] + [r for r in rows if r["factor"] != "1"][:6]:
         rec = by_path[f"{mlr.ROOT}/{row['path']}"]
-        assert int(row["factor"]) == rec.scale and int(row["camid"]) == rec.camid - 1
+        assert int(row["factor"]) == rec.scale and int(row["camid"]) == mlr.name_camera(row["path"])
+        assert int(row["camid"]) == (mlr.LOW_RES_CAMERA if rec.scale > 1 else mlr.FULL_RES_CAMERA)
         full = render_record(spec, rec._replace(scale=1))
         with Image.open(folder / mlr.ROOT / row["path"]) as im:
             assert im.size == downsample(full, rec.scale).size
@@ -167,12 +170,33 @@ def test_mlr_readers(mlr_root):
     assert len(real.gallery) == sum(r.split == "gallery" for r in records)
     assert {real.factor_of(p) for p, _, _ in real.query} <= {2, 3, 4}
     assert {real.factor_of(p) for p, _, _ in real.gallery} == {1}
-    assert {cam for _, _, cam in real.query + real.gallery} == {0, 1} and real.train[0][1].startswith("mlrcuhk03_")
+    assert {cam for _, _, cam in real.query} == {0} and {cam for _, _, cam in real.gallery} == {1}
+    assert real.train[0][1].startswith("mlrcuhk03_") and real.val == []
+    for path, _, _ in real.train + real.query + real.gallery:  # factors.csv and the published c0 rule agree
+        assert real.is_low_resolution(path) == (real.factor_of(path) > 1) == ("_c0_" in path)
     for path, pid, cam in real.query:
         assert all(g_cam != cam for _, g_pid, g_cam in real.gallery if g_pid == pid)
     with pytest.raises(ValueError, match="use the SynthMLR data set"):
         DATASET_REGISTRY.get("SynthReID")(root=str(mlr_root), preset="mlr-tiny", seed=0)
     assert "SynthMLR" in GENERATED_DATASETS
+
+
+# The generated MLR sets, pinned: every low-resolution image named c0, as in the published MLR-CUHK03. The whole
+# mlr preset (seed 0) gives manifest digest d454a7447dfac4cfe82bcf5a6e276e9342f132e896234d402df98edcc4f5fc2b
+# (14 s to generate, too slow here); its plan (names, rendering cameras, factors) is pinned instead.
+MLR_TINY_DIGEST = "2623df6a7f583de4575e0a9f773d6ce0e8e077cc267f8e17768be2af31694e69"
+MLR_PLAN_DIGEST = "fbaa7152e45e114b6465218a3d75c90983a8fd24066291804c45b72a0cf64881"
+
+
+def test_mlr_presets_are_pinned(mlr_root):
+    from cfat_plugin.data.synthetic import read_manifest
+
+    assert read_manifest(mlr_root / MLR_FOLDER)["digest"] == MLR_TINY_DIGEST
+    records = plan_dataset(preset("mlr"))
+    lines = "".join(f"{r.name},{r.camid},{r.scale}\n" for r in records)  # names, rendering cameras, factors
+    assert hashlib.sha256(lines.encode()).hexdigest() == MLR_PLAN_DIGEST
+    low = [r for r in records if r.scale > 1]
+    assert len(records) == 2437 and len(low) == 1223 and {mlr.name_camera(r.name) for r in low} == {0}
 
 
 def test_fastreid_test_loader_from_synth_mlr(mlr_root, monkeypatch):

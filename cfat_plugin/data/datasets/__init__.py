@@ -7,4 +7,4 @@ from . import pedes  # noqa: F401  (CUHKPEDES, SynthPEDES)
 from .torchreid_datasets import TorchreidCUHK01  # noqa: F401  (torchreid's reader)
 from .sysu_mm01 import SYSUMM01VI, SynthSYSU  # noqa: F401  (visible-infrared)
 from .regdb import RegDBVI, SynthRegDB  # noqa: F401
-from .mlr_cuhk03 import MLRCUHK03, SynthMLR  # noqa: F401  (low resolution)
+from .mlr_cuhk03 import CAVIAR, MLRCUHK03, MLRVIPeR, SynthMLR  # noqa: F401  (low resolution)

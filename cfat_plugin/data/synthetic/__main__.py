@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(crops {spec.lowres_height_range[0]}-{spec.lowres_height_range[1]} px high)")
     if spec.layout == "mlr":
         print(f"files: {counts['all']['files']}; one camera of each person down-sampled by "
-              f"{' or '.join(str(f) for f in spec.downsample_factors)} (queries low-resolution, gallery full "
-              f"resolution; factors in {mlr.ROOT}/{mlr.FACTORS_FILE})")
+              f"{' or '.join(str(f) for f in spec.downsample_factors)}, named c{mlr.LOW_RES_CAMERA} (queries "
+              f"low-resolution, gallery full resolution; factors in {mlr.ROOT}/{mlr.FACTORS_FILE})")
     elif spec.layout == "pedes":
         print(f"files: {counts['all']['files']}, each with {CAPTIONS_PER_IMAGE} captions in {pedes.ANNOTATIONS} "
               f"(test: the images are the gallery, their captions the queries)")

@@ -10,17 +10,21 @@ Degradation-Invariant ReID code (Huang et al., CVPR 2020) is laid out as
 
     MLR-CUHK03/{train,val,query,gallery}/<pid 4-digit>/<pid 5-digit>_c<cam 0|1>_<image 5-digit>.jpg
 
-which is what is written here (``val`` is left out: the generated set has
-no validation ids; readers do not need it). The down-sampling factor of
-every image, not in the real names, goes to ``MLR-CUHK03/factors.csv``
+with every low-resolution image under camera ``c0`` and every full-resolution
+one under ``c1`` (the code's rule for a real low-resolution image is ``'c0'``
+in the file name), which is what is written here (``val`` is left out: the
+generated set has no validation ids; readers take it where present). The down-sampling
+factor of every image, not in the real names, goes to ``MLR-CUHK03/factors.csv``
 (``path,pid,camid,factor``, paths relative to ``MLR-CUHK03/``, factor 1 for
 full resolution). Low-resolution images are stored at their small size, as
 in the real set; a model's resize brings them back up.
 
 Generated sets use SynthReID's train/test split of ids (``plan.split_ids``),
 so with the demo's seed and id counts the test ids are the demo's, and a
-model trained on the demo meets none of them in training; cameras 1 and 2 and
-every full-resolution image are drawn from the same streams as the demo's.
+model trained on the demo meets none of them in training. Images are rendered
+in the demo's cameras 1 and 2 (which of the two is a person's low-resolution
+one is drawn per person), from the same streams as the demo's; their names
+carry the published cameras (``c0`` low, ``c1`` full resolution) instead.
 """
 from __future__ import annotations
 
@@ -33,15 +37,18 @@ from ..spec import SynthSpec
 
 ROOT = "MLR-CUHK03"
 SPLIT_DIRS = ("train", "query", "gallery")
+VAL_DIR = "val"  # optional, in the published copy (the code validates on it); never generated
 FACTORS_FILE = "factors.csv"
+LOW_RES_CAMERA, FULL_RES_CAMERA = 0, 1  # the cameras of the file names (published: low resolution is c0)
 
 _NAME = re.compile(r"^(\d{5})_c(\d)_(\d{5})\.jpg$")
 
 
-def image_path(split: str, pid: int, camid: int, number: int) -> str:
-    """``MLR-CUHK03/<split>/<pid:04d>/<pid:05d>_c<camid - 1>_<number:05d>.jpg`` (camid 1-based here, 0-based
-    in the name, as in the real files)."""
-    return f"{ROOT}/{split}/{pid:04d}/{pid:05d}_c{camid - 1}_{number:05d}.jpg"
+def image_path(split: str, pid: int, low_res: bool, number: int) -> str:
+    """``MLR-CUHK03/<split>/<pid:04d>/<pid:05d>_c<0|1>_<number:05d>.jpg``: ``c0`` for the low-resolution
+    camera of the pair, ``c1`` for the full-resolution one, as in the published copy."""
+    camid = LOW_RES_CAMERA if low_res else FULL_RES_CAMERA
+    return f"{ROOT}/{split}/{pid:04d}/{pid:05d}_c{camid}_{number:05d}.jpg"
 
 
 def parse_name(name: str) -> tuple[int, int, int]:
@@ -49,10 +56,19 @@ def parse_name(name: str) -> tuple[int, int, int]:
     return int_fields(_NAME, name, "an MLR-CUHK03 image name", "<pid 5-digit>_c<cam>_<nnnnn>.jpg")
 
 
+def name_camera(path: str) -> int:
+    """The 0-based camera of an image's file name (``c0``: low resolution)."""
+    return parse_name(path.rsplit("/", 1)[-1])[1]
+
+
 def plan(spec: SynthSpec) -> list[ImageRecord]:
     """Per id (train ids, then test ids): which camera is low-resolution, how many images each camera
     has, and per low-resolution image its factor (one stream per id). Test ids: low-resolution
-    images are queries, full-resolution ones the gallery."""
+    images are queries, full-resolution ones the gallery.
+
+    ``ImageRecord.camid`` is the demo camera (1 or 2) the image is rendered in, drawn per id; the file
+    name's camera is the published one (``c0`` low resolution, ``c1`` full), so which demo camera a
+    person's small images come from varies while their names do not."""
     train, test = split_ids(spec)
     lo, hi = spec.images_per_camera
     records = []
@@ -70,8 +86,8 @@ def plan(spec: SynthSpec) -> list[ImageRecord]:
                     factors = spec.downsample_factors
                     scale = factors[min(len(factors) - 1, int(u * len(factors)))] if cam == low_cam else 1
                     split = ("query" if cam == low_cam else "gallery") if is_test else "train"
-                    records.append(ImageRecord(split, image_path(split, pid, cam, number), pid, cam, "person", k,
-                                               count, pid, scale=scale))
+                    records.append(ImageRecord(split, image_path(split, pid, cam == low_cam, number), pid, cam,
+                                               "person", k, count, pid, scale=scale))
                     number += 1
     return records
 
@@ -79,7 +95,7 @@ def plan(spec: SynthSpec) -> list[ImageRecord]:
 def index_files(spec: SynthSpec, records: list[ImageRecord], rows: list[dict]) -> dict[str, str]:
     """``MLR-CUHK03/factors.csv``: every image's down-sampling factor (1: full resolution)."""
     lines = ["path,pid,camid,factor"]
-    lines += [f"{r.name[len(ROOT) + 1:]},{r.pid},{r.camid - 1},{r.scale}" for r in records]
+    lines += [f"{r.name[len(ROOT) + 1:]},{r.pid},{name_camera(r.name)},{r.scale}" for r in records]
     return {f"{ROOT}/{FACTORS_FILE}": "\n".join(lines) + "\n"}
 
 
