@@ -1,4 +1,4 @@
-"""``CFATTrainer``: FastReID's DefaultTrainer with the plugin's training loader and robustness test."""
+"""``CFATTrainer``: FastReID's DefaultTrainer with the plugin's training loader, its evaluators and robustness test."""
 import logging
 
 import torch
@@ -99,6 +99,17 @@ class CFATTrainer(DefaultTrainer):
         loader, num_query = super().build_test_loader(cfg, dataset_name)
         check_sie_covers(cfg, {f"the test set {dataset_name}": {item[2] for item in loader.dataset.img_items}})
         return loader, num_query
+
+    @classmethod
+    def build_evaluator(cls, cfg, dataset_name, output_dir=None):
+        """FastReID's evaluator, or the single-shot one for a data set that asks for it (its reader's
+        ``test_protocol``: MLR-CUHK03, MLR-VIPeR, CAVIAR)."""
+        from ..evaluation.single_shot import SingleShotEvaluator, asks_for_single_shot
+
+        if not asks_for_single_shot(dataset_name):
+            return super().build_evaluator(cfg, dataset_name, output_dir)
+        loader, num_query = cls.build_test_loader(cfg, dataset_name)
+        return loader, SingleShotEvaluator(cfg, num_query, dataset_name)
 
     @classmethod
     def test(cls, cfg, model):

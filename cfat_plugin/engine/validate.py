@@ -157,6 +157,8 @@ def check_settings(cfg: CfgNode, training: bool = True) -> None:
     _dataset_names(problems, "DATASETS.TESTS", cfg.DATASETS.TESTS)
     _corruption_problems(cfg, problems)
     _robustness_problems(cfg, problems)
+    _count(problems, "TEST.SINGLE_SHOT.DRAWS", cfg.TEST.SINGLE_SHOT.DRAWS, 1)
+    _seed(problems, "TEST.SINGLE_SHOT.SEED", cfg.TEST.SINGLE_SHOT.SEED, fresh_allowed=False)
     _seed(problems, "SEED", cfg.SEED)
     _choice(problems, "DATASETS.IMAGE_CHECK.MODE", cfg.DATASETS.IMAGE_CHECK.MODE, CHECK_MODES)
     _path_problems(cfg, problems, training)

@@ -1,4 +1,5 @@
-"""Config keys of the robustness evaluation (``TEST.ROBUSTNESS``)."""
+"""Config keys of the evaluation: feature precision (``TEST.AMP``), the single-shot protocol
+(``TEST.SINGLE_SHOT``) and the robustness benchmark (``TEST.ROBUSTNESS``)."""
 from fastreid.config import CfgNode as CN
 
 from ..utils.config_keys import register_config_keys
@@ -6,7 +7,7 @@ from ..utils.config_keys import register_config_keys
 
 @register_config_keys
 def add_evaluation_config(cfg: CN) -> None:
-    """Add ``TEST.AMP.*`` and ``TEST.ROBUSTNESS.*`` (idempotent)."""
+    """Add ``TEST.AMP.*``, ``TEST.SINGLE_SHOT.*`` and ``TEST.ROBUSTNESS.*`` (idempotent)."""
     if "AMP" not in cfg.TEST:
         cfg.TEST.AMP = CN()
         # Extract features under torch.autocast (the backbone in low precision, features
@@ -14,6 +15,14 @@ def add_evaluation_config(cfg: CN) -> None:
         cfg.TEST.AMP.ENABLED = False
         # auto: float16 on CUDA, bfloat16 on CPU; or float16 / bfloat16 (as SOLVER.AMP.DTYPE).
         cfg.TEST.AMP.DTYPE = "auto"
+    if "SINGLE_SHOT" not in cfg.TEST:
+        # The CUHK03 single-shot protocol, for the data sets that ask for it (MLR-CUHK03, MLR-VIPeR, CAVIAR):
+        # per draw, one gallery image per id; the query's id in its own camera left out.
+        cfg.TEST.SINGLE_SHOT = CN()
+        # Random gallery draws averaged; 100 in the Degradation-Invariant ReID code (N in its test).
+        cfg.TEST.SINGLE_SHOT.DRAWS = 100
+        # Seed of the draws, independent of SEED: every model and every training seed meets the same draws.
+        cfg.TEST.SINGLE_SHOT.SEED = 0
     if "ROBUSTNESS" in cfg.TEST:
         return
     cfg.TEST.ROBUSTNESS = CN()

@@ -40,3 +40,7 @@ class MissingPackageError(FileNotFoundError):
 
 class ResultsFileError(ValueError):
     """A comparison's results file cannot be read, or holds results of another set-up."""
+
+
+class QueryWithoutMatchError(ValueError):
+    """A protocol that needs a true match for every query (single-shot) met query ids without one."""
