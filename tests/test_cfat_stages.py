@@ -152,7 +152,7 @@ def test_gradient_norm_matches_autograd_by_hand(tmp_path):
 # ------------------------------------------------------- the fine stage on real features
 def _trained_teacher(cfg, tmp_path):
     """A ResNet-18 teacher trained 4 epochs on the real CUHK01 sample (64x32); its config file and weights."""
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
 
     cfg = cfg.clone()
     cfg.defrost()
@@ -164,7 +164,7 @@ def _trained_teacher(cfg, tmp_path):
     cfg.OUTPUT_DIR = str(tmp_path / "teacher")
     os.makedirs(cfg.OUTPUT_DIR)
     torch.manual_seed(0)
-    trainer = CFATTrainer(cfg)
+    trainer = ReIDTrainer(cfg)
     trainer.resume_or_load(resume=False)
     trainer.train()
     config_file = tmp_path / "teacher.yml"

@@ -294,13 +294,13 @@ def test_clothes_changing_protocol_on_a_hand_computed_case():
 
 def test_run_clothes_evaluation_splits_prcc_queries_into_its_two_settings(clothes_root, tmp_path, monkeypatch,
                                                                         one_torch_thread):
-    from cfat_plugin.engine.trainer import CFATTrainer
+    from cfat_plugin.engine.trainer import ReIDTrainer
     from cfat_plugin.evaluation.clothes_changing import run_clothes_evaluation
 
     monkeypatch.setenv("SYNTHPRCC_PRESET", "prcc-tiny")
     cfg = _cfg(clothes_root, tmp_path, "SynthPRCC")
     cfg.MODEL.BACKBONE.PRETRAIN = False
-    results = run_clothes_evaluation(cfg, CFATTrainer.build_model(cfg))["SynthPRCC"]
+    results = run_clothes_evaluation(cfg, ReIDTrainer.build_model(cfg))["SynthPRCC"]
     num_query = sum(r.split == "query" for r in plan_dataset(preset("prcc-tiny")))
     # B queries match only outfit 0 in A (same clothes), C queries only other clothes
     assert results["num_query"] == results["sc_num_query"] + results["cc_num_query"] == num_query

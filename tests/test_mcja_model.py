@@ -93,18 +93,18 @@ def test_mcja_runs_on_its_trainer_with_its_loader_and_test(mcja_cfg, monkeypatch
     """The engine's trainer registry picks MCJATrainer for MCJA runs: its loader and its protocol test."""
     from types import SimpleNamespace
 
-    from cfat_plugin.engine.trainer import CFATTrainer, trainer_for
-    from cfat_plugin.mcja import training
+    from cfat_plugin.engine.trainer import ReIDTrainer, trainer_for
+    from cfat_plugin.mcja import trainer
 
-    assert trainer_for(mcja_cfg) is training.MCJATrainer and issubclass(training.MCJATrainer, CFATTrainer)
+    assert trainer_for(mcja_cfg) is trainer.MCJATrainer and issubclass(trainer.MCJATrainer, ReIDTrainer)
     loader = SimpleNamespace(dataset=SimpleNamespace(img_items=[]))
-    monkeypatch.setattr(training, "build_modality_train_loader", lambda cfg, transforms: loader)
+    monkeypatch.setattr(trainer, "build_modality_train_loader", lambda cfg, transforms: loader)
     monkeypatch.setattr("cfat_plugin.engine.sie_check.check_sie_for_run", lambda cfg, dataset: None)
-    assert training.MCJATrainer.build_train_loader(mcja_cfg) is loader
+    assert trainer.MCJATrainer.build_train_loader(mcja_cfg) is loader
     cells = {"all_1shot_ir_to_rgb": {"rank1": 1.0, "mAP": 2.0, "mINP": 3.0}}
     monkeypatch.setattr("cfat_plugin.mcja.evaluation.evaluate_mcja", lambda cfg, model, name, root: cells)
     monkeypatch.setattr("cfat_plugin.evaluation.precision.inference_model", lambda cfg, model: model)
-    assert training.MCJATrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {
+    assert trainer.MCJATrainer.test(mcja_cfg, torch.nn.Linear(1, 1)) == {
         name: {"all_1shot_ir_to_rgb/rank1": 1.0, "all_1shot_ir_to_rgb/mAP": 2.0, "all_1shot_ir_to_rgb/mINP": 3.0}
         for name in mcja_cfg.DATASETS.TESTS}
 

@@ -28,7 +28,7 @@ def fresh_model(tiny_baseline_cfg, synth_root, tmp_path, monkeypatch):
     """A freshly built tiny Baseline on SynthReID, saved with its config: (cfg, model, config file, weights file)."""
     from fastreid.utils.checkpoint import Checkpointer
 
-    from cfat_plugin.engine import CFATTrainer, apply_runtime_config
+    from cfat_plugin.engine import ReIDTrainer, apply_runtime_config
 
     monkeypatch.setenv("SYNTHREID_PRESET", "tiny")
     cfg = tiny_baseline_cfg
@@ -40,7 +40,7 @@ def fresh_model(tiny_baseline_cfg, synth_root, tmp_path, monkeypatch):
     cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS = 1
     apply_runtime_config(cfg)
     torch.manual_seed(0)
-    model = CFATTrainer.build_model(cfg).eval()
+    model = ReIDTrainer.build_model(cfg).eval()
     Checkpointer(model, save_dir=str(tmp_path)).save("fresh")
     config = tmp_path / "config.yaml"
     config.write_text(cfg.dump())

@@ -1,19 +1,20 @@
 """MCJA in the trainer: its training loader (VIMC on visible images, the plain pipeline on infrared
 ones, modalities in the batch) and its test (the data set's visible-infrared protocol), as
-``MCJATrainer``, which the engine's trainer registry picks for ``MODEL.META_ARCHITECTURE MCJA``."""
+``MCJATrainer``, which the engine's trainer registry picks for ``MODEL.META_ARCHITECTURE MCJA`` (the package
+registers it, as RLQ's)."""
 from __future__ import annotations
 
 import logging
 
 from ..data.modality import build_modality_train_loader
-from ..engine.trainer import CFATTrainer, broadcast_buffers_from_main, register_trainer
+from ..engine.trainer import ReIDTrainer, broadcast_buffers_from_main
 from .modality_coordinator import build_vimc_transforms
 
 logger = logging.getLogger(__name__)
 
 
-class MCJATrainer(CFATTrainer):
-    """CFATTrainer with MCJA's per-modality training loader and its visible-infrared test."""
+class MCJATrainer(ReIDTrainer):
+    """ReIDTrainer with MCJA's per-modality training loader and its visible-infrared test."""
 
     @classmethod
     def build_train_loader(cls, cfg):
@@ -47,5 +48,3 @@ class MCJATrainer(CFATTrainer):
                                                  for cell, s in cells.items()))
         return results
 
-
-register_trainer("MCJA", MCJATrainer)
