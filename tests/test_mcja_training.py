@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from cfat_plugin.demo.mcja_comparison import ARMS, METRICS, TITLES, comparison_table, run_comparison
+from cfat_plugin.mcja.comparison import ARMS, METRICS, TITLES, comparison_table, run_comparison
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""RegDB's protocol over trials (cfat_plugin.demo.regdb_trials): one model per trial, resumable, reported."""
+"""RegDB's protocol over trials (cfat_plugin.mcja.regdb_trials): one model per trial, resumable, reported."""
 import json
 import math
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cfat_plugin.data.synthetic.layouts import regdb
-from cfat_plugin.demo.regdb_trials import METRICS, main, parse_trials, run_trials, trial_environment
+from cfat_plugin.mcja.regdb_trials import METRICS, main, parse_trials, run_trials, trial_environment
 
 
 def test_trials_are_one_word_so_config_changes_can_follow():
@@ -45,10 +45,10 @@ def _record_trials(monkeypatch):
     """Per trial (``trial<n>``, its OUTPUT_DIR), the training items of every RegDB reader built while
     it trained, and the reader it was tested on."""
     from cfat_plugin.data.datasets.regdb import RegDBVI
-    from cfat_plugin.demo import mcja_comparison
+    from cfat_plugin.mcja import comparison
     from cfat_plugin.mcja import evaluation
 
-    read, train_arm, evaluate = RegDBVI.read, mcja_comparison.train_arm, evaluation.evaluate_regdb_like
+    read, train_arm, evaluate = RegDBVI.read, comparison.train_arm, evaluation.evaluate_regdb_like
     reads, trained, tested = [], {}, {}
 
     def recording_read(self, folder):
@@ -67,7 +67,7 @@ def _record_trials(monkeypatch):
         return evaluate(cfg, model, data)
 
     monkeypatch.setattr(RegDBVI, "read", recording_read)
-    monkeypatch.setattr(mcja_comparison, "train_arm", recording_train_arm)
+    monkeypatch.setattr(comparison, "train_arm", recording_train_arm)
     monkeypatch.setattr(evaluation, "evaluate_regdb_like", recording_evaluate)
     return trained, tested
 

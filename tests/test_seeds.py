@@ -1,4 +1,4 @@
-"""Comparing arms over training seeds (cfat_plugin.demo.seeds) and how the demo wires CFAT's stages."""
+"""Comparing arms over training seeds (cfat_plugin.experiments.seeds) and how the demo wires CFAT's stages."""
 import math
 import os
 
@@ -6,7 +6,7 @@ import pytest
 
 from cfat_plugin.demo import Demo, get_profile
 from cfat_plugin.demo.pipeline import all_arms
-from cfat_plugin.demo.seeds import mean_std, paired_difference, seed_tables, verdict
+from cfat_plugin.experiments.seeds import mean_std, paired_difference, seed_tables, verdict
 
 
 def test_mean_std_is_the_sample_standard_deviation():

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.corruptions import CORRUPTION_TYPES
-from .compare import seed_spread_note, short_name, write_comparison
+from ..experiments import REPO_ROOT, RESULTS_DIR, short_name
+from .compare import seed_spread_note, write_comparison
 from .profiles import DemoProfile
 from .stages import Overrides, StageRequest, config_pairs
 
-# Where the profiles' config files (projects/CFAT/*.yml) are read from: the stages run there.
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The profiles' config files (projects/CFAT/*.yml) are read from REPO_ROOT: the stages run there.
 # The training-seed spread of the same arms at the default profile (benchmarks/cfat_ablation.py).
-ABLATION_RESULTS = os.path.join(REPO_ROOT, "benchmarks", "results", "cfat_ablation.json")
+ABLATION_RESULTS = os.path.join(RESULTS_DIR, "cfat_ablation.json")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """A comparison of trained arms over training seeds, run piece by piece and reported as files.
 
-Every method's benchmark (CFAT's ablation and its CUHK01 run, RLQ's and MCJA's comparisons) trains
-each arm once per seed and compares them paired (``seeds.seed_tables``). What differs is how one
-(arm, seed) is trained and scored; this module does the rest once for all of them:
+Every method's comparison (CFAT's ablation and its CUHK01 run, RLQ's and MCJA's comparisons, MCJA's RegDB
+trials; ``<method>/comparison.py``) trains each arm once per seed and compares them paired
+(``seeds.seed_tables``). What differs is how one (arm, seed) is trained and scored; this module does the
+rest once for all of them:
 
 - :class:`SeedResults`, the results file (``{"results": {arm: {seed: {metric: value}}},
   "seconds": {"arm/seed": ...}, ...}``): written atomically after every finished (arm, seed), so a
@@ -10,7 +11,9 @@ each arm once per seed and compares them paired (``seeds.seed_tables``). What di
   refuses to mix results of another profile, test draw or teacher (``identity``, ``require``);
 - :func:`run_missing`: the loop over (arm, seed) pairs, with progress lines and wall times;
 - :func:`write_report`: the Markdown tables, a CSV of every (arm, seed) and a plot of one metric
-  (each seed a line across the arms, so pairing shows; mean ± std beside it).
+  (each seed a line across the arms, so pairing shows; mean ± std beside it);
+- :func:`weights_fingerprint`: a hash of a model's weights, so that results that build on one model (a
+  shared teacher) are never mixed with results of another.
 """
 from __future__ import annotations
 
@@ -22,12 +25,16 @@ import time
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ..evaluation.heatmap import pyplot
+from ..utils.checkpoints import load_checkpoint_file
 from ..utils.errors import ResultsFileError
 from ..utils.files import atomic_open
-from .compare import short_name
 from .seeds import PerSeed, mean_std
 
 Metrics = Dict[str, float]
+# The repository the package runs from, and the folder where the comparisons keep their results files (in
+# the repository, so that a run can be continued in pieces across sessions).
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESULTS_DIR = os.path.join(REPO_ROOT, "benchmarks", "results")
 
 
 class SeedResults:
@@ -111,6 +118,24 @@ def write_csv(results: Dict[str, PerSeed], arms: Sequence[str], path: str, unit:
         for arm in arms:
             for seed, row in sorted(results.get(arm, {}).items(), key=lambda kv: int(kv[0])):
                 writer.writerow([arm, seed] + [row.get(m, "") for m in metrics])
+
+
+def weights_fingerprint(weights: str) -> str:
+    """A hash of the model weights in the checkpoint file ``weights`` (names and float32 values)."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha1()
+    for name, tensor in sorted(load_checkpoint_file(weights)["model"].items()):
+        digest.update(name.encode())
+        digest.update(tensor.to(torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def short_name(title: str) -> str:
+    """``(c')`` from ``(c') CFAT staged: ...``: how heat maps, stage chains and notes name a model."""
+    return title.split(")")[0] + ")"
 
 
 def axis_label(title: str) -> str:

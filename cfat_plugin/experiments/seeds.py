@@ -30,7 +30,7 @@ def paired_difference(a: Dict[str, float], b: Dict[str, float]) -> Tuple[float, 
 
 
 # Fewest paired seeds a verdict is given on: the standard error of 2 or 3 differences is itself
-# too rough for "twice the standard error" to mean anything (the fine-stage issue asks for 5).
+# too rough for "twice the standard error" to mean anything; 5 is the fewest a verdict is given on.
 MIN_SEEDS = 5
 
 

@@ -5,7 +5,7 @@ halves (``idx/{train,test}_{visible,thermal}_<trial>.txt``). Papers report the m
 the published MCJA code trains and tests trial 1 only, so the average has to be run outside it.
 This runs it: for every trial, the config trained on that trial's train ids (``VIREID_TRIAL``,
 which the RegDB readers read) and tested on its test ids in both directions
-(``mcja.evaluation.evaluate_regdb_like``). Each trial is one run of ``seed_runs`` with the trial in
+(:func:`.evaluation.evaluate_regdb_like`). Each trial is one run of :mod:`cfat_plugin.experiments.seed_runs` with the trial in
 place of the seed: a results file written after every trial (rerun to continue), and
 ``regdb_trials.md`` / ``.csv`` / ``.png`` with the mean ± std over trials.
 
@@ -19,8 +19,7 @@ import os
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .seed_runs import SeedResults, run_missing, write_report
-from .seeds import seed_tables
+from ..experiments import SeedResults, run_missing, seed_tables, write_report
 
 DIRECTIONS = ("visible_to_thermal", "thermal_to_visible")
 METRICS = tuple(f"{d}_{m}" for d in DIRECTIONS for m in ("rank1", "mAP", "mINP"))
@@ -58,7 +57,7 @@ def score_trial(cfg, model, trial: int) -> Dict[str, float]:
     from fastreid.data.datasets import DATASET_REGISTRY
 
     from ..data.datasets.regdb import RegDBVI
-    from ..mcja.evaluation import evaluate_regdb_like
+    from .evaluation import evaluate_regdb_like
 
     name = cfg.DATASETS.TESTS[0]
     data = DATASET_REGISTRY.get(name)(root=cfg.DATASETS.ROOT, trial=trial, verbose=False)
@@ -72,7 +71,7 @@ def score_trial(cfg, model, trial: int) -> Dict[str, float]:
 def run_trials(config_file: str, trials: Sequence[int], results_path: str, opts: Sequence[str] = (),
                iters_per_epoch: Optional[int] = None, echo: Callable[[str], None] = print) -> SeedResults:
     """Train and test every trial the results file does not hold yet."""
-    from .mcja_comparison import train_arm
+    from .comparison import train_arm
 
     store = SeedResults(results_path, {"config": os.path.abspath(config_file), "opts": list(opts),
                                        "iters_per_epoch": iters_per_epoch})

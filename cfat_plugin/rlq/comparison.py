@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """RLQ on the generated clothes-changing set: base, +CAP, +TAD, RLQ, each over several training seeds.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rlq_comparison.py --seeds 0 1 2 3 4
@@ -26,26 +25,21 @@ same-clothes and clothes-changing settings. Every finished (arm, seed) goes at o
 pairs train. Prints and writes ``comparison.md`` (mean ± std, and paired differences to base ±
 standard error; with fewer than 5 seeds no verdict is given: a difference within 2 SE is a tie),
 ``comparison.csv`` (every arm and seed) and ``comparison.png`` (low-quality clothes-changing mAP, a
-line per seed) to ``--output-dir`` (``cfat_plugin.demo.seed_runs``).
+line per seed) to ``--output-dir`` (:mod:`cfat_plugin.experiments`). ``benchmarks/rlq_comparison.py`` runs
+:func:`main`.
 """
 import argparse
 import functools
 import os
 import sys
 import time
+from typing import Optional, Sequence
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
+from .evaluation import SUMMARY
 
-import cfat_plugin  # noqa: E402,F401
-from cfat_ablation import teacher_fingerprint  # noqa: E402
-from cfat_plugin.demo.seed_runs import SeedResults, run_missing, write_report  # noqa: E402
-from cfat_plugin.demo.seeds import seed_tables  # noqa: E402
-from cfat_plugin.rlq.evaluation import SUMMARY  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROJECT = os.path.join(REPO, "projects", "RLQ")
-RESULTS = os.path.join(REPO, "benchmarks", "results", "rlq_comparison.json")
+PROJECT = os.path.join(REPO_ROOT, "projects", "RLQ")
+RESULTS = os.path.join(RESULTS_DIR, "rlq_comparison.json")
 ARMS = {  # key -> (title, config file, TAD on)
     "base": ("base (ID + triplet + CAL)", "synth_ltcc_r18_base.yml", False),
     "cap": ("+CAP", "synth_ltcc_r18.yml", False),
@@ -85,8 +79,8 @@ def score(config: str, opts: list, seed: int) -> dict:
     """Train one model in this process and return its final clothes-changing scores."""
     from fastreid.utils.env import seed_all_rng
 
-    from cfat_plugin.engine import apply_runtime_config, load_config
-    from cfat_plugin.engine.trainer import trainer_for
+    from ..engine import apply_runtime_config, load_config
+    from ..engine.trainer import trainer_for
 
     cfg = load_config(os.path.join(PROJECT, config), opts)
     apply_runtime_config(cfg)
@@ -104,7 +98,8 @@ def tables(results: dict, arms: list) -> str:
             + seed_tables(results, arms, ("base",), METRICS[len(HQ_METRICS):], TITLES))
 
 
-def main() -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """``benchmarks/rlq_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output-dir", default="output/rlq_comparison")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
@@ -114,7 +109,7 @@ def main() -> None:
     parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
     parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
     parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     started = time.perf_counter()
     out = os.path.abspath(args.output_dir)
     if args.report_only:
@@ -153,7 +148,7 @@ def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
     if not os.path.exists(teacher) and any(ARMS[a][2] and not store.has(a, s) for a, s in pairs):
         store.results.get("base", {}).pop("0", None)  # the teacher's weights are gone: train base seed 0 again
     # base seed 0 trains first and its weights do not change after: hash them once, not per TAD run
-    fingerprint = functools.lru_cache(maxsize=None)(teacher_fingerprint)
+    fingerprint = functools.lru_cache(maxsize=None)(weights_fingerprint)
 
     def train_and_score(arm: str, seed: int) -> dict:
         title, config, tad = ARMS[arm]
@@ -167,6 +162,3 @@ def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
 
     run_missing(store, pairs, train_and_score, TITLES, echo=lambda line: print(line, flush=True))
 
-
-if __name__ == "__main__":
-    main()
