@@ -151,7 +151,8 @@ def main() -> None:
     profile = get_profile(args.profile, models=("a_teacher", "c_cfat"), loader_workers=args.workers,
                           model_overrides=overrides)
     demo = Demo(profile, args.output_dir, echo=lambda line: print(line, flush=True))
-    os.environ.update({k: demo.env[k] for k in ("SYNTHREID_PRESET", "SYNTHREID_SEED", "CFAT_CORRUPTION_CACHE")})
+    # the demo's corrupted-image cache; the SynthReID preset and seed travel in each model's config.yaml
+    os.environ["CFAT_CORRUPTION_CACHE"] = demo.env["CFAT_CORRUPTION_CACHE"]
     demo.prepare_data()
     teacher = demo.train_teacher()
     student = demo.train_student(all_arms(profile, demo.teacher_dir)["c_cfat"])

@@ -62,6 +62,7 @@ def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: i
                 teacher: str = "") -> list:
     """Config overrides of one (arm, seed) run."""
     opts = ["DATASETS.ROOT", data_root, "OUTPUT_DIR", out, "SEED", str(seed),
+            "DATASETS.SYNTHREID.PRESET.LTCC", profile["preset"], "DATASETS.SYNTHREID.PRESET.EXTERNAL", profile["external"],
             "INPUT.SIZE_TRAIN", profile["size"], "INPUT.SIZE_TEST", profile["size"],
             "SOLVER.MAX_EPOCH", str(profile["epochs"]), "SOLVER.STEPS", profile["steps"],
             "SOLVER.IMS_PER_BATCH", str(profile["batch"]), "SOLVER.CHECKPOINT_PERIOD", str(profile["epochs"]),
@@ -139,9 +140,6 @@ def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
     """Train and score every missing (arm, seed), base seed 0 first: its weights are TAD's teacher."""
     profile = PROFILES[args.profile]
     data_root = os.path.join(out, "datasets")
-    os.environ["SYNTHLTCC_PRESET"] = profile["preset"]
-    if profile["external"] != profile["preset"]:
-        os.environ["SYNTHEXTERNAL_PRESET"] = profile["external"]
     os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
     teacher = os.path.join(out, "seed0", "base", "model_final.pth")
     pairs = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]

@@ -40,3 +40,8 @@ class MissingPackageError(FileNotFoundError):
 
 class ResultsFileError(ValueError):
     """A comparison's results file cannot be read, or holds results of another set-up."""
+
+
+class RetiredVariableError(ValueError):
+    """An environment variable that no longer sets an option is set: the option is a config key (named in
+    the message), which is saved with the run."""

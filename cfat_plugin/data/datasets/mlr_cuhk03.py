@@ -9,8 +9,8 @@ matches are in different cameras, so FastReID's same-camera rule removes
 nothing. ``factor_of(path)`` gives an image's down-sampling factor where
 the folder has ``factors.csv`` (the generated sets; 1 = full resolution).
 
-``SynthMLR`` generates the ``mlr`` SynthReID preset (or ``$SYNTHMLR_PRESET``,
-seed ``$SYNTHREID_SEED``) into ``<root>/SynthReID-<preset>-s<seed>`` on first
+``SynthMLR`` generates the ``mlr`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.MLR``,
+seed ``DATASETS.SYNTHREID.SEED``) into ``<root>/SynthReID-<preset>-s<seed>`` on first
 use, then reads it the same way.
 """
 from __future__ import annotations
@@ -63,7 +63,8 @@ class MLRCUHK03(LayoutReader):
 
 @DATASET_REGISTRY.register()
 class SynthMLR(GeneratedPreset, MLRCUHK03):
-    """The ``mlr`` SynthReID preset (or ``$SYNTHMLR_PRESET``), generated on first use, read as MLR-CUHK03."""
+    """The ``mlr`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.MLR``), generated on first use, read as
+    MLR-CUHK03."""
 
     dataset_name = "synthmlr"
-    preset_env, layout, layout_root = "SYNTHMLR_PRESET", "mlr", mlr.ROOT
+    layout, layout_root = "mlr", mlr.ROOT
