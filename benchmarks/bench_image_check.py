@@ -34,7 +34,7 @@ def seconds_per_step(root: str, steps: int, warmup: int) -> tuple:
     from fastreid.utils.events import EventStorage
 
     from cfat_plugin.demo.profiles import get_profile
-    from cfat_plugin.engine import CFATTrainer, apply_runtime_config, load_config
+    from cfat_plugin.engine import ReIDTrainer, apply_runtime_config, load_config
 
     profile = get_profile("default")
     out = tempfile.mkdtemp(prefix="bench-image-check-")
@@ -42,7 +42,7 @@ def seconds_per_step(root: str, steps: int, warmup: int) -> tuple:
                                                str(profile.batch), "DATALOADER.NUM_WORKERS", "0",
                                                "DATASETS.IMAGE_CHECK.MODE", "off"] + profile.precision_overrides())
     apply_runtime_config(cfg)
-    trainer = CFATTrainer(cfg)
+    trainer = ReIDTrainer(cfg)
     with EventStorage(0) as storage:
         for step in range(warmup + steps):
             if step == warmup:

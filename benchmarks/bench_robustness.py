@@ -57,7 +57,7 @@ def bench_evaluators(num_query: int, num_gallery: int, dim: int, python_queries:
 
 
 def bench_grid(args, opts) -> None:
-    from cfat_plugin.engine import CFATTrainer, load_config, apply_runtime_config
+    from cfat_plugin.engine import ReIDTrainer, load_config, apply_runtime_config
     from cfat_plugin.evaluation import run_robustness
     from fastreid.utils.checkpoint import Checkpointer
 
@@ -69,7 +69,7 @@ def bench_grid(args, opts) -> None:
                 "OUTPUT_DIR", os.path.join(work, run.split()[0]), "TEST.ROBUSTNESS.GRID", "True",
                 "DATASETS.CORRUPTION.TEST.CACHE_DIR", os.path.join(work, "cache"), "MODEL.BACKBONE.PRETRAIN", "False"])
             apply_runtime_config(cfg)
-            model = CFATTrainer.build_model(cfg)
+            model = ReIDTrainer.build_model(cfg)
             Checkpointer(model).load(cfg.MODEL.WEIGHTS)
             start = time.perf_counter()
             run_robustness(cfg, model, progress=True)

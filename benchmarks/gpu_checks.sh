@@ -12,7 +12,7 @@
 # Usage (a GPU machine with torch; missing packages installed from ./.whl if it is there):
 #   OUT=/tmp/gpu bash benchmarks/gpu_checks.sh
 # A rehearsal of steps 1-2 on a CPU (the tiny data set, one epoch, no ViT-B, no NCCL):
-#   PY=.venv/bin/python DEVICE=cpu HALF=bfloat16 SYNTHREID_PRESET=tiny EPOCHS=1 VIT=0 bash benchmarks/gpu_checks.sh
+#   PY=.venv/bin/python DEVICE=cpu HALF=bfloat16 PRESET=tiny EPOCHS=1 VIT=0 bash benchmarks/gpu_checks.sh
 # Each step has its own time limit and a failure does not stop the others; the log and the
 # robustness report land in $OUT, the runs themselves in $WORK.
 set -u
@@ -50,7 +50,8 @@ TEACHER=$WORK/r18_teacher
 DEVICE=${DEVICE:-cuda}
 EPOCHS=${EPOCHS:-3}
 HALF=${HALF:-float16}  # the teacher's autocast dtype (bfloat16 on a CPU rehearsal)
-COMMON="DATASETS.ROOT $WORK/datasets MODEL.DEVICE $DEVICE DATALOADER.NUM_WORKERS 12 TEST.IMS_PER_BATCH 256"
+PRESET=${PRESET:-demo}  # the SynthReID preset (DATASETS.SYNTHREID.PRESET.MARKET; tiny on a CPU rehearsal)
+COMMON="DATASETS.ROOT $WORK/datasets DATASETS.SYNTHREID.PRESET.MARKET $PRESET MODEL.DEVICE $DEVICE DATALOADER.NUM_WORKERS 12 TEST.IMS_PER_BATCH 256"
 step teacher-fp16 130 $PY tools/train_net.py --config-file projects/CFAT/synthreid_r18_teacher.yml \
     $COMMON OUTPUT_DIR "$TEACHER" SOLVER.MAX_EPOCH $EPOCHS SOLVER.CHECKPOINT_PERIOD $EPOCHS TEST.EVAL_PERIOD $EPOCHS \
     SOLVER.AMP.ENABLED True SOLVER.AMP.DTYPE $HALF TEST.AMP.ENABLED True TEST.AMP.DTYPE $HALF

@@ -36,7 +36,7 @@ import torch  # noqa: E402
 from cfat_plugin.data.corruptions import CORRUPTION_TYPES  # noqa: E402
 from cfat_plugin.demo import Demo, get_profile  # noqa: E402
 from cfat_plugin.demo.pipeline import all_arms  # noqa: E402
-from cfat_plugin.engine import CFATTrainer, apply_runtime_config, load_config  # noqa: E402
+from cfat_plugin.engine import ReIDTrainer, apply_runtime_config, load_config  # noqa: E402
 from fastreid.utils.checkpoint import Checkpointer  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -112,16 +112,16 @@ def score(config: str, weights: str, root: str, kind: str, severity: int, feat: 
     cfg = load_config(config, test_opts(root, kind, severity, feat, device, workers) +
                       ["MODEL.WEIGHTS", weights, "OUTPUT_DIR", out])
     apply_runtime_config(cfg)
-    model = CFATTrainer.build_model(cfg)
+    model = ReIDTrainer.build_model(cfg)
     Checkpointer(model).load(weights)
-    loader, _ = CFATTrainer.build_test_loader(cfg, cfg.DATASETS.TESTS[0])
+    loader, _ = ReIDTrainer.build_test_loader(cfg, cfg.DATASETS.TESTS[0])
     stats = input_statistics(model, loader)
     if restandardize is not None:
         restandardize_inputs(model, restandardize)
     if adabn:
         reestimate_batchnorm(model, loader)
     model.eval()
-    results = CFATTrainer.test(cfg, model)
+    results = ReIDTrainer.test(cfg, model)
     if "mAP" not in results:  # FastReID nests by data set when there are several
         results = next(iter(results.values()))
     return {"mAP": float(results["mAP"]), "Rank-1": float(results["Rank-1"]), **{f"input_{k}": v for k, v in
@@ -151,7 +151,8 @@ def main() -> None:
     profile = get_profile(args.profile, models=("a_teacher", "c_cfat"), loader_workers=args.workers,
                           model_overrides=overrides)
     demo = Demo(profile, args.output_dir, echo=lambda line: print(line, flush=True))
-    os.environ.update({k: demo.env[k] for k in ("SYNTHREID_PRESET", "SYNTHREID_SEED", "CFAT_CORRUPTION_CACHE")})
+    # the demo's corrupted-image cache; the SynthReID preset and seed travel in each model's config.yaml
+    os.environ["CFAT_CORRUPTION_CACHE"] = demo.env["CFAT_CORRUPTION_CACHE"]
     demo.prepare_data()
     teacher = demo.train_teacher()
     student = demo.train_student(all_arms(profile, demo.teacher_dir)["c_cfat"])
@@ -164,8 +165,8 @@ def main() -> None:
             cfg = load_config(config, test_opts(demo.datasets_root, "clean", args.severity, profile.retrieval_feat,
                                                 args.device, args.workers) + ["MODEL.WEIGHTS", weights])
             apply_runtime_config(cfg)
-            loader, _ = CFATTrainer.build_test_loader(cfg, cfg.DATASETS.TESTS[0])
-            clean_stats[name] = per_image_statistics(CFATTrainer.build_model(cfg), loader)
+            loader, _ = ReIDTrainer.build_test_loader(cfg, cfg.DATASETS.TESTS[0])
+            clean_stats[name] = per_image_statistics(ReIDTrainer.build_model(cfg), loader)
     ways = {"as_is": (profile.retrieval_feat, False), "pre_bn": ("cls", False),
             "adabn": (profile.retrieval_feat, True), "restandardized": (profile.retrieval_feat, False)}
     rows = []

@@ -22,6 +22,17 @@ def cuhk01_root() -> str:
     return CUHK01_MINI
 
 
+@pytest.fixture(autouse=True)
+def keep_runtime_options():
+    """The run-time options (the readers' options, the CUHK03 protocol, ...) as they were before the test: a
+    test that applies a config changes them for itself only."""
+    from cfat_plugin.utils.runtime import runtime_options, set_runtime_options
+
+    before = runtime_options()
+    yield
+    set_runtime_options(before)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Tiny models run fastest on one thread; on a busy 2-core machine two threads spin-wait."""

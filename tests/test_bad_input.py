@@ -107,7 +107,7 @@ def test_truncated_image_stops_train_net_before_training_with_its_path(small_cuh
 
 def test_skip_option_leaves_bad_images_out_and_says_how_many(small_cuhk01, tmp_path, caplog, one_torch_thread):
     from cfat_plugin.data import images
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
 
     paths = train_images(small_cuhk01)
     truncate(paths[0])
@@ -117,11 +117,11 @@ def test_skip_option_leaves_bad_images_out_and_says_how_many(small_cuhk01, tmp_p
     cfg = small_cfg(small_cuhk01, tmp_path / "out", "DATASETS.IMAGE_CHECK.MODE", "skip")
     try:
         with caplog.at_level("WARNING"):
-            trainer = CFATTrainer(cfg)
+            trainer = ReIDTrainer(cfg)
         assert "Skipped 3 of 64 images" in caplog.text
         used = {item[0] for item in trainer.data_loader.dataset.img_items}
         assert used == set(paths) - {paths[0], paths[1]}
-        loader, num_query = CFATTrainer.build_test_loader(cfg, "CUHK01")
+        loader, num_query = ReIDTrainer.build_test_loader(cfg, "CUHK01")
         assert test_bad not in {item[0] for item in loader.dataset.img_items}
         assert len(loader.dataset.img_items) == 64 - len(paths) - 1
     finally:
@@ -160,13 +160,13 @@ def truncate_after_epoch_0(paths):
 @pytest.mark.slow
 def test_bad_image_written_mid_run_stops_it_and_resume_goes_on_after_repair(small_cuhk01, tmp_path, one_torch_thread):
     from cfat_plugin.utils.errors import BadImageError
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
 
     paths = train_images(small_cuhk01)
     originals = {p: open(p, "rb").read() for p in paths}
     out = tmp_path / "out"
     opts = ("SOLVER.MAX_EPOCH", "3", "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.EVAL_PERIOD", "3")
-    trainer = CFATTrainer(small_cfg(small_cuhk01, out, *opts))
+    trainer = ReIDTrainer(small_cfg(small_cuhk01, out, *opts))
     trainer.register_hooks([truncate_after_epoch_0(paths)])
     trainer.resume_or_load(resume=False)
     with pytest.raises(BadImageError) as raised:
@@ -180,7 +180,7 @@ def test_bad_image_written_mid_run_stops_it_and_resume_goes_on_after_repair(smal
     for path, data in originals.items():  # repaired
         with open(path, "wb") as f:
             f.write(data)
-    resumed = CFATTrainer(small_cfg(small_cuhk01, out, *opts))
+    resumed = ReIDTrainer(small_cfg(small_cuhk01, out, *opts))
     resumed.resume_or_load(resume=True)
     assert resumed.start_epoch == 1
     resumed.train()
@@ -270,11 +270,11 @@ def test_nan_loss_stops_with_iteration_and_terms_and_keeps_the_last_good_checkpo
                                                                                      one_torch_thread):
     from fastreid.engine.hooks import HookBase
 
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
     from cfat_plugin.engine.guards import NonFiniteLossError
 
     out = tmp_path / "out"
-    trainer = CFATTrainer(small_cfg(small_cuhk01, out, "SOLVER.MAX_EPOCH", "3", "SOLVER.CHECKPOINT_PERIOD", "1",
+    trainer = ReIDTrainer(small_cfg(small_cuhk01, out, "SOLVER.MAX_EPOCH", "3", "SOLVER.CHECKPOINT_PERIOD", "1",
                                     "TEST.EVAL_PERIOD", "3"))
     model = trainer.model
     forward = model.forward

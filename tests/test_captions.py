@@ -264,20 +264,22 @@ def test_text_to_image_protocol(pedes_root):
     assert set(test_records) == gallery_pids
 
 
-def _cfg(root: Path, tmp_path: Path):
+def _cfg(root: Path, tmp_path: Path, *opts: str):
     from cfat_plugin.engine import load_config
 
     return load_config(str(REPO_ROOT / "configs" / "CUHK01" / "baseline_R18_cpu.yml"), [
         "DATASETS.ROOT", str(root), "DATASETS.NAMES", "('SynthPEDES',)", "DATASETS.TESTS", "('SynthPEDES',)",
         "OUTPUT_DIR", str(tmp_path / "out"), "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
         "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", "0",
-        "TEST.IMS_PER_BATCH", "32",
+        "TEST.IMS_PER_BATCH", "32", *opts,
     ])
 
 
-def test_captions_reach_the_fastreid_train_and_test_batches(pedes_root, tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNTHPEDES_PRESET", "pedes-tiny")
-    cfg = _cfg(pedes_root, tmp_path)
+def test_captions_reach_the_fastreid_train_and_test_batches(pedes_root, tmp_path):
+    from cfat_plugin.engine import apply_runtime_config
+
+    cfg = _cfg(pedes_root, tmp_path, "DATASETS.SYNTHREID.PRESET.PEDES", "pedes-tiny")
+    apply_runtime_config(cfg)  # FastReID's loaders build SynthPEDES from its root: the preset comes from here
     loader = build_caption_train_loader(cfg)
     data = loader.dataset
     assert isinstance(data, CaptionDataset) and len(data) == 2 * sum(r.split == "train" for r in plan_dataset(TINY))

@@ -227,13 +227,17 @@ def _cfg(root: Path, tmp_path: Path, name: str):
         "OUTPUT_DIR", str(tmp_path / "out"), "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
         "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", "0",
         "TEST.IMS_PER_BATCH", "32",
+        # the tests' size of the generated set the reader makes
+        f"DATASETS.SYNTHREID.PRESET.{name[5:].upper()}", f"{name[5:].lower()}-tiny",
     ])
 
 
-@pytest.mark.parametrize("name, env", [("SynthLTCC", "SYNTHLTCC_PRESET"), ("SynthPRCC", "SYNTHPRCC_PRESET")])
-def test_clothes_ids_reach_the_fastreid_batches_and_the_evaluator(clothes_root, tmp_path, monkeypatch, name, env):
-    monkeypatch.setenv(env, name[5:].lower() + "-tiny")
+@pytest.mark.parametrize("name", ["SynthLTCC", "SynthPRCC"])
+def test_clothes_ids_reach_the_fastreid_batches_and_the_evaluator(clothes_root, tmp_path, name):
+    from cfat_plugin.engine import apply_runtime_config
+
     cfg = _cfg(clothes_root, tmp_path, name)
+    apply_runtime_config(cfg)  # the tiny preset (DATASETS.SYNTHREID.PRESET) for readers built from their root
     loader = build_clothes_train_loader(cfg)
     assert isinstance(loader.dataset, ClothesDataset)
     batch = next(iter(loader))
@@ -294,13 +298,15 @@ def test_clothes_changing_protocol_on_a_hand_computed_case():
 
 def test_run_clothes_evaluation_splits_prcc_queries_into_its_two_settings(clothes_root, tmp_path, monkeypatch,
                                                                         one_torch_thread):
-    from cfat_plugin.engine.trainer import CFATTrainer
+    from cfat_plugin.engine.trainer import ReIDTrainer
     from cfat_plugin.evaluation.clothes_changing import run_clothes_evaluation
 
-    monkeypatch.setenv("SYNTHPRCC_PRESET", "prcc-tiny")
+    from cfat_plugin.engine import apply_runtime_config
+
     cfg = _cfg(clothes_root, tmp_path, "SynthPRCC")
+    apply_runtime_config(cfg)
     cfg.MODEL.BACKBONE.PRETRAIN = False
-    results = run_clothes_evaluation(cfg, CFATTrainer.build_model(cfg))["SynthPRCC"]
+    results = run_clothes_evaluation(cfg, ReIDTrainer.build_model(cfg))["SynthPRCC"]
     num_query = sum(r.split == "query" for r in plan_dataset(preset("prcc-tiny")))
     # B queries match only outfit 0 in A (same clothes), C queries only other clothes
     assert results["num_query"] == results["sc_num_query"] + results["cc_num_query"] == num_query

@@ -11,8 +11,9 @@ import torch
 
 import cfat_plugin  # noqa: F401
 from cfat_plugin import compat
-from cfat_plugin.compat import amp, checkpoint, cython_eval, dataloader, distances, optimizer
-from cfat_plugin.compat import imports as imports_module, preprocess, sampler, transforms
+from cfat_plugin.compat import cython_eval
+from cfat_plugin.compat import imports as imports_module
+from cfat_plugin.compat.patching import original_of, wrap_method_once
 from cfat_plugin.utils.errors import BadImageError, BatchLayoutError, UntrustedCheckpointError
 from cfat_plugin.utils.precision import resolve_amp_dtype
 from cfat_plugin.utils.runtime import RuntimeOptions, set_runtime_options, update_runtime_options
@@ -68,6 +69,44 @@ def test_every_fix_is_named_and_documented():
         assert fix.__doc__ and "ymptom" in fix.__doc__, fix.__name__
 
 
+def test_every_fix_keeps_its_original_one_way_and_applies_once():
+    import ast
+
+    folder = os.path.dirname(compat.__file__)
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            tree = ast.parse(open(os.path.join(folder, name)).read())
+            kept = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id.startswith("ORIGINAL")]
+            assert not kept, f"compat/{name} keeps originals in module globals {kept}: use wrap_method_once"
+    from fastreid.data.common import CommDataset
+
+    patched = CommDataset.__init__
+    for fix in compat._post_import_fixes():
+        fix()  # a second time: nothing changes
+    assert CommDataset.__init__ is patched and original_of(CommDataset, "__init__") is not patched
+
+
+def test_wrap_method_once_patches_a_class_or_modules_and_keeps_the_original():
+    import types
+
+    class Owner:
+        def greet(self):
+            return "hello"
+
+    def shout(original):
+        return lambda self: original(self).upper()
+
+    first = wrap_method_once(Owner, "greet", shout)
+    assert Owner().greet() == "HELLO" and original_of(Owner, "greet") is first
+    assert wrap_method_once(Owner, "greet", shout) is first and Owner().greet() == "HELLO"  # once only
+    module, other = types.ModuleType("m"), types.ModuleType("n")
+    module.f = other.f = lambda: 1
+    wrap_method_once(module, "f", lambda original: lambda: original() + 1, also=(other,))
+    assert module.f() == other.f() == 2 and original_of(other, "f")() == 1
+    with pytest.raises(LookupError, match="not patched"):
+        original_of(Owner, "__init__")
+
+
 @pytest.mark.slow
 def test_fastreid_import_needs_each_import_shim():
     for left_out, error in (("shim_torch_six", "No module named 'torch._six'"),
@@ -110,7 +149,9 @@ def test_contiguous_optimizer_never_updates_but_fixed_one_does():
     torch.manual_seed(0)
     broken = build_model(cfg)
     before = [p.detach().clone() for p in broken.parameters()]
-    optim, _ = optimizer.ORIGINAL_BUILD_OPTIMIZER(cfg, broken, contiguous=True)
+    import fastreid.solver.build as solver_build
+
+    optim, _ = original_of(solver_build, "build_optimizer")(cfg, broken, contiguous=True)
     _one_sgd_step(broken, optim)
     assert all(torch.equal(b, p) for b, p in zip(before, broken.parameters()))  # the symptom
 
@@ -124,17 +165,19 @@ def test_contiguous_optimizer_never_updates_but_fixed_one_does():
 
 
 def test_data_loader_works_without_cuda(tiny_baseline_cfg):
+    import fastreid.data.build as data_build
     from fastreid.data import build_reid_test_loader
 
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match=NO_CUDA):
-            dataloader.ORIGINAL_DATALOADERX(0, dataset=list(range(4)))  # the symptom: its CUDA stream
+            original_of(data_build, "DataLoaderX")(0, dataset=list(range(4)))  # the symptom: its CUDA stream
     loader, num_query = build_reid_test_loader(tiny_baseline_cfg, dataset_name="CUHK01")
     batch = next(iter(loader))
     assert batch["images"].shape[1:] == (3, 64, 32) and num_query == 120
 
 
 def test_amp_trains_in_bfloat16_on_cpu():
+    import fastreid.engine.train_loop as train_loop
     from fastreid.modeling.meta_arch import build_model
     from fastreid.solver import build_optimizer
     from fastreid.utils.events import EventStorage
@@ -144,7 +187,7 @@ def test_amp_trains_in_bfloat16_on_cpu():
     optim, wrapper = build_optimizer(cfg, model)
     loader = [_batch() for _ in range(2)]
     if not torch.cuda.is_available():
-        original = amp.ORIGINAL_AMP_TRAINER(model, loader, optim, wrapper)
+        original = original_of(train_loop, "AMPTrainer")(model, loader, optim, wrapper)
         with pytest.raises(AssertionError, match="CUDA is required"), EventStorage(0):
             original.run_step()  # the symptom
     from fastreid.engine.train_loop import AMPTrainer  # the compat replacement
@@ -162,11 +205,12 @@ def test_amp_trains_in_bfloat16_on_cpu():
 
 
 def test_euclidean_distance_uses_the_keyword_addmm():
+    import fastreid.utils.compute_dist as compute_dist
     from fastreid.utils.compute_dist import build_dist
 
     x, y = torch.randn(5, 8), torch.randn(7, 8)
     with pytest.warns(UserWarning, match="overload of addmm_ is deprecated"):
-        distances.ORIGINAL_EUCLIDEAN(x, y)  # the symptom (an error once torch drops it)
+        original_of(compute_dist, "compute_euclidean_distance")(x, y)  # the symptom (an error once torch drops it)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dist = build_dist(x, y, "euclidean")
@@ -184,7 +228,7 @@ def test_rerank_runs_with_faiss_cpu(monkeypatch):
     g = centers.repeat_interleave(3, 0) + 0.1 * torch.randn(12, 16)
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match=NO_CUDA):
-            distances.ORIGINAL_JACCARD(torch.cat([q, g]), k1=4, k2=2)  # the symptom: features.cuda()
+            original_of(compute_dist, "compute_jaccard_distance")(torch.cat([q, g]), k1=4, k2=2)  # the symptom: features.cuda()
     indexes = []  # the k-nearest-neighbour indexes FastReID's CPU search (search_option 3) builds
     monkeypatch.setattr(compute_dist, "index_init_cpu",
                         lambda dim, build=compute_dist.index_init_cpu: indexes.append(build(dim)) or indexes[-1])
@@ -220,7 +264,7 @@ def test_normalisation_leaves_the_batch_untouched_and_flip_test_is_consistent():
     flip_test = inference_on_dataset(model, _Batches([batch]), FeatureCollector(), flip_test=True)
     torch.testing.assert_close(flip_test.feats, (first + flipped) / 2)  # FastReID's TEST.FLIP: the mean of both
     broken = {"images": pixels.clone()}
-    preprocess.ORIGINAL_PREPROCESS[type(model).__mro__[0]](model, broken)
+    original_of(type(model), "preprocess_image")(model, broken)
     assert not torch.equal(broken["images"], pixels)  # the symptom: the batch changed
 
 
@@ -242,7 +286,7 @@ def test_checkpoints_load_safely(tmp_path):
     raw = tmp_path / "raw_state_dict.pth"  # timm / TransReID style: no "model" key
     torch.save({k: v * 0 + 1 for k, v in model.state_dict().items()}, raw)
     with pytest.raises(KeyError):
-        checkpoint.ORIGINAL_LOAD_FILE(Checkpointer(other), str(raw)).pop("model")  # the symptom
+        original_of(Checkpointer, "_load_file")(Checkpointer(other), str(raw)).pop("model")  # the symptom
     Checkpointer(other).load(str(raw))
     assert torch.all(other.heads.bottleneck[0].weight == 1)
 
@@ -291,7 +335,7 @@ def test_cython_build_failure_is_a_clear_error(monkeypatch, tmp_path):
         rank_cylib.compile_helper()
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1))
     with pytest.raises(SystemExit):
-        cython_eval.ORIGINAL_COMPILE_HELPER()  # the symptom: the whole run exits
+        original_of(rank_cylib, "compile_helper")()  # the symptom: the whole run exits
 
 
 def test_identity_sampler_fails_fast_with_the_three_numbers():
@@ -309,9 +353,9 @@ def test_identity_sampler_fails_fast_with_the_three_numbers():
 
 def test_original_identity_sampler_hangs():
     code = ("import cfat_plugin, itertools\n"
-            "from cfat_plugin.compat import sampler\n"
+            "from cfat_plugin.compat.patching import original_of\n"
             "from fastreid.data.samplers import NaiveIdentitySampler as S\n"
-            "s = S.__new__(S); sampler.ORIGINAL_INITS[S](s, [(str(i), i // 4, 0) for i in range(40)], 30, 4, seed=0)\n"
+            "s = S.__new__(S); original_of(S, '__init__')(s, [(str(i), i // 4, 0) for i in range(40)], 30, 4, seed=0)\n"
             "print('sampler built', flush=True)\n"
             "next(iter(s))\n")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -331,6 +375,7 @@ def test_original_identity_sampler_hangs():
 
 
 def test_random_affine_builds_with_todays_torchvision():
+    import fastreid.data.transforms.build as transforms_build
     from fastreid.data.transforms import build_transforms
     from PIL import Image
 
@@ -338,19 +383,19 @@ def test_random_affine_builds_with_todays_torchvision():
     cfg.INPUT.SIZE_TRAIN = [64, 32]
     cfg.INPUT.AFFINE.ENABLED = True
     with pytest.raises(TypeError, match="resample"):
-        transforms.ORIGINAL_RANDOM_AFFINE(degrees=10, resample=False, fillcolor=0)  # the symptom
+        original_of(transforms_build, "T").RandomAffine(degrees=10, resample=False, fillcolor=0)  # the symptom
     out = build_transforms(cfg, is_train=True)(Image.new("RGB", (32, 64), (200, 10, 10)))
     assert out.shape == (3, 64, 32)
 
 
 def test_missing_stock_dataset_names_path_and_layout(tmp_path):
     from fastreid.data.datasets import DATASET_REGISTRY
-    from cfat_plugin.compat import datasets
+    from fastreid.data.datasets.bases import Dataset
 
     with pytest.raises(FileNotFoundError, match=r"Market-1501-v15\.09\.15/\{bounding_box_train"):
         DATASET_REGISTRY.get("Market1501")(root=str(tmp_path))
     with pytest.raises(RuntimeError, match="is not found"):  # the symptom: no layout, no hint
-        datasets.ORIGINAL_CHECK_BEFORE_RUN(None, [str(tmp_path / "x")])
+        original_of(Dataset, "check_before_run")(None, [str(tmp_path / "x")])
 
 
 def _replay_lr_hooks(schedulers, optim, epochs, iters_per_epoch, warmup_iters):
@@ -375,7 +420,7 @@ def _replay_lr_hooks(schedulers, optim, epochs, iters_per_epoch, warmup_iters):
 @pytest.mark.parametrize("epochs, warmup_iters", [(1, 5), (3, 25)])
 def test_cosine_schedule_survives_a_warmup_into_the_last_epoch(epochs, warmup_iters):
     from fastreid.solver import build_lr_scheduler
-    from cfat_plugin.compat import scheduler
+    import fastreid.solver.build as solver_build
 
     cfg = _tiny_model_cfg()
     cfg.SOLVER.SCHED, cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.WARMUP_ITERS = "CosineAnnealingLR", epochs, warmup_iters
@@ -386,7 +431,7 @@ def test_cosine_schedule_survives_a_warmup_into_the_last_epoch(epochs, warmup_it
 
     broken = optim()
     with pytest.raises(ZeroDivisionError):  # the symptom, at the end of the run
-        _replay_lr_hooks(scheduler.ORIGINAL_BUILD_LR_SCHEDULER(cfg, broken, 10), broken, epochs, 10, warmup_iters)
+        _replay_lr_hooks(original_of(solver_build, "build_lr_scheduler")(cfg, broken, 10), broken, epochs, 10, warmup_iters)
     fixed = optim()
     lrs = _replay_lr_hooks(build_lr_scheduler(cfg, fixed, 10), fixed, epochs, 10, warmup_iters)
     assert lrs[-1] == pytest.approx(0.001)
@@ -395,7 +440,6 @@ def test_cosine_schedule_survives_a_warmup_into_the_last_epoch(epochs, warmup_it
 def test_eval_period_zero_evaluates_once_at_the_end():
     from types import SimpleNamespace
     from fastreid.engine.hooks import EvalHook
-    from cfat_plugin.compat import eval_period
 
     def run(after_train, period, epoch, max_epoch=3):
         calls = []
@@ -409,7 +453,7 @@ def test_eval_period_zero_evaluates_once_at_the_end():
         return calls
 
     with pytest.raises(ZeroDivisionError):
-        run(eval_period.ORIGINAL_AFTER_TRAIN, period=0, epoch=2)  # the symptom
+        run(original_of(EvalHook, "after_train"), period=0, epoch=2)  # the symptom
     assert run(EvalHook.after_train, period=0, epoch=2) == [2]  # only the final evaluation
     assert run(EvalHook.after_train, period=0, epoch=0) == []  # a run stopped early: none
     assert run(EvalHook.after_train, period=2, epoch=2) == [2, 2]  # other periods as before (epoch 2, end)
@@ -418,7 +462,6 @@ def test_eval_period_zero_evaluates_once_at_the_end():
 def test_metric_printer_prints_an_iteration_once_on_a_run_shorter_than_the_timer_warmup():
     import logging
     from fastreid.utils.events import CommonMetricPrinter, EventStorage
-    from cfat_plugin.compat import events
 
     def two_hooks_write(write):  # the periodic writer after the last step, then the epoch hook
         printer = CommonMetricPrinter(max_iter=2)
@@ -431,7 +474,7 @@ def test_metric_printer_prints_an_iteration_once_on_a_run_shorter_than_the_timer
             write(printer)
 
     with pytest.raises(ZeroDivisionError):  # the symptom
-        two_hooks_write(events.ORIGINAL_WRITE)
+        two_hooks_write(original_of(CommonMetricPrinter, "write"))
     records = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -456,7 +499,7 @@ def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
 
     make_cuhk03(str(tmp_path))
     original = CUHK03.__new__(CUHK03)
-    cuhk03.ORIGINAL_CUHK03_INIT(original, root=str(tmp_path))  # what build_reid_* passes: root only
+    original_of(CUHK03, "__init__")(original, root=str(tmp_path))  # what build_reid_* passes: root only
     assert "images_labeled" in original.train[0][0]  # the symptom: labeled boxes, not the published detected
 
     cfg = load_config(os.path.join(REPO, "projects", "CFAT", "cuhk03.yml"), ["DATASETS.ROOT", str(tmp_path)])
@@ -475,11 +518,10 @@ def test_cuhk03_boxes_and_split_come_from_the_config(tmp_path):
 
 def test_training_cameras_keep_their_test_ids():
     from fastreid.data.common import CommDataset
-    from cfat_plugin.compat import cameras
 
     items = [(f"{cam}.jpg", "msmt17_0", f"msmt17_{cam}") for cam in range(15)]
     broken = CommDataset.__new__(CommDataset)
-    cameras.ORIGINAL_COMM_DATASET_INIT(broken, items, None, True)
+    original_of(CommDataset, "__init__")(broken, items, None, True)
     assert broken.cam_dict["msmt17_2"] == 7 and broken.cam_dict["msmt17_10"] == 2  # the symptom
     fixed = CommDataset(items, None, relabel=True)
     assert fixed.cam_dict == {f"msmt17_{cam}": cam for cam in range(15)}
@@ -493,14 +535,13 @@ def test_training_cameras_keep_their_test_ids():
 def test_unreadable_image_is_named_by_its_path(tmp_path):
     from fastreid.data import data_utils
 
-    from cfat_plugin.compat import images
 
     bad = tmp_path / "0001001.png"
     from conftest import CUHK01_MINI
 
     bad.write_bytes(open(os.path.join(CUHK01_MINI, "campus", "0001001.png"), "rb").read()[:300])
     with pytest.raises(OSError) as symptom:
-        images.ORIGINAL_READ_IMAGE(str(bad))
+        original_of(data_utils, "read_image")(str(bad))
     assert str(bad) not in str(symptom.value)
     with pytest.raises(BadImageError, match=f"^{bad}: image file is truncated"):
         data_utils.read_image(str(bad))
@@ -509,7 +550,6 @@ def test_unreadable_image_is_named_by_its_path(tmp_path):
 def test_checkpoint_killed_while_writing_keeps_the_previous_file(tmp_path, monkeypatch):
     from fastreid.utils.checkpoint import Checkpointer
 
-    from cfat_plugin.compat import checkpoint_save
 
     checkpointer = Checkpointer(torch.nn.Linear(3, 2), str(tmp_path))
     checkpointer.save("model_final")
@@ -523,7 +563,7 @@ def test_checkpoint_killed_while_writing_keeps_the_previous_file(tmp_path, monke
 
     monkeypatch.setattr(torch, "save", dies_halfway)
     with pytest.raises(KeyboardInterrupt):
-        checkpoint_save.ORIGINAL_SAVE(checkpointer, "model_final")  # the symptom: a truncated file
+        original_of(Checkpointer, "save")(checkpointer, "model_final")  # the symptom: a truncated file
     assert len((tmp_path / "model_final.pth").read_bytes()) == 10
     (tmp_path / "model_final.pth").write_bytes(good)
     with pytest.raises(KeyboardInterrupt):

@@ -1,26 +1,41 @@
-"""The package's architecture, read from its imports: layers only import downwards, compat stays private;
-and its text gives reasons, not issue numbers."""
+"""The package's architecture, read from its imports: layers only import downwards, compat stays private,
+a method's comparison stays in its own room; and its text gives reasons, not issue numbers."""
 import ast
 import os
 import re
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cfat_plugin")
 
 # Shared core, lowest first; a module may import its own layer and those below it.
-CORE_LAYERS = {"utils": 0, "config": 0, "compat": 1, "data": 2, "modeling": 3, "evaluation": 4, "engine": 5}
+CORE_LAYERS = {"utils": 0, "config": 0, "compat": 1, "data": 2, "modeling": 3, "evaluation": 4, "engine": 5,
+               "experiments": 5}
 METHODS = ("cfat", "rlq", "mcja")  # one subpackage per method: above the core it builds on, below the demo
-TOP = {"demo": 7}
+# A method's runners train whole pipelines (its comparison over training seeds, MCJA's RegDB trials; CFAT's
+# drives the demo's stages): they sit at the top, beside the demo, and only benchmarks, tools, tests and
+# other runners import them -- never the demo, the shared core or the method's registering modules.
+RUNNERS = ("comparison", "regdb_trials")
+# The top: the demo, and the generator's calibration programs (they belong with data/synthetic but train
+# and evaluate through the engine, so they cannot live under data/).
+TOP = {"demo": 7, "calibration": 7}
 
 
-def _layer(part: str) -> int:
-    if part in METHODS:
+def _is_runner(parts: List[str]) -> bool:
+    """Whether the module ``parts`` (below ``cfat_plugin``) is, or lies in, a method's runner."""
+    return len(parts) > 1 and parts[0] in METHODS and parts[1].removesuffix(".py") in RUNNERS
+
+
+def _layer(parts: List[str]) -> int:
+    if _is_runner(parts):
+        return 7
+    if parts[0] in METHODS:
         return 6
-    return {**CORE_LAYERS, **TOP}[part]
+    return {**CORE_LAYERS, **TOP}[parts[0]]
 
 
-def _imports(path: str) -> Iterator[Tuple[str, int]]:
-    """``(first package part imported, line)`` for every import of the plugin in ``path``, nested ones too."""
+def _import_targets(path: str) -> Iterator[Tuple[List[str], int]]:
+    """``(module parts below cfat_plugin, line)`` for every import of the plugin in ``path``, nested ones too;
+    a name imported from a package counts as its module (``from ..mcja import comparison``)."""
     module = os.path.relpath(path, os.path.dirname(PACKAGE))[:-3].split(os.sep)
     if module[-1] == "__init__":
         module = module[:-1] + ["__init__"]
@@ -28,16 +43,23 @@ def _imports(path: str) -> Iterator[Tuple[str, int]]:
         names = []
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = module[:-node.level]
-                target = base + (node.module.split(".") if node.module else [])
-                names = [target + [alias.name] for alias in node.names] if not node.module else [target]
+                target = module[:-node.level] + (node.module.split(".") if node.module else [])
             elif node.module and node.module.split(".")[0] == "cfat_plugin":
-                names = [node.module.split(".")]
+                target = node.module.split(".")
+            else:
+                continue
+            names = [target + [alias.name] for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [a.name.split(".") for a in node.names if a.name.split(".")[0] == "cfat_plugin"]
         for name in names:
             if len(name) > 1:
-                yield name[1].removesuffix(".py"), node.lineno
+                yield [part.removesuffix(".py") for part in name[1:]], node.lineno
+
+
+def _imports(path: str) -> Iterator[Tuple[str, int]]:
+    """``(first package part imported, line)`` for every import of the plugin in ``path``, nested ones too."""
+    for parts, line in _import_targets(path):
+        yield parts[0], line
 
 
 def _modules() -> Iterator[Tuple[str, str]]:
@@ -49,18 +71,24 @@ def _modules() -> Iterator[Tuple[str, str]]:
 
 
 def layer_problems() -> list:
-    """One line per import that runs up a layer, into compat, or from the core into a method."""
+    """One line per import that runs up a layer, into compat, from the core into a method, or into a
+    method's runner from anything but another runner."""
     problems = []
     for rel, path in _modules():
-        own = rel.split(os.sep)[0].removesuffix(".py")
+        parts = rel.removesuffix(".py").split(os.sep)
+        own = parts[0]
         if own == "__init__":
             continue  # the package's __init__ applies compat and registers everything
-        for part, line in _imports(path):
+        for target, line in _import_targets(path):
+            part = target[0]
             if part == "compat" and own != "compat":
                 problems.append(f"{rel}:{line} imports compat (only FastReID's patches live there)")
+            elif _is_runner(target) and not _is_runner(parts):
+                problems.append(f"{rel}:{line} imports {'.'.join(target[:2])}, a method's runner (only benchmarks, "
+                                f"tools and other runners import it)")
             elif part in METHODS and own not in TOP and own != part:
                 problems.append(f"{rel}:{line} imports the method {part} (the core never depends on a method)")
-            elif _layer(part) > _layer(own):
+            elif _layer(target) > _layer(parts):
                 problems.append(f"{rel}:{line} ({own}) imports {part}, a higher layer")
     return problems
 
@@ -86,6 +114,47 @@ def test_the_walk_finds_upward_nested_compat_and_method_imports(tmp_path):
             "data/probe.py:6 imports the method cfat (the core never depends on a method)"]
     finally:
         PACKAGE = saved
+
+
+def test_the_walk_keeps_a_methods_comparison_in_its_room(tmp_path):
+    root = tmp_path / "cfat_plugin"
+    for folder in ("demo", "mcja", "experiments", "engine"):
+        (root / folder).mkdir(parents=True)
+    (root / "demo" / "probe.py").write_text("from ..mcja.comparison import main\nfrom ..experiments import seeds\n")
+    (root / "mcja" / "__init__.py").write_text("from . import comparison\n")
+    (root / "mcja" / "comparison.py").write_text("from ..engine import setup\nfrom ..demo import pipeline\n")
+    (root / "mcja" / "regdb_trials.py").write_text("from .comparison import train_arm\n")
+    (root / "engine" / "probe.py").write_text("def f():\n    from cfat_plugin.mcja import regdb_trials\n")
+    (root / "experiments" / "probe.py").write_text("from ..engine import setup\nfrom .. import mcja\n")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, str(root)
+    try:
+        assert sorted(layer_problems()) == [
+            "demo/probe.py:1 imports mcja.comparison, a method's runner (only benchmarks, tools and other runners "
+            "import it)",
+            "engine/probe.py:2 imports mcja.regdb_trials, a method's runner (only benchmarks, tools and other "
+            "runners import it)",
+            "experiments/probe.py:2 imports the method mcja (the core never depends on a method)",
+            "mcja/__init__.py:1 imports mcja.comparison, a method's runner (only benchmarks, tools and other "
+            "runners import it)"]
+    finally:
+        PACKAGE = saved
+
+
+def test_the_experiments_package_imports_no_method_and_no_demo():
+    found = []
+    for rel, path in _modules():
+        if rel.split(os.sep)[0] == "experiments":
+            found += [f"{rel}:{line} imports {target[0]}" for target, line in _import_targets(path)
+                      if target[0] in METHODS + tuple(TOP)]
+    assert not found, "the comparison machinery is shared core:\n" + "\n".join(found)
+
+
+def test_every_method_runner_is_where_the_rule_looks_for_it():
+    runners = sorted(rel for rel, _ in _modules() if _is_runner(rel.split(os.sep)))
+    assert runners == ["cfat/comparison.py", "mcja/comparison.py", "mcja/regdb_trials.py", "rlq/comparison.py"]
+    assert not any(os.path.exists(os.path.join(PACKAGE, "demo", name))
+                   for name in ("mcja_comparison.py", "regdb_trials.py"))  # each method's runner in its own room
 
 
 def test_each_method_is_one_folder_that_registers_its_keys_and_components():

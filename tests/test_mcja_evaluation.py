@@ -161,7 +161,7 @@ def test_test_set_selection_is_reported_beside_the_evaluated_model_only_when_ask
     from fastreid.utils.events import EventStorage
 
     from cfat_plugin.engine import load_config
-    from cfat_plugin.mcja import test_selection, training
+    from cfat_plugin.mcja import test_selection, trainer
 
     cfg = load_config("projects/MCJA/synthsysu_r18.yml", ["MODEL.DEVICE", "cpu", "OUTPUT_DIR", str(tmp_path)])
     name = cfg.DATASETS.TESTS[0]
@@ -173,7 +173,7 @@ def test_test_set_selection_is_reported_beside_the_evaluated_model_only_when_ask
 
     def test_at(iteration):
         with EventStorage(iteration):
-            return training.MCJATrainer.test(cfg, model)[name]
+            return trainer.MCJATrainer.test(cfg, model)[name]
 
     assert all(k.startswith("all_1shot_ir_to_rgb/") for k in test_at(100))  # off: the default
     assert not (tmp_path / test_selection.FILE).exists()
@@ -187,4 +187,4 @@ def test_test_set_selection_is_reported_beside_the_evaluated_model_only_when_ask
     assert len(said) == 1 and "at iteration 200 of 3 evaluations" in said[0]
     assert test_at(100)["test_selected/all_1shot_ir_to_rgb/rank1"] == 20.0  # a new training: the old ones go
     assert [run["iteration"] for run in json.loads((tmp_path / test_selection.FILE).read_text())[name]] == [100]
-    assert not any(k.startswith("test_selected/") for k in training.MCJATrainer.test(cfg, model)[name])
+    assert not any(k.startswith("test_selected/") for k in trainer.MCJATrainer.test(cfg, model)[name])

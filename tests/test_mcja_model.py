@@ -90,17 +90,17 @@ def test_mcja_registers_new_names_in_fastreids_registries():
 
 
 def test_trainer_registry_maps_mcja_configs_to_mcja_trainer(mcja_cfg):
-    """The engine's trainer registry picks MCJATrainer (a CFATTrainer) for ``MODEL.META_ARCHITECTURE MCJA``
-    and leaves other architectures on CFATTrainer. What MCJATrainer does (its loader, steps and protocol
+    """The engine's trainer registry picks MCJATrainer (a ReIDTrainer) for ``MODEL.META_ARCHITECTURE MCJA``
+    and leaves other architectures on ReIDTrainer. What MCJATrainer does (its loader, steps and protocol
     test) is checked unmocked in test_mcja_training.py."""
-    from cfat_plugin.engine.trainer import CFATTrainer, trainer_for
-    from cfat_plugin.mcja.training import MCJATrainer
+    from cfat_plugin.engine.trainer import ReIDTrainer, trainer_for
+    from cfat_plugin.mcja.trainer import MCJATrainer
 
-    assert trainer_for(mcja_cfg) is MCJATrainer and issubclass(MCJATrainer, CFATTrainer)
+    assert trainer_for(mcja_cfg) is MCJATrainer and issubclass(MCJATrainer, ReIDTrainer)
     other = mcja_cfg.clone()
     other.defrost()
     other.MODEL.META_ARCHITECTURE = "Baseline"
-    assert trainer_for(other) is CFATTrainer
+    assert trainer_for(other) is ReIDTrainer
 
 
 def test_settings_check_names_what_to_set(mcja_cfg):

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cfat_plugin.demo.mcja_comparison import ARMS, METRICS, TITLES, comparison_table, run_comparison
+from cfat_plugin.mcja.comparison import ARMS, METRICS, TITLES, comparison_table, run_comparison
 
 
 @pytest.mark.slow
@@ -103,7 +103,7 @@ def test_mcja_trainer_trains_then_tests_the_trained_model_on_sysu_protocol(small
     from cfat_plugin.data.modality import PerModalityTransformDataset
     from cfat_plugin.engine.entry_points import build_eval_model
     from cfat_plugin.engine.trainer import trainer_for
-    from cfat_plugin.mcja.training import MCJATrainer
+    from cfat_plugin.mcja.trainer import MCJATrainer
 
     steps = 3
     cfg = _mcja_trainer_config(small_sysu, tmp_path / "out")

@@ -140,7 +140,7 @@ def test_imagenet_config_trains_and_beats_the_same_network_from_random(cuhk01_ro
 
     from conftest import REPO_ROOT
 
-    from cfat_plugin.engine import CFATTrainer, apply_runtime_config, load_config
+    from cfat_plugin.engine import ReIDTrainer, apply_runtime_config, load_config
 
     scores = {}
     for pretrain in (True, False):
@@ -151,9 +151,9 @@ def test_imagenet_config_trains_and_beats_the_same_network_from_random(cuhk01_ro
         apply_runtime_config(cfg)
         os.makedirs(cfg.OUTPUT_DIR)
         torch.manual_seed(0)
-        trainer = CFATTrainer(cfg)
+        trainer = ReIDTrainer(cfg)
         trainer.resume_or_load(resume=False)
         trainer.train()
-        scores[pretrain] = CFATTrainer.test(trainer.cfg, trainer.model)["mAP"]  # one test set: not nested
+        scores[pretrain] = ReIDTrainer.test(trainer.cfg, trainer.model)["mAP"]  # one test set: not nested
     print(f"CUHK01 sample, 2 epochs: ImageNet start mAP {scores[True]:.1f}, random start {scores[False]:.1f}")
     assert scores[True] > 2 * scores[False] and scores[True] > 20.0, scores

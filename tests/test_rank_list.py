@@ -15,7 +15,7 @@ NUM_QUERIES, TOPK = 3, 4
 
 @pytest.fixture(scope="module")
 def synth_root(tmp_path_factory):
-    """SynthReID's tiny preset where the reader looks for it (``SYNTHREID_PRESET=tiny``)."""
+    """SynthReID's tiny preset where the reader looks for it (``DATASETS.SYNTHREID.PRESET.MARKET tiny``)."""
     from cfat_plugin.data.synthetic.__main__ import main as cli_main
 
     root = tmp_path_factory.mktemp("synth")
@@ -24,15 +24,15 @@ def synth_root(tmp_path_factory):
 
 
 @pytest.fixture
-def fresh_model(tiny_baseline_cfg, synth_root, tmp_path, monkeypatch):
+def fresh_model(tiny_baseline_cfg, synth_root, tmp_path):
     """A freshly built tiny Baseline on SynthReID, saved with its config: (cfg, model, config file, weights file)."""
     from fastreid.utils.checkpoint import Checkpointer
 
-    from cfat_plugin.engine import CFATTrainer, apply_runtime_config
+    from cfat_plugin.engine import ReIDTrainer, apply_runtime_config
 
-    monkeypatch.setenv("SYNTHREID_PRESET", "tiny")
     cfg = tiny_baseline_cfg
     cfg.DATASETS.ROOT = str(synth_root)
+    cfg.DATASETS.SYNTHREID.PRESET.MARKET = "tiny"  # saved in the model's config.yaml: the tool reads it there
     cfg.DATASETS.NAMES = cfg.DATASETS.TESTS = ("SynthReID",)
     cfg.MODEL.HEADS.NUM_CLASSES = 20
     cfg.TEST.AMP.ENABLED = False  # float32 in both processes: the same features to the last bit
@@ -40,7 +40,7 @@ def fresh_model(tiny_baseline_cfg, synth_root, tmp_path, monkeypatch):
     cfg.DATASETS.CORRUPTION.TEST.NUM_WORKERS = 1
     apply_runtime_config(cfg)
     torch.manual_seed(0)
-    model = CFATTrainer.build_model(cfg).eval()
+    model = ReIDTrainer.build_model(cfg).eval()
     Checkpointer(model, save_dir=str(tmp_path)).save("fresh")
     config = tmp_path / "config.yaml"
     config.write_text(cfg.dump())
@@ -49,7 +49,7 @@ def fresh_model(tiny_baseline_cfg, synth_root, tmp_path, monkeypatch):
 
 def _tool(config, weights, *options):
     result = run_tool([TOOL, "--config-file", config, *options, "MODEL.WEIGHTS", weights],
-                      env={**os.environ, "SYNTHREID_PRESET": "tiny", "OMP_NUM_THREADS": "1"})
+                      env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -135,8 +135,7 @@ def test_sheet_and_json_rank_as_the_evaluator_and_corruption_keeps_the_ids(fresh
 
 def test_an_unknown_query_id_is_one_error_line_exit_2(fresh_model):
     _, _, config, weights = fresh_model
-    result = run_tool([TOOL, "--config-file", config, "--query-ids", "98765", "MODEL.WEIGHTS", weights],
-                      env={**os.environ, "SYNTHREID_PRESET": "tiny"})
+    result = run_tool([TOOL, "--config-file", config, "--query-ids", "98765", "MODEL.WEIGHTS", weights])
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "98765" in errors[0] and "Traceback" not in result.stderr

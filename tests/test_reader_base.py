@@ -6,7 +6,7 @@ import pytest
 
 from cfat_plugin.data.datasets.items import item
 from cfat_plugin.data.datasets.layout_reader import LayoutReader
-from cfat_plugin.data.datasets.visible_infrared import env_option, trial_option
+from cfat_plugin.data.datasets.visible_infrared import trial_option
 from cfat_plugin.data.synthetic.name_fields import int_fields
 
 
@@ -48,12 +48,15 @@ def test_layout_reader_reads_root_folder_or_the_named_one(tmp_path):
         _OneFolder(root=str(tmp_path / "nothing"), verbose=False)
 
 
-def test_trial_option_from_argument_environment_or_default(monkeypatch):
-    monkeypatch.delenv("VIREID_TRIAL", raising=False)
+def test_trial_option_from_argument_config_or_default(monkeypatch):
+    from cfat_plugin.engine import apply_runtime_config, load_config
+    from cfat_plugin.utils.errors import RetiredVariableError
+
     assert trial_option(None) == 1
-    monkeypatch.setenv("VIREID_TRIAL", "4")
+    apply_runtime_config(load_config("", ["DATASETS.VISIBLE_INFRARED.TRIAL", "4"]))
     assert trial_option(None) == 4 and trial_option(2) == 2
-    assert env_option(None, "VIREID_TRIAL", "x") == "4"
-    monkeypatch.setenv("VIREID_TRIAL", "four")
     with pytest.raises(ValueError, match="must be an integer, got 'four'"):
+        trial_option("four")
+    monkeypatch.setenv("VIREID_TRIAL", "4")
+    with pytest.raises(RetiredVariableError, match=r"VIREID_TRIAL -> DATASETS\.VISIBLE_INFRARED\.TRIAL"):
         trial_option(None)

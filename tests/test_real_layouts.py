@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cfat_plugin.engine import CFATTrainer, apply_runtime_config, load_config
+from cfat_plugin.engine import ReIDTrainer, apply_runtime_config, load_config
 from cfat_plugin.engine.sie_check import SIECameraError
 from real_layouts import CUHK03_SLOTS, MSMT17_DIRS, make_cuhk03, make_market1501, make_msmt17
 
@@ -45,7 +45,7 @@ def evaluation_sets(cfg) -> dict:
     """
     out = {}
     for name in (n for n in cfg.DATASETS.TESTS if not n.endswith("C")):
-        loader, num_query = CFATTrainer.build_test_loader(cfg, name)
+        loader, num_query = ReIDTrainer.build_test_loader(cfg, name)
         items = loader.dataset.img_items
         out[name] = (items[:num_query], items[num_query:])
     return out
@@ -57,7 +57,7 @@ def evaluation_sets(cfg) -> dict:
 def test_market1501_layout_through_the_configs(tmp_path, config):
     layout = make_market1501(str(tmp_path))
     cfg = project_cfg(config, tmp_path)
-    train_set = CFATTrainer.build_train_loader(cfg).dataset
+    train_set = ReIDTrainer.build_train_loader(cfg).dataset
     assert train_set.num_classes == len(layout.train_ids) == 8
     assert train_cameras(train_set) == {name: cam - 1 for name, cam in layout.train_cameras.items()}
     sample = train_set[0]
@@ -77,7 +77,7 @@ def test_market1501_sie_table_too_small_is_a_start_up_error(tmp_path):
     cfg = project_cfg("market_teacher", tmp_path, "MODEL.BACKBONE.SIE_CAMERAS", "5")
     with pytest.raises(SIECameraError, match=r"SIE_CAMERAS = 5 .*training set Market1501 has camera ids 0\.\.5.*"
                                              r"\[5\].*at least 6"):
-        CFATTrainer.build_train_loader(cfg)
+        ReIDTrainer.build_train_loader(cfg)
 
 
 # ---------------------------------------------------------------- CUHK03
@@ -90,7 +90,7 @@ def test_cuhk03_layout_detected_or_labeled(tmp_path, labeled):
     box = "labeled" if labeled else "detected"  # the config's default: detected, as published
     per_person = len(CUHK03_SLOTS[box])
 
-    train_set = CFATTrainer.build_train_loader(cfg).dataset
+    train_set = ReIDTrainer.build_train_loader(cfg).dataset
     assert train_set.num_classes == len(layout.train_people) == 4
     assert len(train_set) == per_person * len(layout.train_people)
     assert all(f"images_{box}" in path for path, _, _ in train_set.img_items)
@@ -115,7 +115,7 @@ def test_cuhk03_student_config_reads_detected_boxes_in_both_test_sets(tmp_path):
     make_cuhk03(str(tmp_path))
     cfg = project_cfg("cuhk03", tmp_path)
     assert cfg.DATASETS.CUHK03.LABELED is False and cfg.DATASETS.CUHK03.CLASSIC_SPLIT is False
-    train_set = CFATTrainer.build_train_loader(cfg).dataset  # the paired clean/corrupted loader
+    train_set = ReIDTrainer.build_train_loader(cfg).dataset  # the paired clean/corrupted loader
     assert all("images_detected" in path for path, _, _ in train_set.img_items)
     from fastreid.data.datasets import DATASET_REGISTRY
 
@@ -132,7 +132,7 @@ def test_msmt17_layout_cameras_equal_in_training_and_test(tmp_path, version):
     cfg = project_cfg("msmt17_teacher", tmp_path)
     train_dir, test_dir = MSMT17_DIRS[version]
 
-    train_set = CFATTrainer.build_train_loader(cfg).dataset
+    train_set = ReIDTrainer.build_train_loader(cfg).dataset
     assert train_set.num_classes == 15 and len(train_set) == len(layout.train)  # list_val held out
     assert all(f"{version}/{train_dir}/" in path for path, _, _ in train_set.img_items)
     by_name = {os.path.basename(path): cam - 1 for path, _, cam in layout.train}
@@ -158,8 +158,8 @@ def test_msmt17_sie_table_must_cover_fifteen_cameras(tmp_path):
     make_msmt17(str(tmp_path))
     ok = project_cfg("msmt17", tmp_path)
     assert ok.MODEL.BACKBONE.SIE_CAMERAS == 15
-    CFATTrainer.build_train_loader(ok)  # covers every train and test camera
+    ReIDTrainer.build_train_loader(ok)  # covers every train and test camera
     small = project_cfg("msmt17", tmp_path, "MODEL.BACKBONE.SIE_CAMERAS", "12")
     with pytest.raises(SIECameraError, match=r"test set MSMT17 has camera ids 0\.\.14 \(15 cameras\), "
                                              r"\[12, 13, 14\] outside.*at least 15"):
-        CFATTrainer.build_train_loader(small)
+        ReIDTrainer.build_train_loader(small)

@@ -1,4 +1,4 @@
-"""RegDB's protocol over trials (cfat_plugin.demo.regdb_trials): one model per trial, resumable, reported."""
+"""RegDB's protocol over trials (cfat_plugin.mcja.regdb_trials): one model per trial, resumable, reported."""
 import json
 import math
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cfat_plugin.data.synthetic.layouts import regdb
-from cfat_plugin.demo.regdb_trials import METRICS, main, parse_trials, run_trials, trial_environment
+from cfat_plugin.mcja.regdb_trials import METRICS, main, parse_trials, run_trials, trial_config
 
 
 def test_trials_are_one_word_so_config_changes_can_follow():
@@ -18,16 +18,13 @@ def test_trials_are_one_word_so_config_changes_can_follow():
             parse_trials(bad)
 
 
-def test_trial_environment_sets_and_restores_the_trial(monkeypatch):
-    monkeypatch.setenv("VIREID_TRIAL", "7")
-    with trial_environment(3):
-        assert os.environ["VIREID_TRIAL"] == "3"
-    assert os.environ["VIREID_TRIAL"] == "7"
-    monkeypatch.delenv("VIREID_TRIAL")
-    with pytest.raises(RuntimeError):
-        with trial_environment(4):
-            raise RuntimeError("a failed training")
-    assert "VIREID_TRIAL" not in os.environ
+def test_a_trials_config_holds_its_trial_and_the_readers_read_it(tmp_path):
+    from cfat_plugin.data.datasets.visible_infrared import trial_option
+
+    cfg = trial_config("projects/MCJA/synthregdb_r18.yml", 3, ["OUTPUT_DIR", str(tmp_path)])
+    assert cfg.DATASETS.VISIBLE_INFRARED.TRIAL == 3 and cfg.OUTPUT_DIR == str(tmp_path / "trial3")
+    assert "TRIAL: 3" in cfg.dump()  # saved with the run (config.yaml)
+    assert trial_option(None) == 3  # what a RegDB reader built from its root alone reads
 
 
 def _persons(items) -> set:
@@ -45,10 +42,10 @@ def _record_trials(monkeypatch):
     """Per trial (``trial<n>``, its OUTPUT_DIR), the training items of every RegDB reader built while
     it trained, and the reader it was tested on."""
     from cfat_plugin.data.datasets.regdb import RegDBVI
-    from cfat_plugin.demo import mcja_comparison
+    from cfat_plugin.mcja import comparison
     from cfat_plugin.mcja import evaluation
 
-    read, train_arm, evaluate = RegDBVI.read, mcja_comparison.train_arm, evaluation.evaluate_regdb_like
+    read, train_arm, evaluate = RegDBVI.read, comparison.train_arm, evaluation.evaluate_regdb_like
     reads, trained, tested = [], {}, {}
 
     def recording_read(self, folder):
@@ -67,14 +64,13 @@ def _record_trials(monkeypatch):
         return evaluate(cfg, model, data)
 
     monkeypatch.setattr(RegDBVI, "read", recording_read)
-    monkeypatch.setattr(mcja_comparison, "train_arm", recording_train_arm)
+    monkeypatch.setattr(comparison, "train_arm", recording_train_arm)
     monkeypatch.setattr(evaluation, "evaluate_regdb_like", recording_evaluate)
     return trained, tested
 
 
 @pytest.mark.slow
 def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_torch_thread, monkeypatch):
-    monkeypatch.delenv("VIREID_TRIAL", raising=False)
     trained, tested = _record_trials(monkeypatch)
     opts = ["DATASETS.ROOT", str(tmp_path / "data"), "OUTPUT_DIR", str(tmp_path / "out"), "SOLVER.MAX_EPOCH", "1",
             "SOLVER.CHECKPOINT_PERIOD", "1", "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]",
@@ -96,7 +92,6 @@ def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_t
         assert data.trial == trial and _persons(data.query) == _persons(data.gallery) == test_persons
         assert not train_persons & test_persons
     assert _index_persons(data.dataset_dir, "train", 1) != _index_persons(data.dataset_dir, "train", 2)
-    assert "VIREID_TRIAL" not in os.environ  # the trial does not leak into later data sets
     out = tmp_path / "out"
     assert (out / "trial1" / "model_final.pth").exists() and (out / "trial2" / "model_final.pth").exists()
     md = (out / "regdb_trials.md").read_text()

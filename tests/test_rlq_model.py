@@ -184,11 +184,10 @@ def test_real_data_csv_lookups(tmp_path):
         attribute_labels(["/x/a.png"], 15, str(tmp_path / "bad.csv"))
 
 
-def test_every_generated_prcc_training_image_gets_a_gender_and_a_pose(tmp_path, monkeypatch):
+def test_every_generated_prcc_training_image_gets_a_gender_and_a_pose(tmp_path):
     from cfat_plugin.data.datasets.clothes_changing import SynthPRCC
 
-    monkeypatch.setenv("SYNTHPRCC_PRESET", "prcc-tiny")
-    paths = [item[0] for item in SynthPRCC(root=str(tmp_path)).train]  # prcc/rgb/train/<pid>/<cam>_...jpg
+    paths = [item[0] for item in SynthPRCC(root=str(tmp_path), preset="prcc-tiny").train]  # prcc/rgb/train/<pid>/<cam>_...jpg
     genders, poses = attribute_labels(paths, pose_clusters=15)
     assert UNKNOWN_GENDER not in genders and set(genders) == {0, 1}
     assert NO_POSE not in poses

@@ -34,7 +34,8 @@ class ClothesClassifierSnapshots(HookBase):
 
 
 def _train(config: str, root, out, extra=()):
-    cfg = load_config(os.path.join(PROJECT, config), ["DATASETS.ROOT", str(root), "OUTPUT_DIR", str(out)]
+    cfg = load_config(os.path.join(PROJECT, config), ["DATASETS.ROOT", str(root), "OUTPUT_DIR", str(out),
+                                                      "DATASETS.SYNTHREID.PRESET.LTCC", "ltcc-tiny"]
                       + TINY + list(extra))
     apply_runtime_config(cfg)
     os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
@@ -45,7 +46,6 @@ def _train(config: str, root, out, extra=()):
 
 @pytest.mark.slow
 def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch, one_torch_thread):
-    monkeypatch.setenv("SYNTHLTCC_PRESET", "ltcc-tiny")
     monkeypatch.setenv("CFAT_CORRUPTION_CACHE", str(tmp_path / "cache"))
     assert synth_main(["--out", str(tmp_path), "--preset", "ltcc-tiny", "--workers", "1"]) == 0
     teacher = _train("synth_ltcc_r18_base.yml", tmp_path, tmp_path / "base")

@@ -67,20 +67,20 @@ def robustness_cfg(tiny_baseline_cfg, tmp_path_factory):
 
 @pytest.fixture
 def tiny_model(robustness_cfg):
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
 
     torch.manual_seed(0)
     robustness_cfg.MODEL.HEADS.NUM_CLASSES = 60
-    return CFATTrainer.build_model(robustness_cfg).eval()
+    return ReIDTrainer.build_model(robustness_cfg).eval()
 
 
 @pytest.mark.slow
 def test_report_files_cells_and_clean_numbers_equal_fastreids(robustness_cfg, tiny_model, tmp_path):
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
 
     out = tmp_path / "rob"
     summary = RobustnessEvaluator(robustness_cfg, tiny_model, "CUHK01", str(out), progress=False).run()
-    stock = CFATTrainer.__mro__[1].test(robustness_cfg, tiny_model)  # FastReID's DefaultTrainer.test
+    stock = ReIDTrainer.__mro__[1].test(robustness_cfg, tiny_model)  # FastReID's DefaultTrainer.test
     for metric in ("mAP", "Rank-1", "mINP"):
         assert summary["clean"][metric] == pytest.approx(stock[metric], abs=1e-4)
 

@@ -1,11 +1,11 @@
-"""The comparison runner every method's benchmark uses (cfat_plugin.demo.seed_runs): resume, refusal, reports."""
+"""The comparison runner every method's benchmark uses (cfat_plugin.experiments.seed_runs): resume, refusal, reports."""
 import csv
 import json
 
 import pytest
 
-from cfat_plugin.demo.seed_runs import SeedResults, axis_label, run_missing, write_report
-from cfat_plugin.demo.seeds import seed_tables
+from cfat_plugin.experiments.seed_runs import SeedResults, axis_label, run_missing, write_report
+from cfat_plugin.experiments.seeds import seed_tables
 from cfat_plugin.utils.errors import ResultsFileError
 
 TITLES = {"base": "base (plain)", "new": "+ new part (what it adds)"}

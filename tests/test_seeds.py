@@ -1,4 +1,4 @@
-"""Comparing arms over training seeds (cfat_plugin.demo.seeds) and how the demo wires CFAT's stages."""
+"""Comparing arms over training seeds (cfat_plugin.experiments.seeds) and how the demo wires CFAT's stages."""
 import math
 import os
 
@@ -6,7 +6,7 @@ import pytest
 
 from cfat_plugin.demo import Demo, get_profile
 from cfat_plugin.demo.pipeline import all_arms
-from cfat_plugin.demo.seeds import mean_std, paired_difference, seed_tables, verdict
+from cfat_plugin.experiments.seeds import mean_std, paired_difference, seed_tables, verdict
 
 
 def test_mean_std_is_the_sample_standard_deviation():
@@ -89,9 +89,12 @@ def test_staged_students_start_from_b_and_share_one_bfg_stage(tmp_path):
         assert _value(call[2], "MODEL.CFAT.BFG_WEIGHTS") == bfg
         assert _value(call[2], "MODEL.TEACHER.WEIGHTS") == os.path.join(str(tmp_path), "a_teacher", "model_final.pth")
     assert _value(nokl[2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0" and _value(cfat[2], "MODEL.CFAT.LOSS.KL.SCALE") is None
-    # the demo's own (c) keeps the raw KL it was measured with; its seeds: data/test draws vs training
+    # the demo's own (c) uses the raw KL; its seeds: data/test draws vs training, both in every stage's config
     assert _value(list(arms["c_cfat"].overrides), "MODEL.CFAT.LOSS.KL.FORM") == "raw"
-    assert dict(demo.common_overrides())["SEED"] == 3 and demo.env["SYNTHREID_SEED"] == str(profile.seed)
+    common = dict(demo.common_overrides())
+    assert common["SEED"] == 3 and common["DATASETS.SYNTHREID.SEED"] == profile.seed
+    assert common["DATASETS.SYNTHREID.PRESET.MARKET"] == profile.synthreid_preset
+    assert not {"SYNTHREID_PRESET", "SYNTHREID_SEED"} & set(demo.env)  # options travel in the config only
 
 
 def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import cfat_plugin  # noqa: F401  (compat fixes and registrations before FastReID)
-from cfat_plugin.engine import CFATTrainer, apply_runtime_config, load_config
+from cfat_plugin.engine import ReIDTrainer, apply_runtime_config, load_config
 from cfat_plugin.evaluation.single_shot import SingleShotEvaluator, evaluate_single_shot, published_line
 from cfat_plugin.utils.errors import QueryWithoutMatchError
 from conftest import REPO_ROOT, run_tool
@@ -113,12 +113,12 @@ def test_trainer_builds_the_single_shot_evaluator_for_the_sets_that_ask(tmp_path
     cfg = load_config("", ["DATASETS.ROOT", str(tmp_path), "DATALOADER.NUM_WORKERS", "0"])
     apply_runtime_config(cfg)
     try:
-        loader, evaluator = CFATTrainer.build_evaluator(cfg, "MLRCUHK03")
+        loader, evaluator = ReIDTrainer.build_evaluator(cfg, "MLRCUHK03")
         assert isinstance(evaluator, SingleShotEvaluator) and evaluator._num_query == 3
         assert len(loader.dataset) == 3 + 6
         from fastreid.evaluation import ReidEvaluator
 
-        assert type(CFATTrainer.build_evaluator(cfg, "Market1501")[1]) is ReidEvaluator
+        assert type(ReIDTrainer.build_evaluator(cfg, "Market1501")[1]) is ReidEvaluator
     finally:
         apply_runtime_config(load_config())
 
@@ -135,7 +135,7 @@ def mlr_run(tmp_path_factory):
         os.remove(root / "incomplete" / "MLR-CUHK03" / "gallery" / "0041" / name)
     cfg = load_config(os.path.join(REPO_ROOT, BASELINE_CFG), ["MODEL.BACKBONE.PRETRAIN", "False"])
     torch.manual_seed(0)
-    Checkpointer(CFATTrainer.build_model(cfg), save_dir=str(root)).save("weights")
+    Checkpointer(ReIDTrainer.build_model(cfg), save_dir=str(root)).save("weights")
     return root
 
 

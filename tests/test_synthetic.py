@@ -241,19 +241,24 @@ def test_registered_synthreid_matches_market_reader(data_root):
     assert [p for p, _, _ in ours.gallery] == sorted(p for p, _, _ in ours.gallery)  # stable order
 
 
-def test_synthreid_generates_on_first_use_from_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNTHREID_PRESET", "tiny")
-    monkeypatch.setenv("SYNTHREID_SEED", "2")
+def test_synthreid_generates_on_first_use_what_the_config_asks(tmp_path, monkeypatch):
+    from cfat_plugin.engine import ConfigError, apply_runtime_config, load_config
+    from cfat_plugin.utils.errors import RetiredVariableError
+
+    cfg = load_config("", ["DATASETS.SYNTHREID.PRESET.MARKET", "tiny", "DATASETS.SYNTHREID.SEED", "2"])
+    apply_runtime_config(cfg)  # what FastReID's loaders then build from the root alone
     data = DATASET_REGISTRY.get("SynthReID")(root=str(tmp_path))
     folder = tmp_path / "SynthReID-tiny-s2"
     assert read_manifest(folder)["spec"]["seed"] == 2
     assert len(data.query) == summarize(plan_dataset(TINY.replace(seed=2)))["query"]["images"]
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["SynthReID-tiny-s2"]
-    monkeypatch.setenv("SYNTHREID_SEED", "x")
-    with pytest.raises(ValueError, match="SYNTHREID_SEED"):
-        DATASET_REGISTRY.get("SynthReID")(root=str(tmp_path))
+    with pytest.raises(ConfigError, match="DATASETS.SYNTHREID.SEED"):
+        load_config("", ["DATASETS.SYNTHREID.SEED", "x"])
     with pytest.raises(ValueError, match="preset"):
         DATASET_REGISTRY.get("SynthReID")(root=str(tmp_path), preset="nope", seed=0)
+    monkeypatch.setenv("SYNTHREID_SEED", "2")  # no longer read: it stops the run, naming the key
+    with pytest.raises(RetiredVariableError, match=r"SYNTHREID_SEED -> DATASETS\.SYNTHREID\.SEED"):
+        DATASET_REGISTRY.get("SynthReID")(root=str(tmp_path))
 
 
 def _ensure_in_child(folder: str, queue) -> None:

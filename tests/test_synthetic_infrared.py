@@ -308,7 +308,7 @@ def test_cli_dry_runs_for_the_vi_presets(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_calibration_runs_end_to_end(vi_root, one_torch_thread):
-    from cfat_plugin.engine.calibrate_infrared import calibrate_infrared
+    from cfat_plugin.calibration.infrared import calibrate_infrared
 
     result = calibrate_infrared(str(vi_root), minutes=0.01, trials=2)
     assert result["iterations"] >= 1 and result["trials"] == 2

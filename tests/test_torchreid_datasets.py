@@ -77,7 +77,7 @@ def test_cfat_trained_on_torchreid_cuhk01_scores_the_same_under_both_evaluators(
                                                                                  tmp_path):
     """ViT teacher + OSNet student, trained a few steps on paired views of CUHK01 read by torchreid's reader."""
     import fastreid.evaluation.rank as fastreid_rank
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
     from fastreid.evaluation import inference_on_dataset
     from fastreid.utils.compute_dist import build_dist
     from fastreid.utils.events import EventStorage
@@ -96,14 +96,14 @@ def test_cfat_trained_on_torchreid_cuhk01_scores_the_same_under_both_evaluators(
         "SOLVER.BASE_LR", "0.001",
     ])
     torch.manual_seed(0)
-    trainer = CFATTrainer(cfg)
+    trainer = ReIDTrainer(cfg)
     with EventStorage(0) as storage:
         for step in range(6):
             trainer.iter = storage.iter = step
             trainer.run_step()
             assert np.isfinite(storage.history("total_loss").latest())
 
-    loader, evaluator = CFATTrainer.build_evaluator(cfg, "TorchreidCUHK01")
+    loader, evaluator = ReIDTrainer.build_evaluator(cfg, "TorchreidCUHK01")
     results = inference_on_dataset(trainer.model, loader, evaluator)  # FastReID's ReidEvaluator, Cython ranks
     assert fastreid_rank.IS_CYTHON_AVAI
     feats = torch.cat([p["feats"] for p in evaluator._predictions])

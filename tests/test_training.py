@@ -18,13 +18,13 @@ SMALL_RUN = ["INPUT.SIZE_TRAIN", "[64,32]", "INPUT.SIZE_TEST", "[64,32]", "SOLVE
 
 
 def test_default_trainer_updates_weights_and_the_loss_falls(tiny_baseline_cfg):
-    from cfat_plugin.engine import CFATTrainer
+    from cfat_plugin.engine import ReIDTrainer
     from fastreid.utils.events import EventStorage
 
     cfg = tiny_baseline_cfg
     cfg.SOLVER.BASE_LR = 0.001
     torch.manual_seed(0)
-    trainer = CFATTrainer(cfg)
+    trainer = ReIDTrainer(cfg)
     trainer.resume_or_load(resume=False)
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
     losses = []

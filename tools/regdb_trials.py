@@ -4,7 +4,7 @@
     python tools/regdb_trials.py --config-file projects/MCJA/regdb.yml --trials 1-10 DATASETS.ROOT datasets
 
 Interrupted? Run the same command again: finished trials are kept. The same as
-``python -m cfat_plugin.demo.regdb_trials`` (what it runs: cfat_plugin/demo/regdb_trials.py).
+``python -m cfat_plugin.mcja.regdb_trials`` (what it runs: cfat_plugin/mcja/regdb_trials.py).
 """
 import os
 import sys
@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import cfat_plugin  # noqa: E402,F401
-from cfat_plugin.demo.regdb_trials import main  # noqa: E402
+from cfat_plugin.mcja.regdb_trials import main  # noqa: E402
 from cfat_plugin.engine.cli import run_cli  # noqa: E402
 
 if __name__ == "__main__":

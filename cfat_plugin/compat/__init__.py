@@ -3,7 +3,8 @@
 ``apply_all()`` runs once, on ``import cfat_plugin``: first the import-time
 shims (before any FastReID module is imported), then the patches of
 FastReID's modules. Each fix is a named function whose docstring states the
-symptom it cures; each keeps the original so tests can show the symptom.
+symptom it cures; each patches through :func:`.patching.wrap_method_once`, which keeps
+the original (:func:`.patching.original_of`) so tests can show the symptom.
 """
 import warnings
 

@@ -6,8 +6,8 @@ import torch
 
 from ..utils.precision import model_device_type, resolve_amp_dtype
 from ..utils.runtime import runtime_options
+from .patching import wrap_method_once
 
-ORIGINAL_AMP_TRAINER = None
 
 def _build_amp_trainer_class():
     from fastreid.engine.train_loop import SimpleTrainer
@@ -53,13 +53,7 @@ def fix_amp_trainer() -> None:
     ``torch.autocast`` with bf16 on CPU and fp16 (with a GradScaler) or bf16 on
     GPU, chosen by ``SOLVER.AMP.DTYPE``.
     """
-    global ORIGINAL_AMP_TRAINER
     import fastreid.engine.defaults as engine_defaults
     import fastreid.engine.train_loop as train_loop
 
-    if ORIGINAL_AMP_TRAINER is not None:
-        return
-    ORIGINAL_AMP_TRAINER = train_loop.AMPTrainer
-    trainer_class = _build_amp_trainer_class()
-    train_loop.AMPTrainer = trainer_class
-    engine_defaults.AMPTrainer = trainer_class
+    wrap_method_once(train_loop, "AMPTrainer", lambda original: _build_amp_trainer_class(), also=(engine_defaults,))

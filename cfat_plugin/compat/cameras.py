@@ -4,9 +4,9 @@ import logging
 import re
 from typing import Dict, Hashable, Iterable, Optional
 
-logger = logging.getLogger(__name__)
+from .patching import wrap_method_once
 
-ORIGINAL_COMM_DATASET_INIT = None
+logger = logging.getLogger(__name__)
 
 # FastReID's readers name a training camera "<dataset_name>_<0-based id>".
 _PREFIXED = re.compile(r"^(.*)_(\d+)$")
@@ -50,19 +50,16 @@ def fix_camera_relabel() -> None:
     shifts). Nothing fails; results silently get worse. Now a training camera
     keeps its reader's id (``"msmt17_2"`` -> 2), as in the test set.
     """
-    global ORIGINAL_COMM_DATASET_INIT
     from fastreid.data.common import CommDataset
 
-    if ORIGINAL_COMM_DATASET_INIT is not None:
-        return
-    original = ORIGINAL_COMM_DATASET_INIT = CommDataset.__init__
+    def reader_ids(original):
+        @functools.wraps(original)
+        def __init__(self, img_items, transform=None, relabel=True):
+            original(self, img_items, transform, relabel)
+            if relabel:
+                ids = reader_camera_ids(self.cams)
+                if ids is not None:
+                    self.cam_dict = ids
+        return __init__
 
-    @functools.wraps(original)
-    def __init__(self, img_items, transform=None, relabel=True):
-        original(self, img_items, transform, relabel)
-        if relabel:
-            ids = reader_camera_ids(self.cams)
-            if ids is not None:
-                self.cam_dict = ids
-
-    CommDataset.__init__ = __init__
+    wrap_method_once(CommDataset, "__init__", reader_ids)

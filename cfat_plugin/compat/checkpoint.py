@@ -1,13 +1,12 @@
 """Checkpoint loading on torch >= 2.6 (``weights_only`` by default), safely."""
+import functools
 import logging
 import os
 
 from ..utils.checkpoints import load_checkpoint_file
+from .patching import wrap_method_once
 
 logger = logging.getLogger(__name__)
-
-ORIGINAL_LOAD_FILE = None
-ORIGINAL_LOAD = None
 
 
 def fix_checkpoint_loading() -> None:
@@ -22,25 +21,25 @@ def fix_checkpoint_loading() -> None:
     ``COMPAT.TRUSTED_CHECKPOINTS``, and a missing file raises
     ``FileNotFoundError`` naming the path.
     """
-    global ORIGINAL_LOAD_FILE, ORIGINAL_LOAD
     from fastreid.utils.checkpoint import Checkpointer
 
-    if ORIGINAL_LOAD_FILE is not None:
-        return
-    ORIGINAL_LOAD_FILE = Checkpointer._load_file
-    ORIGINAL_LOAD = Checkpointer.load
+    def weights_only(original):
+        @functools.wraps(original)
+        def _load_file(self, f: str):
+            return load_checkpoint_file(f)
+        return _load_file
 
-    def _load_file(self, f: str):
-        return load_checkpoint_file(f)
+    def missing_file_named(original):
+        @functools.wraps(original)
+        def load(self, path: str, checkpointables=None):
+            if path and not os.path.isfile(path):
+                local = self.path_manager.get_local_path(path)
+                if not os.path.isfile(local):
+                    raise FileNotFoundError(
+                        f"Checkpoint file not found: {path} (set MODEL.WEIGHTS to an existing file, "
+                        f"or leave it empty to train from scratch)")
+            return original(self, path, checkpointables)
+        return load
 
-    def load(self, path: str, checkpointables=None):
-        if path and not os.path.isfile(path):
-            local = self.path_manager.get_local_path(path)
-            if not os.path.isfile(local):
-                raise FileNotFoundError(
-                    f"Checkpoint file not found: {path} (set MODEL.WEIGHTS to an existing file, "
-                    f"or leave it empty to train from scratch)")
-        return ORIGINAL_LOAD(self, path, checkpointables)
-
-    Checkpointer._load_file = _load_file
-    Checkpointer.load = load
+    wrap_method_once(Checkpointer, "_load_file", weights_only)
+    wrap_method_once(Checkpointer, "load", missing_file_named)

@@ -3,6 +3,7 @@ import functools
 from dataclasses import dataclass
 
 from ..utils.runtime import runtime_options
+from .patching import wrap_method_once
 
 
 @dataclass(frozen=True)
@@ -12,9 +13,6 @@ class CUHK03Protocol:
     labeled: bool = False  # False: detected boxes (CIL benchmark, CFAT); True: hand-labelled boxes
     classic_split: bool = False  # False: new 767/700 protocol (Zhong et al. 2017); True: the 20 classic splits
     split_id: int = 0  # which classic split (the new protocol has one)
-
-
-ORIGINAL_CUHK03_INIT = None
 
 
 def configured_protocol() -> CUHK03Protocol:
@@ -35,23 +33,20 @@ def fix_cuhk03_split_choice() -> None:
     out come from ``DATASETS.CUHK03.{LABELED,CLASSIC_SPLIT,SPLIT_ID}``
     (detected, new protocol, split 0 by default); explicit keywords still win.
     """
-    global ORIGINAL_CUHK03_INIT
     from fastreid.data.datasets.cuhk03 import CUHK03
 
-    if ORIGINAL_CUHK03_INIT is not None:
-        return
-    original = ORIGINAL_CUHK03_INIT = CUHK03.__init__
+    def configured_split(original):
+        @functools.wraps(original)
+        def __init__(self, root="datasets", split_id=None, cuhk03_labeled=None, cuhk03_classic_split=None,
+                     **kwargs):
+            configured = configured_protocol()
+            chosen = CUHK03Protocol(
+                labeled=bool(configured.labeled if cuhk03_labeled is None else cuhk03_labeled),
+                classic_split=bool(configured.classic_split if cuhk03_classic_split is None else cuhk03_classic_split),
+                split_id=int(configured.split_id if split_id is None else split_id))
+            original(self, root, split_id=chosen.split_id, cuhk03_labeled=chosen.labeled,
+                     cuhk03_classic_split=chosen.classic_split, **kwargs)
+            self.protocol = chosen  # what was read, for logs and tests
+        return __init__
 
-    @functools.wraps(original)
-    def __init__(self, root="datasets", split_id=None, cuhk03_labeled=None, cuhk03_classic_split=None,
-                 **kwargs):
-        configured = configured_protocol()
-        chosen = CUHK03Protocol(
-            labeled=bool(configured.labeled if cuhk03_labeled is None else cuhk03_labeled),
-            classic_split=bool(configured.classic_split if cuhk03_classic_split is None else cuhk03_classic_split),
-            split_id=int(configured.split_id if split_id is None else split_id))
-        original(self, root, split_id=chosen.split_id, cuhk03_labeled=chosen.labeled,
-                 cuhk03_classic_split=chosen.classic_split, **kwargs)
-        self.protocol = chosen  # what was read, for logs and tests
-
-    CUHK03.__init__ = __init__
+    wrap_method_once(CUHK03, "__init__", configured_split)

@@ -1,4 +1,5 @@
 """Build and use FastReID's Cython rank evaluator (it is ~10x faster than the Python one)."""
+import functools
 import importlib
 import importlib.util
 import logging
@@ -8,10 +9,9 @@ import sys
 import textwrap
 
 from ..utils.errors import CythonBuildError
+from .patching import wrap_method_once
 
 logger = logging.getLogger(__name__)
-
-ORIGINAL_COMPILE_HELPER = None
 
 _SETUP_SCRIPT = textwrap.dedent("""
     import numpy as np
@@ -86,20 +86,17 @@ def fix_cython_evaluator() -> None:
     After the fix, ``compile_helper`` builds with this interpreter, raises
     :class:`CythonBuildError` on failure, and the result is used at once.
     """
-    global ORIGINAL_COMPILE_HELPER
     import fastreid.evaluation.rank_cylib as rank_cylib
     import fastreid.evaluation.reid_evaluation as reid_evaluation
 
-    if ORIGINAL_COMPILE_HELPER is not None:
-        return
-    ORIGINAL_COMPILE_HELPER = rank_cylib.compile_helper
+    def build_with_this_interpreter(original):
+        @functools.wraps(original)
+        def compile_helper() -> None:
+            build_rank_cylib()
+            activate_cython_evaluator()
+        return compile_helper
 
-    def compile_helper() -> None:
-        build_rank_cylib()
-        activate_cython_evaluator()
-
-    rank_cylib.compile_helper = compile_helper
-    reid_evaluation.compile_helper = compile_helper
+    wrap_method_once(rank_cylib, "compile_helper", build_with_this_interpreter, also=(reid_evaluation,))
     activate_cython_evaluator()
 
 

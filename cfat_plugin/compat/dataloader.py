@@ -3,8 +3,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from ..utils.runtime import runtime_options
-
-ORIGINAL_DATALOADERX = None
+from .patching import wrap_method_once
 
 
 class CPUDataLoader(DataLoader):
@@ -16,12 +15,14 @@ class CPUDataLoader(DataLoader):
         self.local_rank = local_rank
 
 
-def _device_aware_loader(local_rank: int, **kwargs) -> DataLoader:
-    # Prefetch batches to the GPU only when the model lives there (MODEL.DEVICE): a CPU/gloo run on a
-    # GPU machine must not touch CUDA.
-    if runtime_options().prefetch_to_cuda and torch.cuda.is_available():
-        return ORIGINAL_DATALOADERX(local_rank, **kwargs)
-    return CPUDataLoader(local_rank, **kwargs)
+def _device_aware(prefetching_loader):
+    def device_aware_loader(local_rank: int, **kwargs) -> DataLoader:
+        # Prefetch batches to the GPU only when the model lives there (MODEL.DEVICE): a CPU/gloo run on a
+        # GPU machine must not touch CUDA.
+        if runtime_options().prefetch_to_cuda and torch.cuda.is_available():
+            return prefetching_loader(local_rank, **kwargs)
+        return CPUDataLoader(local_rank, **kwargs)
+    return device_aware_loader
 
 
 def fix_cpu_data_loader() -> None:
@@ -34,11 +35,6 @@ def fix_cpu_data_loader() -> None:
     constructor and calls ``torch.cuda.set_device`` in its prefetch thread.
     On a GPU the original prefetching loader is kept.
     """
-    global ORIGINAL_DATALOADERX
     import fastreid.data.build as data_build
-    import fastreid.data.data_utils as data_utils
 
-    if ORIGINAL_DATALOADERX is not None:
-        return
-    ORIGINAL_DATALOADERX = data_utils.DataLoaderX
-    data_build.DataLoaderX = _device_aware_loader
+    wrap_method_once(data_build, "DataLoaderX", _device_aware)

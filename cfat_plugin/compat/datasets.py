@@ -1,7 +1,8 @@
 """Missing data set folders reported with the layout FastReID expects."""
+import functools
 import os
 
-ORIGINAL_CHECK_BEFORE_RUN = None
+from .patching import wrap_method_once
 
 EXPECTED_LAYOUTS = {
     "Market1501": "<root>/Market-1501-v15.09.15/{bounding_box_train,bounding_box_test,query}/"
@@ -22,21 +23,19 @@ def fix_missing_dataset_message() -> None:
     ``FileNotFoundError`` names the missing path, the expected layout and how to
     point FastReID at the data.
     """
-    global ORIGINAL_CHECK_BEFORE_RUN
     from fastreid.data.datasets.bases import Dataset
 
-    if ORIGINAL_CHECK_BEFORE_RUN is not None:
-        return
-    ORIGINAL_CHECK_BEFORE_RUN = Dataset.check_before_run
+    def with_layout(original):
+        @functools.wraps(original)
+        def check_before_run(self, required_files):
+            paths = [required_files] if isinstance(required_files, str) else list(required_files)
+            for path in paths:
+                if not os.path.exists(path):
+                    name = type(self).__name__
+                    layout = EXPECTED_LAYOUTS.get(name, "see the data set's documentation")
+                    raise FileNotFoundError(
+                        f"{name}: {os.path.abspath(path)} not found. Expected layout: {layout}. "
+                        f"Set DATASETS.ROOT (or the FASTREID_DATASETS environment variable) to <root>.")
+        return check_before_run
 
-    def check_before_run(self, required_files):
-        paths = [required_files] if isinstance(required_files, str) else list(required_files)
-        for path in paths:
-            if not os.path.exists(path):
-                name = type(self).__name__
-                layout = EXPECTED_LAYOUTS.get(name, "see the data set's documentation")
-                raise FileNotFoundError(
-                    f"{name}: {os.path.abspath(path)} not found. Expected layout: {layout}. "
-                    f"Set DATASETS.ROOT (or the FASTREID_DATASETS environment variable) to <root>.")
-
-    Dataset.check_before_run = check_before_run
+    wrap_method_once(Dataset, "check_before_run", with_layout)

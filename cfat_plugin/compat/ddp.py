@@ -3,8 +3,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from ..utils.runtime import runtime_options
-
-ORIGINAL_DDP = None
+from .patching import wrap_method_once
 
 
 def _model_on_cuda(model: torch.nn.Module) -> bool:
@@ -29,10 +28,6 @@ def fix_ddp_on_cpu() -> None:
     and a model with parameters unused in a step fails at the second step
     ("Expected to have finished reduction in the prior iteration").
     """
-    global ORIGINAL_DDP
     import fastreid.engine.defaults as engine_defaults
 
-    if ORIGINAL_DDP is not None:
-        return
-    ORIGINAL_DDP = engine_defaults.DistributedDataParallel
-    engine_defaults.DistributedDataParallel = build_ddp
+    wrap_method_once(engine_defaults, "DistributedDataParallel", lambda original: build_ddp)

@@ -1,8 +1,9 @@
 """Distance computations of FastReID that break on torch 2 or without a GPU."""
+import functools
+
 import torch
 
-ORIGINAL_EUCLIDEAN = None
-ORIGINAL_JACCARD = None
+from .patching import wrap_method_once
 
 
 @torch.no_grad()
@@ -24,13 +25,9 @@ def fix_addmm_overload() -> None:
     ``compute_euclidean_distance`` uses is slated for removal, after which it
     raises ``TypeError``).
     """
-    global ORIGINAL_EUCLIDEAN
     import fastreid.utils.compute_dist as compute_dist
 
-    if ORIGINAL_EUCLIDEAN is not None:
-        return
-    ORIGINAL_EUCLIDEAN = compute_dist.compute_euclidean_distance
-    compute_dist.compute_euclidean_distance = compute_euclidean_distance
+    wrap_method_once(compute_dist, "compute_euclidean_distance", lambda original: compute_euclidean_distance)
 
 
 def _gpu_search_available() -> bool:
@@ -49,18 +46,16 @@ def fix_rerank_on_cpu() -> None:
     ``search_option=0`` (GPU). The CPU path (``search_option=3``) already exists
     in FastReID; this selects it when no GPU search is possible.
     """
-    global ORIGINAL_JACCARD
     import fastreid.utils.compute_dist as compute_dist
 
-    if ORIGINAL_JACCARD is not None:
-        return
-    ORIGINAL_JACCARD = compute_dist.compute_jaccard_distance
+    def cpu_search_without_gpu(original):
+        @functools.wraps(original)
+        @torch.no_grad()
+        def compute_jaccard_distance(features, k1=20, k2=6, search_option=0, fp16=False):
+            if search_option < 3 and not _gpu_search_available():
+                search_option = 3
+                features = features.cpu()
+            return original(features, k1=k1, k2=k2, search_option=search_option, fp16=fp16)
+        return compute_jaccard_distance
 
-    @torch.no_grad()
-    def compute_jaccard_distance(features, k1=20, k2=6, search_option=0, fp16=False):
-        if search_option < 3 and not _gpu_search_available():
-            search_option = 3
-            features = features.cpu()
-        return ORIGINAL_JACCARD(features, k1=k1, k2=k2, search_option=search_option, fp16=fp16)
-
-    compute_dist.compute_jaccard_distance = compute_jaccard_distance
+    wrap_method_once(compute_dist, "compute_jaccard_distance", cpu_search_without_gpu)

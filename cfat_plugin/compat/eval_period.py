@@ -1,7 +1,7 @@
 """``TEST.EVAL_PERIOD 0``: evaluate only at the end of training."""
-from .patching import wrap_method_once
+import functools
 
-ORIGINAL_AFTER_TRAIN = None
+from .patching import wrap_method_once
 
 
 def fix_eval_period_zero() -> None:
@@ -14,10 +14,10 @@ def fix_eval_period_zero() -> None:
     less skips the periodic evaluations and runs the final one, as a finished
     run with any other period does.
     """
-    global ORIGINAL_AFTER_TRAIN
     from fastreid.engine.hooks import EvalHook
 
     def evaluate_at_the_end(original):
+        @functools.wraps(original)
         def after_train(self):
             if self._period > 0:
                 return original(self)
@@ -26,4 +26,4 @@ def fix_eval_period_zero() -> None:
             del self._func
         return after_train
 
-    ORIGINAL_AFTER_TRAIN = wrap_method_once(EvalHook, "after_train", evaluate_at_the_end)
+    wrap_method_once(EvalHook, "after_train", evaluate_at_the_end)

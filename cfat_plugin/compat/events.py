@@ -1,7 +1,7 @@
 """FastReID's console metric printer on runs of very few iterations."""
-from .patching import wrap_method_once
+import functools
 
-ORIGINAL_WRITE = None
+from .patching import wrap_method_once
 
 
 def fix_metric_printer_same_iteration() -> None:
@@ -16,10 +16,10 @@ def fix_metric_printer_same_iteration() -> None:
     which is 0. Now a second request for an iteration already printed is
     skipped (it would print the same line again).
     """
-    global ORIGINAL_WRITE
     from fastreid.utils.events import CommonMetricPrinter, get_event_storage
 
     def once_per_iteration(original):
+        @functools.wraps(original)
         def write(self):
             last = getattr(self, "_last_write", None)
             if last is not None and last[0] == get_event_storage().iter:
@@ -27,4 +27,4 @@ def fix_metric_printer_same_iteration() -> None:
             return original(self)
         return write
 
-    ORIGINAL_WRITE = wrap_method_once(CommonMetricPrinter, "write", once_per_iteration)
+    wrap_method_once(CommonMetricPrinter, "write", once_per_iteration)

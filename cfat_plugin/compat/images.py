@@ -1,10 +1,11 @@
 """Unreadable images named by path, not by a DataLoader worker number."""
+import functools
 import os
 
 from ..utils.bad_images import bad_image_line, describe_image_error
 from ..utils.errors import BadImageError
+from .patching import wrap_method_once
 
-ORIGINAL_READ_IMAGE = None
 
 def fix_image_read_errors() -> None:
     """Name the file when FastReID cannot read an image.
@@ -15,24 +16,20 @@ def fix_image_read_errors() -> None:
     or which data set. Now ``read_image`` raises :class:`BadImageError` with
     the data set, the path and what is wrong, in one line.
     """
-    global ORIGINAL_READ_IMAGE
     import fastreid.data.common as common
     import fastreid.data.data_utils as data_utils
 
-    if ORIGINAL_READ_IMAGE is not None:
-        return
-    ORIGINAL_READ_IMAGE = original = data_utils.read_image
+    def named_by_path(original):
+        @functools.wraps(original)
+        def read_image(file_name, format=None):
+            try:
+                if os.path.isfile(file_name) and os.path.getsize(file_name) == 0:
+                    raise BadImageError(bad_image_line(file_name, "empty file (0 bytes)"))
+                return original(file_name, format)
+            except BadImageError:
+                raise
+            except Exception as error:  # PIL raises OSError, SyntaxError, ValueError, ... on broken files
+                raise BadImageError(bad_image_line(file_name, describe_image_error(error))) from None
+        return read_image
 
-    def read_image(file_name, format=None):
-        try:
-            if os.path.isfile(file_name) and os.path.getsize(file_name) == 0:
-                raise BadImageError(bad_image_line(file_name, "empty file (0 bytes)"))
-            return original(file_name, format)
-        except BadImageError:
-            raise
-        except Exception as error:  # PIL raises OSError, SyntaxError, ValueError, ... on broken files
-            raise BadImageError(bad_image_line(file_name, describe_image_error(error))) from None
-
-    read_image.__doc__ = original.__doc__
-    data_utils.read_image = read_image
-    common.read_image = read_image
+    wrap_method_once(data_utils, "read_image", named_by_path, also=(common,))

@@ -1,7 +1,7 @@
 """The FastReID optimizer that never updates a weight on torch >= 2.0."""
 import functools
 
-ORIGINAL_BUILD_OPTIMIZER = None
+from .patching import wrap_method_once
 
 
 def fix_contiguous_optimizer() -> None:
@@ -16,24 +16,19 @@ def fix_contiguous_optimizer() -> None:
     Turning the flat buffer off keeps every other FastReID behaviour (parameter
     groups, lr factors, freezing, gradient clipping).
     """
-    global ORIGINAL_BUILD_OPTIMIZER
     import fastreid.engine.defaults as engine_defaults
     import fastreid.solver as solver
     import fastreid.solver.build as solver_build
 
-    if getattr(solver_build.build_optimizer, "_cfat_compat", False):
-        return
-    ORIGINAL_BUILD_OPTIMIZER = solver_build.build_optimizer
+    def per_parameter(original):
+        @functools.wraps(original)
+        def build_optimizer(cfg, model, contiguous: bool = False):
+            if contiguous:
+                raise ValueError(
+                    "contiguous=True optimizers never update weights on torch>=2.0 "
+                    "(zero_grad sets the flat buffer's grad to None); cfat_plugin disables it."
+                )
+            return original(cfg, model, contiguous=False)
+        return build_optimizer
 
-    @functools.wraps(ORIGINAL_BUILD_OPTIMIZER)
-    def build_optimizer(cfg, model, contiguous: bool = False):
-        if contiguous:
-            raise ValueError(
-                "contiguous=True optimizers never update weights on torch>=2.0 "
-                "(zero_grad sets the flat buffer's grad to None); cfat_plugin disables it."
-            )
-        return ORIGINAL_BUILD_OPTIMIZER(cfg, model, contiguous=False)
-
-    build_optimizer._cfat_compat = True
-    for module in (solver_build, solver, engine_defaults):
-        module.build_optimizer = build_optimizer
+    wrap_method_once(solver_build, "build_optimizer", per_parameter, also=(solver, engine_defaults))

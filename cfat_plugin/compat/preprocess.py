@@ -1,7 +1,9 @@
 """Input normalisation of FastReID's meta-architectures, made out of place."""
+import functools
+
 import torch
 
-ORIGINAL_PREPROCESS = {}
+from .patching import wrap_method_once
 
 
 def _images_of(batched_inputs) -> torch.Tensor:
@@ -12,10 +14,13 @@ def _images_of(batched_inputs) -> torch.Tensor:
     raise TypeError(f"batched_inputs must be dict or torch.Tensor, but got {type(batched_inputs)}")
 
 
-def preprocess_image(self, batched_inputs) -> torch.Tensor:
-    """Move the batch's images to the model's device and normalise them into a new tensor."""
-    images = _images_of(batched_inputs).to(self.device, non_blocking=True)
-    return (images - self.pixel_mean) / self.pixel_std
+def _out_of_place(original):
+    @functools.wraps(original)
+    def preprocess_image(self, batched_inputs) -> torch.Tensor:
+        # the batch's images on the model's device, normalised into a new tensor
+        images = _images_of(batched_inputs).to(self.device, non_blocking=True)
+        return (images - self.pixel_mean) / self.pixel_std
+    return preprocess_image
 
 
 def fix_inplace_normalisation() -> None:
@@ -32,6 +37,4 @@ def fix_inplace_normalisation() -> None:
     from fastreid.modeling.meta_arch.mgn import MGN
 
     for cls in (Baseline, MGN):
-        if cls not in ORIGINAL_PREPROCESS:
-            ORIGINAL_PREPROCESS[cls] = cls.preprocess_image
-            cls.preprocess_image = preprocess_image
+        wrap_method_once(cls, "preprocess_image", _out_of_place)

@@ -2,8 +2,7 @@
 import functools
 
 from ..utils.batch_layout import check_identity_batch
-
-ORIGINAL_INITS = {}
+from .patching import wrap_method_once
 
 
 def fix_identity_sampler_hang() -> None:
@@ -17,16 +16,13 @@ def fix_identity_sampler_hang() -> None:
     from fastreid.data.samplers import triplet_sampler
     from fastreid.utils import comm
 
-    for cls in (triplet_sampler.NaiveIdentitySampler, triplet_sampler.BalancedIdentitySampler):
-        if cls in ORIGINAL_INITS:
-            continue
-        original = ORIGINAL_INITS[cls] = cls.__init__
-
+    def checked_layout(original):
         @functools.wraps(original)
-        def __init__(self, data_source, mini_batch_size, num_instances, *args,
-                     _original=original, **kwargs):
+        def __init__(self, data_source, mini_batch_size, num_instances, *args, **kwargs):
             num_ids = len({item[1] for item in data_source})
             check_identity_batch(mini_batch_size, num_instances, num_ids, comm.get_world_size())
-            _original(self, data_source, mini_batch_size, num_instances, *args, **kwargs)
+            original(self, data_source, mini_batch_size, num_instances, *args, **kwargs)
+        return __init__
 
-        cls.__init__ = __init__
+    for cls in (triplet_sampler.NaiveIdentitySampler, triplet_sampler.BalancedIdentitySampler):
+        wrap_method_once(cls, "__init__", checked_layout)

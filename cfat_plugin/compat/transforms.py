@@ -1,16 +1,24 @@
 """``INPUT.AFFINE`` with today's torchvision."""
-ORIGINAL_RANDOM_AFFINE = None
+import types
+
+from .patching import wrap_method_once
 
 
-def _random_affine(*args, resample=None, fillcolor=None, **kwargs):
-    """``torchvision.transforms.RandomAffine`` accepting the pre-0.13 keywords."""
-    from torchvision import transforms as T
+def _with_old_affine_keywords(torchvision_transforms: types.ModuleType) -> types.ModuleType:
+    """A view of ``torchvision.transforms`` whose ``RandomAffine`` accepts the pre-0.13 keywords."""
+    random_affine = torchvision_transforms.RandomAffine
 
-    if fillcolor is not None:
-        kwargs.setdefault("fill", fillcolor)
-    if resample not in (None, False):
-        kwargs.setdefault("interpolation", resample)
-    return ORIGINAL_RANDOM_AFFINE(*args, **kwargs)
+    def RandomAffine(*args, resample=None, fillcolor=None, **kwargs):
+        if fillcolor is not None:
+            kwargs.setdefault("fill", fillcolor)
+        if resample not in (None, False):
+            kwargs.setdefault("interpolation", resample)
+        return random_affine(*args, **kwargs)
+
+    view = types.ModuleType("torchvision.transforms (cfat_plugin compat)")
+    view.__dict__.update(torchvision_transforms.__dict__)
+    view.RandomAffine = RandomAffine
+    return view
 
 
 def fix_random_affine() -> None:
@@ -20,17 +28,8 @@ def fix_random_affine() -> None:
     ``TypeError: RandomAffine.__init__() got an unexpected keyword argument
     'resample'`` (removed in torchvision 0.13).
     """
-    global ORIGINAL_RANDOM_AFFINE
-    import types
-
     import fastreid.data.transforms.build as transforms_build
 
-    if ORIGINAL_RANDOM_AFFINE is not None:
-        return
-    ORIGINAL_RANDOM_AFFINE = transforms_build.T.RandomAffine
-    # FastReID's build module imports torchvision.transforms as T; give it a view of
-    # that module with RandomAffine replaced, leaving torchvision itself untouched.
-    patched = types.ModuleType("torchvision.transforms (cfat_plugin compat)")
-    patched.__dict__.update(transforms_build.T.__dict__)
-    patched.RandomAffine = _random_affine
-    transforms_build.T = patched
+    # FastReID's build module imports torchvision.transforms as T; it gets a view of that module with
+    # RandomAffine replaced, leaving torchvision itself untouched.
+    wrap_method_once(transforms_build, "T", _with_old_affine_keywords)

@@ -1,4 +1,5 @@
-"""Config keys of the data side (data set root, corruptions, paired training views, image check)."""
+"""Config keys of the data side (data set root, corruptions, paired training views, image check, and the
+options of the generated and visible-infrared readers)."""
 import os
 
 from fastreid.config import CfgNode as CN
@@ -28,6 +29,10 @@ def add_data_config(cfg: CN) -> None:
         _add_corruption_config(cfg)
     if "IMAGE_CHECK" not in cfg.DATASETS:
         _add_image_check_config(cfg)
+    if "SYNTHREID" not in cfg.DATASETS:
+        _add_synthreid_config(cfg)
+    if "VISIBLE_INFRARED" not in cfg.DATASETS:
+        _add_visible_infrared_config(cfg)
 
 
 def datasets_root(cfg: CN) -> str:
@@ -44,6 +49,42 @@ def _add_image_check_config(cfg: CN) -> None:
     # Where results are kept, keyed by (path, size, mtime), so files are decoded once;
     # empty: $CFAT_IMAGE_CHECK_CACHE, else ~/.cache/cfat-reid/image-check.
     check.CACHE_DIR = ""
+
+
+def _add_synthreid_config(cfg: CN) -> None:
+    """``DATASETS.SYNTHREID``: what the generated readers make under ``DATASETS.ROOT`` on first use
+    (:mod:`cfat_plugin.data.datasets.synthreid`); a keyword argument given to a reader wins."""
+    synth = cfg.DATASETS.SYNTHREID = CN()
+    # The generator's seed: another seed draws other people, outfits, cameras and splits. A set lives in
+    # <root>/SynthReID-<preset>-s<seed>/ (the market layout's demo preset at seed 0: <root>/SynthReID/).
+    synth.SEED = 0
+    # The preset each generated reader makes, by the layout it reads (presets: cfat_plugin/data/synthetic/spec.py).
+    preset = synth.PRESET = CN()
+    preset.MARKET = "demo"  # SynthReID (Market-1501 layout): demo, tiny, lowres, ...
+    preset.PRCC = "prcc"  # SynthPRCC (prcc-tiny: the tests' size)
+    preset.LTCC = "ltcc"  # SynthLTCC (ltcc-tiny)
+    preset.EXTERNAL = "external"  # SynthExternal, RLQ's unlabeled external set for TAD
+    preset.PEDES = "pedes"  # SynthPEDES, CUHK-PEDES layout with captions (pedes-tiny)
+    preset.MLR = "mlr"  # SynthMLR, MLR-CUHK03 layout (one camera of each person down-sampled)
+    preset.REGDB = "regdb"  # SynthRegDB, RegDB layout (visible and thermal)
+    preset.SYSU = "sysu"  # SynthSYSU, SYSU-MM01 layout (visible and infrared cameras)
+
+
+def _add_visible_infrared_config(cfg: CN) -> None:
+    """The published protocols' choices of the visible-infrared readers (SYSUMM01VI, RegDBVI and their
+    generated twins, :mod:`cfat_plugin.data.datasets.visible_infrared`)."""
+    cfg.DATASETS.VISIBLE_INFRARED = CN()
+    # Which of the published trials (1-10): RegDB's train/test split of the 412 identities
+    # (idx/*_<trial>.txt), SYSU-MM01's gallery draw. Papers report the mean over the 10
+    # (tools/regdb_trials.py runs them); the published MCJA code trains and tests trial 1.
+    cfg.DATASETS.VISIBLE_INFRARED.TRIAL = 1
+    cfg.DATASETS.REGDB = CN()
+    # The query modality: visible (visible to thermal, the direction most papers report first) or
+    # thermal (thermal to visible); the other modality is the gallery.
+    cfg.DATASETS.REGDB.QUERY = "visible"
+    cfg.DATASETS.SYSU_MM01 = CN()
+    # The search mode: all (visible cameras 1, 2, 4, 5 in the gallery) or indoor (cameras 1, 2).
+    cfg.DATASETS.SYSU_MM01.MODE = "all"
 
 
 def _add_corruption_config(cfg: CN) -> None:

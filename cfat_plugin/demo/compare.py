@@ -7,16 +7,11 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from ..evaluation.heatmap import draw_grid, grid_values, pyplot
+from ..experiments import mean_std, short_name
 from .profiles import DemoProfile
-from .seeds import mean_std
 
 COLUMNS = ("model", "clean mINP", "clean mAP", "clean R1", "corrupted mINP", "corrupted mAP",
            "corrupted R1", "seen mAP", "held-out mAP")
-
-
-def short_name(title: str) -> str:
-    """``(c')`` from ``(c') CFAT staged: ...``: how heat maps, stage chains and notes name a model."""
-    return title.split(")")[0] + ")"
 
 
 def _stat(stats, metric: str):

@@ -13,14 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.corruptions import CORRUPTION_TYPES
-from .compare import seed_spread_note, short_name, write_comparison
+from ..experiments import REPO_ROOT, RESULTS_DIR, short_name
+from .compare import seed_spread_note, write_comparison
 from .profiles import DemoProfile
 from .stages import Overrides, StageRequest, config_pairs
 
-# Where the profiles' config files (projects/CFAT/*.yml) are read from: the stages run there.
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The profiles' config files (projects/CFAT/*.yml) are read from REPO_ROOT: the stages run there.
 # The training-seed spread of the same arms at the default profile (benchmarks/cfat_ablation.py).
-ABLATION_RESULTS = os.path.join(REPO_ROOT, "benchmarks", "results", "cfat_ablation.json")
+ABLATION_RESULTS = os.path.join(RESULTS_DIR, "cfat_ablation.json")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Student:
 NO_BFG = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON.SCALE", "0.0",
           "MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0", "MODEL.CFAT.LOSS.RECON_TRIPLET.SCALE", "0.0",
           "MODEL.CFAT.BFG_WARMUP_ITERS", "0")
-# The bridge KL as this project first had it: posteriors not normalised, batch mean.
+# The raw bridge KL: the posteriors as the encoder gives them (not L2-normalised as in the released
+# KL_Loss2), averaged over the batch rather than summed.
 RAW_KL = ("MODEL.CFAT.LOSS.KL.FORM", "raw", "MODEL.CFAT.LOSS.KL.REDUCTION", "mean")
 NO_KL = ("MODEL.CFAT.LOSS.KL.SCALE", "0.0")
 # The bridge KL trains the student only: the VAE's encoder cannot shrink it by ignoring its input.
@@ -98,8 +99,8 @@ def teacher_overrides(teacher_dir: str) -> tuple:
 def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
     """Every model the demo and the ablation benchmark know, by key.
 
-    (c) and (d) start from a copy of the teacher with a VAE from random, and (c) keeps the raw
-    bridge KL it was first measured with. The ``_staged`` arms start from the augmented baseline
+    (c) and (d) start from a copy of the teacher with a VAE from random, and (c) uses the raw
+    bridge KL (``RAW_KL``). The ``_staged`` arms start from the augmented baseline
     (b) -- a student trained on corrupted views, the published ``pretrain_cor`` -- with, for CFAT,
     the published KL and a BFG VAE pre-trained from that start.
     """
@@ -172,8 +173,7 @@ class Demo:
         self.teacher_dir = os.path.join(self.shared_dir, "a_teacher")
         self.echo = echo
         self.timings: Dict[str, float] = {}
-        self.env = {**os.environ, "SYNTHREID_PRESET": profile.synthreid_preset,
-                    "SYNTHREID_SEED": str(profile.seed), "PYTHONUNBUFFERED": "1",
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1",
                     "CFAT_CORRUPTION_CACHE": os.path.join(self.shared_dir, "corruption-cache")}
 
     # -- helpers -------------------------------------------------------------------------------
@@ -182,7 +182,10 @@ class Demo:
         seen = [t for t in CORRUPTION_TYPES if t not in self.profile.held_out_types]
         train_seed = self.profile.training_seed()
         return config_pairs(["SEED", train_seed,  # FastReID seeds its RNGs from it: the same run twice
-                             "DATASETS.ROOT", self.datasets_root, "DATASETS.CORRUPTION.TRAIN.TYPES", seen,
+                             "DATASETS.ROOT", self.datasets_root,
+                             # the SynthReID set prepare_data generated (read only when it is the data set)
+                             "DATASETS.SYNTHREID.PRESET.MARKET", self.profile.synthreid_preset,
+                             "DATASETS.SYNTHREID.SEED", self.profile.seed, "DATASETS.CORRUPTION.TRAIN.TYPES", seen,
                              "TEST.ROBUSTNESS.SEEN_TYPES", seen, "DATASETS.CORRUPTION.TRAIN.SEED", train_seed,
                              "DATASETS.NAMES", (self.profile.dataset,), "DATASETS.TESTS", (self.profile.dataset,),
                              "MODEL.RETRIEVAL.FEAT", self.profile.retrieval_feat,

@@ -18,7 +18,7 @@ from fastreid.utils.checkpoint import Checkpointer
 from .cli import launch_from_args
 from .guards import check_test_images
 from .setup import setup
-from .trainer import CFATTrainer, trainer_for
+from .trainer import ReIDTrainer, trainer_for
 
 # Command-line options of the benchmark -> the config keys they set (saved with the config).
 ROBUSTNESS_LIST_OPTIONS = (("datasets", "TEST.ROBUSTNESS.DATASETS"), ("settings", "TEST.ROBUSTNESS.SETTINGS"),
@@ -34,7 +34,7 @@ def build_eval_model(cfg, robustness: bool = False):
     cfg.defrost()
     cfg.MODEL.BACKBONE.PRETRAIN = False  # every weight comes from MODEL.WEIGHTS
     check_test_images(cfg, robustness=robustness)
-    model = CFATTrainer.build_model(cfg)
+    model = ReIDTrainer.build_model(cfg)
     Checkpointer(model).load(cfg.MODEL.WEIGHTS)
     return model
 

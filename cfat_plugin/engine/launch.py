@@ -106,8 +106,8 @@ def launch(main_func: Callable, num_processes_per_machine: int, num_machines: in
     backend = choose_backend(device)
     if env is not None:
         logger.info(f"{env.source}: rank {env.rank}/{env.world_size}, local rank {env.local_rank}, {backend}")
-        for key, value in (("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "29500")):
-            os.environ.setdefault(key, value)
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")  # the rendezvous of a single-machine launch
+        os.environ.setdefault("MASTER_PORT", "29500")
         _init_group(backend, "env://", env.rank, env.world_size, env.local_rank, env.local_world_size)
         try:
             main_func(*args)

@@ -14,6 +14,7 @@ from ..config import add_cfat_config
 from ..utils.config_keys import merge_config_file, renamed_opts
 from ..utils.runtime import options_from_config, set_runtime_options
 from ..data.config import datasets_root
+from ..data.datasets.reader_options import refuse_retired_variables
 
 
 class ConfigError(ValueError):
@@ -54,7 +55,12 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 
 
 def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgNode:
-    """FastReID defaults + plugin keys + ``config_file`` + ``KEY VALUE`` overrides."""
+    """FastReID defaults + plugin keys + ``config_file`` + ``KEY VALUE`` overrides.
+
+    An environment variable that once set a reader option and is still set stops here, naming its key
+    (``RetiredVariableError``), before anything runs.
+    """
+    refuse_retired_variables()
     cfg = add_cfat_config(get_cfg())
     if config_file:
         if not os.path.isfile(config_file):
@@ -77,14 +83,17 @@ def load_config(config_file: str = "", opts: Optional[List[str]] = None) -> CfgN
 
 
 def apply_runtime_config(cfg: CfgNode) -> None:
-    """Point FastReID and the compat fixes at this run's settings (data root, AMP, trusted files)."""
+    """Point FastReID and the compat fixes at this run's settings (data root, AMP, trusted files, the readers'
+    options); a retired environment variable still set stops here (``RetiredVariableError``)."""
     import fastreid.data.build as data_build
 
     from ..data.datasets.corrupted import configure_corrupted_test
+    from ..data.datasets.reader_options import configure_readers
 
     data_build._root = datasets_root(cfg)
     set_runtime_options(options_from_config(cfg))
     configure_corrupted_test(cfg)
+    configure_readers(cfg)
 
 
 def check_batch_layout(cfg: CfgNode, world_size: int) -> None:

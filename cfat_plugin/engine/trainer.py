@@ -1,4 +1,7 @@
-"""``CFATTrainer``: FastReID's DefaultTrainer with the plugin's training loader, its evaluators and robustness test."""
+"""``ReIDTrainer``: FastReID's DefaultTrainer with the plugin's training loader, its evaluators and robustness test.
+
+Every method trains on it, or on a subclass it registers for its meta-architecture (:func:`register_trainer`).
+"""
 import logging
 
 import torch
@@ -42,21 +45,21 @@ def broadcast_buffers_from_main(model: torch.nn.Module) -> None:
 
 
 # Meta-architecture -> the trainer class that runs it; a method whose training loop differs registers
-# its own (RLQ's alternating epochs, MCJA's loader and test), every other one runs on CFATTrainer.
+# its own (RLQ's alternating epochs, MCJA's loader and test), every other one runs on ReIDTrainer.
 TRAINERS = {}
 
 
 def register_trainer(meta_architecture: str, trainer_class: type) -> None:
-    """Run ``meta_architecture`` with ``trainer_class`` (a :class:`CFATTrainer` subclass)."""
+    """Run ``meta_architecture`` with ``trainer_class`` (a :class:`ReIDTrainer` subclass)."""
     TRAINERS[meta_architecture] = trainer_class
 
 
 def trainer_for(cfg) -> type:
-    """The trainer class registered for ``cfg.MODEL.META_ARCHITECTURE``, else :class:`CFATTrainer`."""
-    return TRAINERS.get(cfg.MODEL.META_ARCHITECTURE, CFATTrainer)
+    """The trainer class registered for ``cfg.MODEL.META_ARCHITECTURE``, else :class:`ReIDTrainer`."""
+    return TRAINERS.get(cfg.MODEL.META_ARCHITECTURE, ReIDTrainer)
 
 
-class CFATTrainer(DefaultTrainer):
+class ReIDTrainer(DefaultTrainer):
     """DefaultTrainer that feeds paired clean/corrupted views and runs the robustness benchmark.
 
     Everything else (optimizer, scheduler, hooks, checkpointing, DDP,
@@ -136,3 +139,6 @@ class CFATTrainer(DefaultTrainer):
             for name, summary in summaries.items():
                 results.setdefault(name, {}).update(headline_metrics(summary))
         return results
+
+
+CFATTrainer = ReIDTrainer  # its former name, kept importable for code written against it

@@ -5,7 +5,7 @@ BNNeck and a bias-free linear classifier through FastReID's EmbeddingHead, ``NEC
 the losses see the post-BNNeck embedding as the published code does). FastReID's losses are kept as
 ``MODEL.LOSSES.NAME`` lists them: MCJA's total is plain CE + CMR; the baseline arm lists CE and
 triplet with CMR off. The training batch must carry ``modalities`` (0 visible, 1 infrared), which the
-per-modality training loader of this method provides (:mod:`cfat_plugin.mcja.training`).
+per-modality training loader of this method provides (:mod:`cfat_plugin.mcja.trainer`).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class MCJA(Baseline):
             return super().forward(batched_inputs)
         if "modalities" not in batched_inputs:
             raise KeyError("MCJA trains on batches with 'modalities' (0 visible, 1 infrared): train with "
-                           "CFATTrainer on a visible-infrared data set (SYSUMM01VI, RegDBVI, SynthSYSU, SynthRegDB)")
+                           "MCJATrainer (MODEL.META_ARCHITECTURE MCJA picks it) on a visible-infrared data set (SYSUMM01VI, RegDBVI, SynthSYSU, SynthRegDB)")
         targets = batched_inputs["targets"]
         outputs = self.heads(self.backbone(self.preprocess_image(batched_inputs)), targets)
         losses = self.losses(outputs, targets)

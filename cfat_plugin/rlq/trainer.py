@@ -17,7 +17,7 @@ from typing import List, Tuple
 import torch
 from fastreid.solver import build_optimizer
 
-from ..engine.trainer import CFATTrainer, broadcast_buffers_from_main
+from ..engine.trainer import ReIDTrainer, broadcast_buffers_from_main
 from .data import build_cap_train_loader, build_tad_train_loader, endless
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return getattr(model, "module", model)
 
 
-class RLQTrainer(CFATTrainer):
+class RLQTrainer(ReIDTrainer):
     """FastReID's trainer with RLQ's two data sources, alternating by epoch (see the module docstring)."""
 
     def __init__(self, cfg) -> None:
@@ -115,5 +115,5 @@ class RLQTrainer(CFATTrainer):
         from ..evaluation.precision import inference_model
         from .evaluation import run_rlq_evaluation
 
-        broadcast_buffers_from_main(model)  # as CFATTrainer.test: every process tests rank 0's BatchNorm statistics
+        broadcast_buffers_from_main(model)  # as ReIDTrainer.test: every process tests rank 0's BatchNorm statistics
         return run_rlq_evaluation(cfg, inference_model(cfg, model))

@@ -44,3 +44,8 @@ class ResultsFileError(ValueError):
 
 class QueryWithoutMatchError(ValueError):
     """A protocol that needs a true match for every query (single-shot) met query ids without one."""
+
+
+class RetiredVariableError(ValueError):
+    """An environment variable that no longer sets an option is set: the option is a config key (named in
+    the message), which is saved with the run."""

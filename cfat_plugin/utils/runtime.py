@@ -3,7 +3,7 @@
 FastReID's trainer, data loader, DDP wrapper and CUHK03 reader are patched in ``compat/``, and its
 test loader builds the plugin's ``*C`` data sets with nothing but a root; what they need from the run's
 config (AMP dtype, CUDA prefetch, DDP's unused-parameter search, trusted checkpoint files, the CUHK03
-protocol, the corrupted test draw) travels here, in one explicit object, instead of being
+protocol, the corrupted test draw, the generated and visible-infrared readers' options) travels here, in one explicit object, instead of being
 written into several module globals. The engine sets it from the config at set-up
 (:func:`set_runtime_options`); everything else reads :func:`runtime_options`.
 """
@@ -30,6 +30,9 @@ class RuntimeOptions:
     # How FastReID-built *C test sets corrupt their base (DATASETS.CORRUPTION.TEST), a
     # cfat_plugin.data.datasets.corrupted.CorruptedTestOptions; None: its defaults.
     corrupted_test: Any = None
+    # What the generated and visible-infrared readers make and read (DATASETS.SYNTHREID, .VISIBLE_INFRARED,
+    # .REGDB, .SYSU_MM01), a cfat_plugin.data.datasets.reader_options.ReaderOptions; None: its defaults.
+    readers: Any = None
 
     def __post_init__(self) -> None:
         # one place that makes trusted paths absolute, whoever builds the options

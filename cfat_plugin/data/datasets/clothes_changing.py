@@ -89,33 +89,34 @@ class LTCC(LayoutReader):
 
 @DATASET_REGISTRY.register()
 class SynthPRCC(GeneratedPreset, PRCC):
-    """SynthReID's PRCC-shaped preset (``prcc``, or ``$SYNTHPRCC_PRESET``: ``prcc-tiny`` for tests),
-    generated on first use."""
+    """SynthReID's PRCC-shaped preset (``prcc``, or ``DATASETS.SYNTHREID.PRESET.PRCC``: ``prcc-tiny`` for
+    tests), generated on first use."""
 
     dataset_name = "synthprcc"
-    preset_env, layout, layout_root = "SYNTHPRCC_PRESET", "prcc", prcc.ROOT
+    layout, layout_root = "prcc", prcc.ROOT
 
 
 @DATASET_REGISTRY.register()
 class SynthLTCC(GeneratedPreset, LTCC):
-    """SynthReID's LTCC-shaped preset (``ltcc``, or ``$SYNTHLTCC_PRESET``: ``ltcc-tiny`` for tests),
-    generated on first use."""
+    """SynthReID's LTCC-shaped preset (``ltcc``, or ``DATASETS.SYNTHREID.PRESET.LTCC``: ``ltcc-tiny`` for
+    tests), generated on first use."""
 
     dataset_name = "synthltcc"
-    preset_env, layout, layout_root = "SYNTHLTCC_PRESET", "ltcc", ltcc.ROOT
+    layout, layout_root = "ltcc", ltcc.ROOT
 
 
 @DATASET_REGISTRY.register()
 class SynthExternal(ImageDataset):
     """The unlabeled external set as a train split: pid and camid are 0 for every
-    image (not labels); no query or gallery."""
+    image (not labels); no query or gallery. SynthReID's ``external`` preset, or
+    ``DATASETS.SYNTHREID.PRESET.EXTERNAL``, generated on first use."""
 
     dataset_name = "synthexternal"
 
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
         self.root = root
-        folder = generated_folder(root, "external", preset or os.environ.get("SYNTHEXTERNAL_PRESET", "external"), seed)
+        folder = generated_folder(root, "external", preset, seed)
         self.dataset_dir = os.path.join(folder, external.ROOT)
         train = [item(self.dataset_name, p, 0, 0, is_train=True)  # 0: no labels
                  for p in _files(os.path.join(self.dataset_dir, "images"), ".jpg")]

@@ -17,8 +17,9 @@ gallery do not include them.
 The test protocol is the CUHK03 single-shot one the code uses for these three sets
 (``test_protocol``; :mod:`cfat_plugin.evaluation.single_shot`).
 
-``SynthMLR`` generates the ``mlr`` SynthReID preset (or ``$SYNTHMLR_PRESET``, seed ``$SYNTHREID_SEED``)
-into ``<root>/SynthReID-<preset>-s<seed>`` on first use, then reads it as MLR-CUHK03.
+``SynthMLR`` generates the ``mlr`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.MLR``, seed
+``DATASETS.SYNTHREID.SEED``) into ``<root>/SynthReID-<preset>-s<seed>`` on first use, then reads it as
+MLR-CUHK03.
 """
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ class CAVIAR(LowResolutionReader):
 
 @DATASET_REGISTRY.register()
 class SynthMLR(GeneratedPreset, MLRCUHK03):
-    """The ``mlr`` SynthReID preset (or ``$SYNTHMLR_PRESET``), generated on first use, read as MLR-CUHK03."""
+    """The ``mlr`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.MLR``), generated on first use, read as
+    MLR-CUHK03."""
 
     dataset_name = "synthmlr"
-    preset_env, layout, layout_root = "SYNTHMLR_PRESET", "mlr", mlr.ROOT
+    layout, layout_root = "mlr", mlr.ROOT

@@ -3,7 +3,7 @@
 ``CUHKPEDES`` reads ``<root>/CUHK-PEDES/`` in the real data set's layout
 (``imgs/<subfolder>/<file>.jpg`` and ``reid_raw.json``,
 ``synthetic/layouts/pedes.py``); ``SynthPEDES`` generates SynthReID's
-``pedes`` preset (or ``$SYNTHPEDES_PRESET``: ``pedes-tiny`` for tests) under
+``pedes`` preset (or ``DATASETS.SYNTHREID.PRESET.PEDES``: ``pedes-tiny`` for tests) under
 ``<root>/SynthReID-<preset>-s<seed>/`` on first use and reads it with the same
 code.
 
@@ -56,7 +56,8 @@ class CUHKPEDES(LayoutReader):
 
 @DATASET_REGISTRY.register()
 class SynthPEDES(GeneratedPreset, CUHKPEDES):
-    """SynthReID's CUHK-PEDES-shaped preset (``pedes``, or ``$SYNTHPEDES_PRESET``), generated on first use."""
+    """SynthReID's CUHK-PEDES-shaped preset (``pedes``, or ``DATASETS.SYNTHREID.PRESET.PEDES``), generated on
+    first use."""
 
     dataset_name = "synthpedes"
-    preset_env, layout, layout_root = "SYNTHPEDES_PRESET", "pedes", pedes.ROOT
+    layout, layout_root = "pedes", pedes.ROOT

@@ -10,8 +10,9 @@ visible, 1 thermal.
 
 ``SynthRegDB`` generates the ``regdb`` SynthReID preset into
 ``<root>/SynthReID-regdb-s<seed>`` on first use, then reads it the same way.
-Options (kwargs, else environment): ``trial`` (``$VIREID_TRIAL``, default 1),
-``query`` (``$REGDB_QUERY``), ``seed`` (``$SYNTHREID_SEED``), ``preset`` (``$SYNTHREGDB_PRESET``).
+Options (kwargs, else the config, :mod:`.reader_options`): ``trial`` (``DATASETS.VISIBLE_INFRARED.TRIAL``,
+default 1), ``query`` (``DATASETS.REGDB.QUERY``), ``seed`` (``DATASETS.SYNTHREID.SEED``), ``preset``
+(``DATASETS.SYNTHREID.PRESET.REGDB``).
 Each image's modality: :meth:`RegDBVI.modality_of` (see ``data/modality.py``).
 """
 from __future__ import annotations
@@ -25,7 +26,8 @@ from ..synthetic.layouts import regdb
 from .items import item
 from .layout_reader import Split
 from .synthreid import GeneratedPreset
-from .visible_infrared import VisibleInfraredReader, env_option
+from .reader_options import reader_options
+from .visible_infrared import VisibleInfraredReader
 
 __all__ = ["RegDBVI", "SynthRegDB"]
 
@@ -39,9 +41,10 @@ class RegDBVI(VisibleInfraredReader):
     dataset_dir, dataset_name = "RegDB", "regdbvi"
 
     def __init__(self, root: str = "datasets", trial: int | None = None, query: str | None = None, **kwargs) -> None:
-        self.query_modality = env_option(query, "REGDB_QUERY", "visible")
+        self.query_modality = reader_options().regdb_query if query is None else query
         if self.query_modality not in _CAMID:
-            raise ValueError(f"RegDB query modality must be 'visible' or 'thermal', got {self.query_modality!r}")
+            raise ValueError(f"RegDB query modality (DATASETS.REGDB.QUERY) must be 'visible' or 'thermal', got "
+                             f"{self.query_modality!r}")
         super().__init__(root, trial, **kwargs)
 
     def read(self, folder: str) -> Split:
@@ -73,7 +76,8 @@ class RegDBVI(VisibleInfraredReader):
 
 @DATASET_REGISTRY.register()
 class SynthRegDB(GeneratedPreset, RegDBVI):
-    """The ``regdb`` SynthReID preset (or ``$SYNTHREGDB_PRESET``), generated on first use, read as RegDB."""
+    """The ``regdb`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.REGDB``), generated on first use, read as
+    RegDB."""
 
     dataset_name = "synthregdb"
-    preset_env, layout = "SYNTHREGDB_PRESET", "regdb"
+    layout = "regdb"

@@ -1,12 +1,12 @@
 """SynthReID: the generated pedestrian data set, registered in DATASET_REGISTRY.
 
 Use it like any FastReID data set (``DATASETS.NAMES: ("SynthReID",)``). It
-reads ``<root>/SynthReID/`` (root = ``$FASTREID_DATASETS``, default
-``datasets``) and generates the folder there on first use, with no config:
+reads ``<root>/SynthReID/`` (root = ``DATASETS.ROOT``, else ``$FASTREID_DATASETS``,
+default ``datasets``) and generates the folder there on first use:
 
-- ``SYNTHREID_PRESET`` (``demo``, the default, or ``tiny``) and
-  ``SYNTHREID_SEED`` (default 0) pick what to generate, or the kwargs
-  ``preset=`` / ``seed=``; a non-default choice lives in
+- ``DATASETS.SYNTHREID.PRESET.MARKET`` (``demo``, the default, or ``tiny``, ...) and
+  ``DATASETS.SYNTHREID.SEED`` (default 0) pick what to generate, or the kwargs
+  ``preset=`` / ``seed=`` (:mod:`.reader_options`); a non-default choice lives in
   ``<root>/SynthReID-<preset>-s<seed>/`` so sets never overwrite each other.
 - An existing complete folder is used as it is, so a set made by the CLI with
   custom knobs (``--name SynthReID``) is picked up too.
@@ -25,30 +25,24 @@ from ..synthetic import preset as preset_spec
 from ..synthetic.layouts import get_layout
 from ..synthetic.naming import JUNK_PID
 from .items import Item, item
+from .reader_options import reader_options
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SynthReID", "generated_folder", "resolve_seed"]
+__all__ = ["SynthReID", "generated_folder"]
 
 
-def resolve_seed(seed: int | None) -> int:
-    """``seed`` if given, else ``$SYNTHREID_SEED`` (default 0); a clear error if that is not an integer."""
-    if seed is not None:
-        return seed
-    raw = os.environ.get("SYNTHREID_SEED", "0")
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"SYNTHREID_SEED must be an integer, got {raw!r}") from None
-
-
-def generated_folder(root: str, layout: str, preset: str, seed: int | None) -> str:
+def generated_folder(root: str, layout: str, preset: str | None, seed: int | None) -> str:
     """Generate (once) SynthReID's ``preset`` under ``root`` for the reader of ``layout``; returns its folder.
 
+    ``preset`` None: ``DATASETS.SYNTHREID.PRESET.<LAYOUT>`` (the layout's own preset by default; SynthReID's
+    Market-1501 layout: ``demo``); ``seed`` None: ``DATASETS.SYNTHREID.SEED`` (:mod:`.reader_options`).
     A preset written in another layout is refused before anything is generated,
-    with the data set that reads it named (``Layout.reader``); ``seed``: :func:`resolve_seed`.
+    with the data set that reads it named (``Layout.reader``).
     """
-    seed = resolve_seed(seed)
+    options = reader_options()
+    preset = preset or options.preset(layout, "demo" if layout == "market" else layout)
+    seed = options.synthreid_seed if seed is None else seed
     spec = preset_spec(preset, seed=seed)  # ValueError names the valid presets
     if spec.layout != layout:
         raise ValueError(f"{get_layout(layout).reader} reads the {layout} layout; preset {preset!r} is written in "
@@ -63,18 +57,17 @@ class GeneratedPreset:
     """Mixin: a real data set's reader (the next base class) on SynthReID's preset in its layout,
     generated on first use.
 
-    FastReID builds data sets with ``root`` only, so the preset may also come from the environment
-    variable ``preset_env`` (default: the preset named ``layout``) and the seed from ``SYNTHREID_SEED``;
-    the reader gets ``dataset_dir`` = the generated folder's ``layout_root``.
+    FastReID builds data sets with ``root`` only, so the preset and seed not given here come from the
+    config (``DATASETS.SYNTHREID.PRESET.<LAYOUT>``, default: the preset named ``layout``, and
+    ``DATASETS.SYNTHREID.SEED``); the reader gets ``dataset_dir`` = the generated folder's ``layout_root``.
     """
 
-    preset_env: str  # e.g. SYNTHPRCC_PRESET
     layout: str  # the layout, and the default preset
     layout_root: str = ""  # the reader's folder inside the generated one ("": the generated folder itself)
 
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
-        folder = generated_folder(root, self.layout, preset or os.environ.get(self.preset_env, self.layout), seed)
+        folder = generated_folder(root, self.layout, preset, seed)
         super().__init__(root, dataset_dir=os.path.join(folder, self.layout_root) if self.layout_root else folder,
                          **kwargs)
 
@@ -90,8 +83,7 @@ class SynthReID(ImageDataset):
     def __init__(self, root: str = "datasets", preset: str | None = None, seed: int | None = None,
                  **kwargs) -> None:
         self.root = root
-        self.dataset_dir = generated_folder(root, "market", preset or os.environ.get("SYNTHREID_PRESET", "demo"),
-                                            seed)
+        self.dataset_dir = generated_folder(root, "market", preset, seed)
 
         self.train_dir, self.query_dir, self.gallery_dir = (
             os.path.join(self.dataset_dir, SPLIT_DIRS[s]) for s in ("train", "query", "gallery"))

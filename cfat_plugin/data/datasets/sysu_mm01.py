@@ -14,9 +14,9 @@ same-place rule (no camera-2 gallery for camera-3 queries) evaluate with
 
 ``SynthSYSU`` generates the ``sysu`` SynthReID preset into
 ``<root>/SynthReID-sysu-s<seed>`` on first use, then reads it the same way.
-Options (kwargs, else environment): ``mode`` (``$SYSU_MODE``: all, indoor),
-``trial`` (``$VIREID_TRIAL``, default 1), ``seed`` (``$SYNTHREID_SEED``),
-``preset`` (``$SYNTHSYSU_PRESET``).
+Options (kwargs, else the config, :mod:`.reader_options`): ``mode`` (``DATASETS.SYSU_MM01.MODE``: all,
+indoor), ``trial`` (``DATASETS.VISIBLE_INFRARED.TRIAL``, default 1), ``seed`` (``DATASETS.SYNTHREID.SEED``),
+``preset`` (``DATASETS.SYNTHREID.PRESET.SYSU``).
 Each image's modality: :meth:`SYSUMM01VI.modality_of` (see ``data/modality.py``).
 """
 from __future__ import annotations
@@ -30,7 +30,8 @@ from ..synthetic.layouts import sysu
 from .items import item
 from .layout_reader import Split
 from .synthreid import GeneratedPreset
-from .visible_infrared import VisibleInfraredReader, env_option
+from .reader_options import reader_options
+from .visible_infrared import VisibleInfraredReader
 
 __all__ = ["SYSUMM01VI", "SynthSYSU"]
 
@@ -42,7 +43,7 @@ class SYSUMM01VI(VisibleInfraredReader):
     dataset_dir, dataset_name = "SYSU-MM01", "sysumm01vi"
 
     def __init__(self, root: str = "datasets", mode: str | None = None, trial: int | None = None, **kwargs) -> None:
-        self.mode = env_option(mode, "SYSU_MODE", "all")
+        self.mode = reader_options().sysu_mode if mode is None else mode
         super().__init__(root, trial, **kwargs)
 
     def read(self, folder: str) -> Split:
@@ -78,7 +79,8 @@ class SYSUMM01VI(VisibleInfraredReader):
 
 @DATASET_REGISTRY.register()
 class SynthSYSU(GeneratedPreset, SYSUMM01VI):
-    """The ``sysu`` SynthReID preset (or ``$SYNTHSYSU_PRESET``), generated on first use, read as SYSU-MM01."""
+    """The ``sysu`` SynthReID preset (or ``DATASETS.SYNTHREID.PRESET.SYSU``), generated on first use, read as
+    SYSU-MM01."""
 
     dataset_name = "synthsysu"
-    preset_env, layout = "SYNTHSYSU_PRESET", "sysu"
+    layout = "sysu"

@@ -1,13 +1,14 @@
 """MCJA in the trainer: its training loader (VIMC on visible images, the plain pipeline on infrared
 ones, modalities in the batch) and its test (the data set's visible-infrared protocol), as
-``MCJATrainer``, which the engine's trainer registry picks for ``MODEL.META_ARCHITECTURE MCJA``."""
+``MCJATrainer``, which the engine's trainer registry picks for ``MODEL.META_ARCHITECTURE MCJA`` (the package
+registers it, as RLQ's)."""
 from __future__ import annotations
 
 import logging
 from typing import Optional
 
 from ..data.modality import build_modality_train_loader
-from ..engine.trainer import CFATTrainer, broadcast_buffers_from_main, register_trainer
+from ..engine.trainer import ReIDTrainer, broadcast_buffers_from_main
 from .modality_coordinator import build_vimc_transforms
 from .test_selection import record_and_select, selected_keys
 
@@ -24,8 +25,8 @@ def _training_iteration() -> Optional[int]:
         return None
 
 
-class MCJATrainer(CFATTrainer):
-    """CFATTrainer with MCJA's per-modality training loader and its visible-infrared test."""
+class MCJATrainer(ReIDTrainer):
+    """ReIDTrainer with MCJA's per-modality training loader and its visible-infrared test."""
 
     @classmethod
     def build_train_loader(cls, cfg):
@@ -66,5 +67,3 @@ class MCJATrainer(CFATTrainer):
                 results[name].update(selected_keys(record_and_select(cfg.OUTPUT_DIR, name, cells, iteration)))
         return results
 
-
-register_trainer("MCJA", MCJATrainer)

@@ -3,9 +3,9 @@
 RegDB comes with 10 trials, each its own random split of the 412 identities into train and test
 halves (``idx/{train,test}_{visible,thermal}_<trial>.txt``). Papers report the mean over the 10;
 the published MCJA code trains and tests trial 1 only, so the average has to be run outside it.
-This runs it: for every trial, the config trained on that trial's train ids (``VIREID_TRIAL``,
-which the RegDB readers read) and tested on its test ids in both directions
-(``mcja.evaluation.evaluate_regdb_like``). Each trial is one run of ``seed_runs`` with the trial in
+This runs it: for every trial, the config trained on that trial's train ids
+(``DATASETS.VISIBLE_INFRARED.TRIAL``, which the RegDB readers read) and tested on its test ids in both directions
+(:func:`.evaluation.evaluate_regdb_like`). Each trial is one run of :mod:`cfat_plugin.experiments.seed_runs` with the trial in
 place of the seed: a results file written after every trial (rerun to continue), and
 ``regdb_trials.md`` / ``.csv`` / ``.png`` with the mean ± std over trials.
 
@@ -14,39 +14,24 @@ place of the seed: a results file written after every trial (rerun to continue),
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .seed_runs import SeedResults, run_missing, write_report
-from .seeds import seed_tables
+from ..experiments import SeedResults, run_missing, seed_tables, write_report
 
 DIRECTIONS = ("visible_to_thermal", "thermal_to_visible")
 METRICS = tuple(f"{d}_{m}" for d in DIRECTIONS for m in ("rank1", "mAP", "mINP"))
 ARM = "model"  # the one arm: the config as given
 
 
-@contextlib.contextmanager
-def trial_environment(trial: int):
-    """``VIREID_TRIAL`` set to ``trial`` inside, as it was after: FastReID builds a training set from its
-    name and root alone, so the RegDB readers take the trial from the environment."""
-    before = os.environ.get("VIREID_TRIAL")
-    os.environ["VIREID_TRIAL"] = str(trial)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("VIREID_TRIAL", None)
-        else:
-            os.environ["VIREID_TRIAL"] = before
-
-
 def trial_config(config_file: str, trial: int, opts: Sequence[str] = ()):
-    """The frozen config of one trial: ``OUTPUT_DIR`` becomes ``<OUTPUT_DIR>/trial<trial>``."""
+    """The frozen config of one trial (``DATASETS.VISIBLE_INFRARED.TRIAL``, saved with the run), applied: the
+    readers FastReID builds from it read that trial. ``OUTPUT_DIR`` becomes ``<OUTPUT_DIR>/trial<trial>``."""
     from ..engine import apply_runtime_config, load_config
 
     cfg = load_config(config_file, list(opts))
+    cfg.DATASETS.VISIBLE_INFRARED.TRIAL = trial
     cfg.OUTPUT_DIR = os.path.join(cfg.OUTPUT_DIR, f"trial{trial}")
     apply_runtime_config(cfg)
     cfg.freeze()
@@ -58,7 +43,7 @@ def score_trial(cfg, model, trial: int) -> Dict[str, float]:
     from fastreid.data.datasets import DATASET_REGISTRY
 
     from ..data.datasets.regdb import RegDBVI
-    from ..mcja.evaluation import evaluate_regdb_like
+    from .evaluation import evaluate_regdb_like
 
     name = cfg.DATASETS.TESTS[0]
     data = DATASET_REGISTRY.get(name)(root=cfg.DATASETS.ROOT, trial=trial, verbose=False)
@@ -72,16 +57,14 @@ def score_trial(cfg, model, trial: int) -> Dict[str, float]:
 def run_trials(config_file: str, trials: Sequence[int], results_path: str, opts: Sequence[str] = (),
                iters_per_epoch: Optional[int] = None, echo: Callable[[str], None] = print) -> SeedResults:
     """Train and test every trial the results file does not hold yet."""
-    from .mcja_comparison import train_arm
+    from .comparison import train_arm
 
     store = SeedResults(results_path, {"config": os.path.abspath(config_file), "opts": list(opts),
                                        "iters_per_epoch": iters_per_epoch})
 
     def train_and_test(arm: str, trial: int) -> Dict[str, float]:
         cfg = trial_config(config_file, trial, opts)
-        with trial_environment(trial):
-            model = train_arm(cfg, iters_per_epoch)
-        return score_trial(cfg, model, trial)
+        return score_trial(cfg, train_arm(cfg, iters_per_epoch), trial)
 
     run_missing(store, [(ARM, t) for t in trials], train_and_test, {ARM: os.path.basename(config_file)}, echo,
                 unit="trial")

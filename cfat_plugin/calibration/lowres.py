@@ -1,6 +1,6 @@
 """Calibrate SynthReID's low resolution: how much does a full-resolution model lose on small queries?
 
-    python -m cfat_plugin.engine.calibrate_lowres --config-file CFG --weights model_final.pth --root /tmp/lr
+    python -m cfat_plugin.calibration.lowres --config-file CFG --weights model_final.pth --root /tmp/lr
 
 Evaluates a model trained on the demo SynthReID (full resolution; e.g. the
 ResNet-18 teacher of ``projects/CFAT/synthreid_r18_teacher.yml``) without
@@ -40,7 +40,7 @@ from ..data.datasets.synthreid import SynthReID
 from ..data.synthetic import ensure_dataset, preset
 from ..data.synthetic.spec import MLR_FACTORS
 from ..evaluation.features import extract_features
-from .setup import apply_runtime_config, load_config
+from ..engine.setup import apply_runtime_config, load_config
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def calibrate_lowres(config_file: str, weights: str, root: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cfat_plugin.engine.calibrate_lowres", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m cfat_plugin.calibration.lowres", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config-file", required=True, help="the model's config (trained on the demo SynthReID)")
     p.add_argument("--weights", required=True, help="its weights (model_final.pth)")

@@ -1,6 +1,6 @@
 """Calibrate SynthReID's infrared modality: how far is IR from RGB for a model that never saw IR?
 
-    python -m cfat_plugin.engine.calibrate_infrared --root datasets --minutes 5
+    python -m cfat_plugin.calibration.infrared --root datasets --minutes 5
 
 Trains FastReID's Baseline with a ResNet-18 from scratch (the CPU config of
 ``configs/CUHK01/baseline_R18_cpu.yml``) on the *visible* train images of
@@ -35,7 +35,7 @@ from ..data.datasets.sysu_mm01 import SynthSYSU
 from ..data.synthetic.layouts import sysu
 from ..evaluation.cross_modality import evaluate_sysu
 from ..evaluation.features import extract_features
-from .setup import apply_runtime_config, load_config
+from ..engine.setup import apply_runtime_config, load_config
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def calibrate_infrared(root: str, minutes: float = 5.0, seed: int = 0, trials: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m cfat_plugin.engine.calibrate_infrared", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m cfat_plugin.calibration.infrared", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", default="datasets", help="data root (SynthReID-sysu-s0 is generated there if missing)")
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock training budget")

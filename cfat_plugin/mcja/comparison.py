@@ -12,21 +12,34 @@ Arms, each adding one part to the previous one (``ARMS``):
 Every model is trained with ``SEED`` = the seed (same sampler order and the same ResNet weights at the
 start in every arm of a seed: paired), tested on SYSU-MM01's protocol, single-shot, all- and
 indoor-search, infrared to visible and visible to infrared, 10 gallery trials. The run goes one
-(arm, seed) at a time and writes each result as soon as it has it, so it can be resumed (``seed_runs``).
+(arm, seed) at a time and writes each result as soon as it has it, so it can be resumed
+(:mod:`cfat_plugin.experiments.seed_runs`).
+
+    .venv/bin/python benchmarks/mcja_comparison.py --root datasets --seeds 0 1 2 3 4
+
+The benchmark runs :func:`main`: the generated set (SynthReID preset ``sysu``, made under ``--root`` on first
+use), ResNet-18 from scratch on CPU (``projects/MCJA/synthsysu_r18.yml`` at the profile's size). Every finished
+(arm, seed) goes at once into ``benchmarks/results/mcja_comparison.json`` (``--results``): run it again and
+only the missing ones are trained. It prints the table and writes ``comparison.md``, ``comparison.csv`` (every
+arm and seed) and ``comparison.png`` (all-search IR->RGB mAP per arm, a line per seed) to ``--output-dir``;
+``--report-only`` trains nothing and reports what the results file holds.
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .seed_runs import SeedResults, run_missing
-from .seeds import seed_tables
+from ..data.synthetic.layouts.sysu import SEEDED_DRAWS
+from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, write_report
 
 logger = logging.getLogger(__name__)
 
-CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "projects", "MCJA", "synthsysu_r18.yml")
+CONFIG = os.path.join(REPO_ROOT, "projects", "MCJA", "synthsysu_r18.yml")
+RESULTS = os.path.join(RESULTS_DIR, "mcja_comparison.json")
 ARMS = ("baseline", "vimc", "mda", "mcja", "mser")
 TITLES = {"baseline": "baseline (GeM + BNNeck, CE + triplet)", "vimc": "+ VIMC", "mda": "+ MDA",
           "mcja": "+ CMR (= MCJA; CE + CMR)", "mser": "+ MSER (test time)"}
@@ -102,7 +115,7 @@ def train_arm(cfg, iters_per_epoch: Optional[int] = None):
 def scores(cfg, model, profile: Profile, mser: bool = False) -> Dict[str, float]:
     """The comparison's figures of a trained model (``METRICS``), with or without MSER."""
     from ..data.datasets.sysu_mm01 import SynthSYSU
-    from ..mcja.evaluation import evaluate_sysu_like
+    from .evaluation import evaluate_sysu_like
 
     cfg = cfg.clone()
     cfg.defrost()
@@ -114,8 +127,8 @@ def scores(cfg, model, profile: Profile, mser: bool = False) -> Dict[str, float]
 
 def run_comparison(root: str, output_dir: str, seeds: Sequence[int], results_path: str, profile_name: str = "default",
                    arms: Sequence[str] = ARMS, echo: Callable[[str], None] = print) -> dict:
-    """Train and test every missing (arm, seed) (``seed_runs``: ``results_path`` holds what is done, written
-    after each); ``mser`` tests the seed's ``mcja`` model, trained first if its weights are missing."""
+    """Train and test every missing (arm, seed) (``results_path`` holds what is done, written after each);
+    ``mser`` tests the seed's ``mcja`` model, trained first if its weights are missing."""
     profile = PROFILES[profile_name]
     store = SeedResults(results_path, {"profile": profile_name})
 
@@ -143,3 +156,33 @@ def comparison_table(results: dict, arms: Sequence[str] = ARMS, metrics: Sequenc
     """Markdown: mean +- std over seeds per arm, then each arm's paired difference to the previous arm
     (+- its standard error; ``seeds.verdict``)."""
     return seed_tables(results, arms, "previous", metrics, TITLES, digits=1)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """``benchmarks/mcja_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default="datasets", help="data root (SynthReID-sysu-s0 is generated there)")
+    parser.add_argument("--output-dir", default="output/mcja_comparison")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="training seeds (5: the fewest a verdict is given on)")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
+    parser.add_argument("--report-only", action="store_true", help="train nothing, print the table of --results")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if not args.report_only:
+        run_comparison(os.path.abspath(args.root), os.path.abspath(args.output_dir), args.seeds,
+                       os.path.abspath(args.results), args.profile, args.arms,
+                       echo=lambda line: print(line, flush=True))
+    store = SeedResults(args.results)
+    text = comparison_table(store.results, args.arms)
+    seeds = sorted({int(s) for arm in args.arms for s in store.results.get(arm, {})})
+    profile = store.data.get("profile", args.profile)
+    note = (f"\nSynthReID sysu preset (seed 0), ResNet-18 from scratch, profile {profile} "
+            f"({PROFILES[profile]}); training seeds {seeds}; SYSU-MM01 protocol, "
+            f"single-shot, {PROFILES[profile].trials} gallery trials. {SEEDED_DRAWS} (a generated set "
+            f"has no published draws). Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    files = write_report(os.path.abspath(args.output_dir), "comparison", "MCJA comparison", text, note, store,
+                         args.arms, TITLES, "all_ir_to_rgb_mAP")
+    print("\n" + text + note + "\nFiles: " + ", ".join(files))

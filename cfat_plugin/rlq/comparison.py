@@ -1,0 +1,162 @@
+"""RLQ on the generated clothes-changing set: base, +CAP, +TAD, RLQ, each over several training seeds.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rlq_comparison.py --seeds 0 1 2 3 4
+
+SynthReID's ``ltcc`` preset (LTCC layout, 80 train / 40 test identities, 2-5 outfits) is the target
+set and its ``external`` preset (other people, no labels) TAD's external set; ResNet-18 from scratch
+at 64x32, 3 epochs (``projects/RLQ/synth_ltcc_r18*.yml``; sized for the 45-minute budget: at 128x64
+one base iteration took 1.9 s on the shared 2 cores; at 64x32 and 4 epochs one seed of the four arms
+took about 18 min). Arms:
+
+- ``base``: the multi-branch model with ID + triplet + CAL (``synth_ltcc_r18_base.yml``);
+- ``cap``: + coarse attribute prediction (gender, pose clusters, |cos| disentanglement, τ-KL of heads);
+- ``tad``: base + task-agnostic distillation epochs (alternating with the target epochs);
+- ``rlq``: CAP + TAD.
+
+TAD's frozen teacher is the base arm's seed-0 model (the published teacher was trained on a labeled
+external set, Celeb-reID; the generated external set has no labels, so the teacher here is a model
+trained on the target's high-quality images). Pairing: every arm of one seed trains with
+``SEED`` = the seed, so its identity sampler order and its initial weights are the same (the
+teacher is built without touching the RNG); augmentation draws differ once TAD epochs consume
+random numbers. Each model is scored on high-quality queries and on the same low-quality queries
+(published LTCC mixture, seed ``--test-seed``) against the clean gallery, in the general,
+same-clothes and clothes-changing settings. Every finished (arm, seed) goes at once into
+``benchmarks/results/rlq_comparison.json`` with its wall time: run again to continue, only missing
+pairs train. Prints and writes ``comparison.md`` (mean ± std, and paired differences to base ±
+standard error; with fewer than 5 seeds no verdict is given: a difference within 2 SE is a tie),
+``comparison.csv`` (every arm and seed) and ``comparison.png`` (low-quality clothes-changing mAP, a
+line per seed) to ``--output-dir`` (:mod:`cfat_plugin.experiments`). ``benchmarks/rlq_comparison.py`` runs
+:func:`main`.
+"""
+import argparse
+import functools
+import os
+import sys
+import time
+from typing import Optional, Sequence
+
+from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
+from .evaluation import SUMMARY
+
+PROJECT = os.path.join(REPO_ROOT, "projects", "RLQ")
+RESULTS = os.path.join(RESULTS_DIR, "rlq_comparison.json")
+ARMS = {  # key -> (title, config file, TAD on)
+    "base": ("base (ID + triplet + CAL)", "synth_ltcc_r18_base.yml", False),
+    "cap": ("+CAP", "synth_ltcc_r18.yml", False),
+    "tad": ("+TAD", "synth_ltcc_r18_base.yml", True),
+    "rlq": ("RLQ (CAP + TAD)", "synth_ltcc_r18.yml", True),
+}
+TITLES = {key: title for key, (title, _, _) in ARMS.items()}
+HQ_METRICS = SUMMARY  # the clothes-changing scores RLQ's evaluation reports
+METRICS = HQ_METRICS + tuple("lq_" + m for m in HQ_METRICS)
+# Sizes: "default" is the comparison (fits 45 min on 2 cores for 4 arms x 3 seeds); "tiny" checks the script.
+PROFILES = {
+    "default": {"preset": "ltcc", "external": "external", "size": "[64, 32]", "epochs": 3, "cal_start": 2,
+                "steps": "[2]", "tad_sampling": 0.25, "batch": 32},
+    "tiny": {"preset": "ltcc-tiny", "external": "ltcc-tiny", "size": "[64, 32]", "epochs": 2, "cal_start": 1,
+             "steps": "[2]", "tad_sampling": 0.5, "batch": 16},
+}
+
+
+def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: int, tad: bool,
+                teacher: str = "") -> list:
+    """Config overrides of one (arm, seed) run."""
+    opts = ["DATASETS.ROOT", data_root, "OUTPUT_DIR", out, "SEED", str(seed),
+            "DATASETS.SYNTHREID.PRESET.LTCC", profile["preset"], "DATASETS.SYNTHREID.PRESET.EXTERNAL", profile["external"],
+            "INPUT.SIZE_TRAIN", profile["size"], "INPUT.SIZE_TEST", profile["size"],
+            "SOLVER.MAX_EPOCH", str(profile["epochs"]), "SOLVER.STEPS", profile["steps"],
+            "SOLVER.IMS_PER_BATCH", str(profile["batch"]), "SOLVER.CHECKPOINT_PERIOD", str(profile["epochs"]),
+            "TEST.EVAL_PERIOD", str(profile["epochs"]), "MODEL.RLQ.CAL.START_EPOCH", str(profile["cal_start"]),
+            "MODEL.RLQ.LQ_TEST.SEED", str(test_seed)]
+    if tad:
+        opts += ["MODEL.RLQ.TAD.ENABLED", "True", "MODEL.RLQ.TAD.SAMPLING", str(profile["tad_sampling"]),
+                 "MODEL.RLQ.TAD.DATASET", "SynthLTCC" if profile["external"] == profile["preset"] else "SynthExternal",
+                 "MODEL.TEACHER.ENABLED", "True",
+                 "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, ARMS["base"][1]), "MODEL.TEACHER.WEIGHTS", teacher]
+    return opts
+
+
+def score(config: str, opts: list, seed: int) -> dict:
+    """Train one model in this process and return its final clothes-changing scores."""
+    from fastreid.utils.env import seed_all_rng
+
+    from ..engine import apply_runtime_config, load_config
+    from ..engine.trainer import trainer_for
+
+    cfg = load_config(os.path.join(PROJECT, config), opts)
+    apply_runtime_config(cfg)
+    os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
+    seed_all_rng(seed)
+    trainer = trainer_for(cfg)(cfg)
+    trainer.resume_or_load(resume=False)
+    results = trainer.train()
+    return {m: float(next(iter(results.values()))[m]) for m in METRICS}
+
+
+def tables(results: dict, arms: list) -> str:
+    return ("### High-quality queries\n\n" + seed_tables(results, arms, ("base",), HQ_METRICS, TITLES)
+            + "\n### Low-quality queries (published LTCC mixture)\n\n"
+            + seed_tables(results, arms, ("base",), METRICS[len(HQ_METRICS):], TITLES))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """``benchmarks/rlq_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", default="output/rlq_comparison")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="training seeds (5: the fewest a verdict is given on)")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--test-seed", type=int, default=0, help="seed of the low-quality query draws")
+    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
+    parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = os.path.abspath(args.output_dir)
+    if args.report_only:
+        store = SeedResults(args.results)
+    else:
+        try:
+            store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed})
+        except ValueError as error:
+            sys.exit(f"error: {error}")
+        train_all(store, args, out)
+    arms = store.arms_present(args.arms)
+    profile = PROFILES[store.data.get("profile", args.profile)]
+    seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
+    text = tables(store.results, arms)
+    note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
+            f"ResNet-18 from scratch at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
+            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; teacher = base seed 0; training seeds "
+            f"{seeds}; low-quality queries: seed {store.data.get('test_seed')}. With fewer than 5 paired seeds "
+            f"a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
+            f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
+    files = write_report(out, "comparison", "RLQ comparison", text, note, store, arms, TITLES,
+                         "lq_cc_mAP")
+    print("\n" + text + note + "\nFiles: " + ", ".join(files + [store.path]))
+
+
+def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
+    """Train and score every missing (arm, seed), base seed 0 first: its weights are TAD's teacher."""
+    profile = PROFILES[args.profile]
+    data_root = os.path.join(out, "datasets")
+    os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
+    teacher = os.path.join(out, "seed0", "base", "model_final.pth")
+    pairs = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]
+    if not os.path.exists(teacher) and any(ARMS[a][2] and not store.has(a, s) for a, s in pairs):
+        store.results.get("base", {}).pop("0", None)  # the teacher's weights are gone: train base seed 0 again
+    # base seed 0 trains first and its weights do not change after: hash them once, not per TAD run
+    fingerprint = functools.lru_cache(maxsize=None)(weights_fingerprint)
+
+    def train_and_score(arm: str, seed: int) -> dict:
+        title, config, tad = ARMS[arm]
+        if tad:
+            try:
+                store.require("teacher", fingerprint(teacher))
+            except ValueError as error:
+                sys.exit(f"error: {error}")
+        return score(config, arm_options(profile, data_root, os.path.join(out, f"seed{seed}", arm), seed,
+                                         args.test_seed, tad, teacher), seed)
+
+    run_missing(store, pairs, train_and_score, TITLES, echo=lambda line: print(line, flush=True))
+
