@@ -100,3 +100,23 @@ def test_two_trials_train_two_models_on_their_own_ids_and_resume(tmp_path, one_t
     lines = []
     again = run_trials(config, [1, 2], str(out / "regdb_trials.json"), opts, 2, echo=lines.append)
     assert lines == [] and again.results == store.results  # nothing trains twice
+
+
+def test_the_readmes_ten_trial_table_is_the_committed_results_file():
+    """The MCJA README's RegDB table (mean ± std over the 10 trials) is read back from its results file."""
+    import json
+    import re
+
+    import numpy as np
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "benchmarks", "results", "regdb_trials_synthregdb_r18.json")) as f:
+        trials = next(iter(json.load(f)["results"].values()))
+    assert sorted(trials, key=int) == [str(t) for t in range(1, 11)]
+    readme = open(os.path.join(root, "projects", "MCJA", "README.md")).read()
+    for direction, label in (("visible_to_thermal", "visible to thermal"), ("thermal_to_visible", "thermal to visible")):
+        cells = []
+        for metric in ("rank1", "mAP", "mINP"):
+            values = np.array([trial[f"{direction}_{metric}"] for trial in trials.values()])
+            cells.append(f"{values.mean():.2f} ± {values.std(ddof=1):.2f}")
+        assert re.search(rf"\| {label} \| 10 \| {re.escape(' | '.join(cells))} \|", readme), (label, cells)
