@@ -1,4 +1,9 @@
-"""MCJA's soft rank (torchsort or its PyTorch twin) and the cross-modality retrieval (CMR) loss."""
+"""MCJA's soft rank (torchsort or its PyTorch twin), what is said when torchsort did not build, and the
+cross-modality retrieval (CMR) loss."""
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -47,6 +52,50 @@ def test_torchsort_and_fallback_agree():
     (ga,) = torch.autograd.grad((a * weights).sum(), x)
     (gb,) = torch.autograd.grad((b * weights).sum(), x)
     assert (ga - gb).abs().max() < 1e-5
+
+
+# ---- a torchsort that did not build is said, not only skipped --------------------------------------
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.slow  # a pytest run of its own: two interpreters start
+def test_a_torchsort_that_does_not_import_is_announced_beside_the_summary(tmp_path):
+    """The suite as CI runs it (xdist, a worker reporting to the controller), torchsort shadowed by a package
+    that fails to import as an unbuilt extension does: the skip's reason is printed as a warning line
+    among the last lines, beside pytest's summary, not only as an ``s`` among the dots."""
+    stub = tmp_path / "stub" / "torchsort"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("raise ImportError('torchsort._C: the extension was not built')\n")
+    paths = [str(stub.parent), REPO] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-n", "1", "-p", "no:cacheprovider",
+                          "tests/test_mcja_losses.py::test_torchsort_and_fallback_agree"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    last = run.stdout.strip().splitlines()[-6:]
+    assert "1 skipped" in last[-1], last
+    warning = ("WARNING: torchsort did not build: MCJA's CMR loss runs on its PyTorch soft rank "
+               "(torchsort does not import: ImportError: torchsort._C: the extension was not built)")
+    assert warning in last, last
+
+
+def test_make_torchsort_prints_why_the_build_failed_and_keeps_the_log(tmp_path):
+    """``make install`` survives a failed torchsort build; its ``torchsort`` target prints the reason (the
+    last lines of pip's output) and the log's path, and fails so that the install's fallback line follows."""
+    pip = tmp_path / "python"  # stands in for the venv's interpreter: pip's output, then its failure
+    pip.write_text("#!/bin/sh\necho \"called with: $*\"\n"
+                   "echo 'error: command g++ failed: No such file or directory' >&2\nexit 1\n")
+    pip.chmod(0o755)
+    logs = tmp_path / "tmp"
+    logs.mkdir()
+    run = subprocess.run(["make", "--no-print-directory", "torchsort", f"PY={pip}"], cwd=REPO,
+                         env={**os.environ, "TMPDIR": str(logs)}, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    (log,) = logs.iterdir()  # kept for the whole output
+    assert f"torchsort's build failed (pip exit status 1); the last lines of pip's output ({log}):" in run.stderr
+    assert "    error: command g++ failed: No such file or directory" in run.stderr.splitlines()
+    assert "-m pip install" in log.read_text() and "torchsort==0.1.10" in log.read_text()
 
 
 def _batch(swap: bool = False):
