@@ -91,6 +91,7 @@ def _mcja_trainer_config(root, output_dir):
     return cfg
 
 
+@pytest.mark.slow
 def test_mcja_trainer_trains_then_tests_the_trained_model_on_sysu_protocol(small_sysu, tmp_path, one_torch_thread):
     """MCJATrainer as the engine runs it (registry, per-modality loader, MCJA's losses, end-of-training
     test through SYSU-MM01's protocol with MSER): the steps move the weights, the test reports every
