@@ -39,7 +39,7 @@ from .degradation import SyntheticDegradation
 from .losses import replay_consistency_kl
 from .memory_bank import MemoryReplay
 from .stage1 import build_stage1_networks
-from .weights import STAGE1_TO_STAGE2, checkpoint_state, load_baseline_layer4, load_mapped
+from .weights import STAGE1_TO_STAGE2, checkpoint_state, load_baseline, load_mapped
 
 BRANCHES = ("fuse", "inv", "sen")
 REPLAY_NETWORKS = ("content_encoder", "degradation_encoder", "generator")
@@ -114,7 +114,7 @@ class DIL(nn.Module):
         if cfg.MODEL.TEACHER.ENABLED:  # training: start from the other stages (see the module docstring)
             state = checkpoint_state(d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS")
             load_mapped(parts, state, STAGE1_TO_STAGE2, d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS")
-            load_baseline_layer4(resnet.layer4, d.BASELINE_WEIGHTS)
+            load_baseline(resnet.layer4, d.BASELINE_WEIGHTS, "layer4")
             if d.REPLAY.KL > 0:
                 replay = build_replay(cfg, state)
         return {"trunk": parts.trunk, "content_head": parts.content_head, "sensitive": resnet.layer4,

@@ -49,7 +49,7 @@ from .image_range import to_gan_range
 from .losses import (content_invariance_loss, degradation_rank_loss, identity_consistency_kl, identity_loss,
                      lsgan_loss, r1_penalty, realism_discriminator_loss, realism_generator_loss,
                      reconstruction_loss)
-from .weights import load_baseline_trunk
+from .weights import load_baseline
 
 KINDS = (SYNTHETIC, REAL)
 GENERATOR_PARTS = ("content_encoder", "degradation_encoder", "generator")
@@ -62,7 +62,7 @@ def build_stage1_networks(cfg) -> Dict[str, nn.Module]:
     """E_con (trunk from the baseline), E_deg, G, D_real, D_deg at ``cfg``'s sizes."""
     d = cfg.MODEL.DIL
     trunk = ResNetTrunk(build_resnet(cfg))
-    load_baseline_trunk(trunk, d.BASELINE_WEIGHTS)
+    load_baseline(trunk, d.BASELINE_WEIGHTS, "trunk")
     return {
         "content_encoder": ContentEncoder(trunk, build_content_head(cfg, trunk), cfg.MODEL.HEADS.NUM_CLASSES,
                                           cfg.MODEL.PIXEL_MEAN, cfg.MODEL.PIXEL_STD, d.BOTTLENECK),

@@ -148,12 +148,9 @@ class DILTrainer(ReIDTrainer):
         return loader
 
     @classmethod
-    def build_evaluator(cls, cfg, dataset_name, output_dir=None):
-        """The three-view single-shot evaluator for the sets that ask for it, else FastReID's (fused feature)."""
-        if not asks_for_single_shot(dataset_name):
-            return super().build_evaluator(cfg, dataset_name, output_dir)
-        loader, num_query = cls.build_test_loader(cfg, dataset_name)
-        return loader, BranchSingleShotEvaluator(cfg, num_query, dataset_name)
+    def single_shot_evaluator(cls, cfg, num_query: int, dataset_name: str):
+        """The three-view single-shot evaluator (other test sets: FastReID's, on the fused feature)."""
+        return BranchSingleShotEvaluator(cfg, num_query, dataset_name)
 
     @classmethod
     def test(cls, cfg, model):

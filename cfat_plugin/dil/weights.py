@@ -67,21 +67,13 @@ def load_mapped(target: nn.Module, state: Dict[str, torch.Tensor], mapping: Dict
     return len(wanted)
 
 
-def load_baseline_trunk(trunk: nn.Module, path: str) -> None:
-    """The baseline's stem..layer3 into ``trunk`` (or, without a file, keep it and say so)."""
+def load_baseline(module: nn.Module, path: str, part: str) -> None:
+    """The baseline's ``part`` (``trunk``: stem..layer3; ``layer4``: the sensitive branch) into ``module``;
+    without a file the module keeps its weights, and the log says so."""
+    mapping = {"trunk": BASELINE_TRUNK, "layer4": BASELINE_LAYER4}[part]
     if not path:
-        logger.warning("MODEL.DIL.BASELINE_WEIGHTS is empty: the trunk keeps MODEL.BACKBONE.PRETRAIN's weights "
-                       "(the published trunk is the trained ReID baseline's)")
+        logger.warning("MODEL.DIL.BASELINE_WEIGHTS is empty: the %s keeps MODEL.BACKBONE.PRETRAIN's weights (the "
+                       "published one is the trained ReID baseline's)", part)
         return
-    load_mapped(trunk, checkpoint_state(path, "MODEL.DIL.BASELINE_WEIGHTS"), BASELINE_TRUNK, path,
-                "MODEL.DIL.BASELINE_WEIGHTS")
-
-
-def load_baseline_layer4(layer4: nn.Module, path: str) -> None:
-    """The baseline's layer4 into the sensitive branch (or, without a file, keep it and say so)."""
-    if not path:
-        logger.warning("MODEL.DIL.BASELINE_WEIGHTS is empty: the sensitive branch keeps MODEL.BACKBONE.PRETRAIN's "
-                       "layer4")
-        return
-    load_mapped(layer4, checkpoint_state(path, "MODEL.DIL.BASELINE_WEIGHTS"), BASELINE_LAYER4, path,
+    load_mapped(module, checkpoint_state(path, "MODEL.DIL.BASELINE_WEIGHTS"), mapping, path,
                 "MODEL.DIL.BASELINE_WEIGHTS")
