@@ -79,7 +79,8 @@ def test_each_stage1_weight_switches_its_term_off_at_zero(weight, one_torch_thre
              "IDENTITY_KL": "loss_identity"}
     cfg = load_config("projects/DIL/synth_mlr_r18_stage1.yml", [
         "MODEL.DIL.BASELINE_WEIGHTS", "", "MODEL.HEADS.NUM_CLASSES", "4", "INPUT.SIZE_TRAIN", "[32, 16]",
-        "MODEL.DIL.DIS.SCALES", "1", "MODEL.DIL.STAGE1.LOSS.IDENTITY_KL", "0.5", f"MODEL.DIL.STAGE1.LOSS.{weight}", "0.0"])
+        "MODEL.DIL.DIS.SCALES", "1", "MODEL.DIL.STAGE1.LOSS.IDENTITY_KL", "0.5",
+        f"MODEL.DIL.STAGE1.LOSS.{weight}", "0.0"])
     torch.manual_seed(0)
     model = build_model(cfg)
     batch = {"images": torch.rand(2, 3, 32, 16) * 255, "targets": torch.tensor([0, 1]),

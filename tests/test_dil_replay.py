@@ -2,7 +2,6 @@
 drawn degradation and their own content -- measured, on a stage I trained here on constructed pairs."""
 import pytest
 import torch
-import torch.nn.functional as F
 
 import cfat_plugin  # noqa: F401
 from cfat_plugin.dil.degradation import downsample
@@ -81,7 +80,8 @@ def test_replay_draws_bank_codes_shuffles_the_batch_or_degrades_synthetically():
 @pytest.mark.slow
 def test_trained_replay_changes_degradation_and_keeps_content(one_torch_thread):
     """Stage I trained here (100 generator steps, alternating synthetic and real pairs of constructed
-    full-resolution images and x4 down-sampled ones; reconstruction and invariance terms only), then full-resolution test images replayed with codes from a bank of low-resolution ones:
+    full-resolution images and x4 down-sampled ones; reconstruction and invariance terms only), then
+    full-resolution test images replayed with codes from a bank of low-resolution ones:
     their codes move to the drawn ones and their edges soften (degradation changed), while each replayed
     image's content map stays nearer its own source's than any other source's (content kept)."""
     from fastreid.modeling import build_model

@@ -27,7 +27,8 @@ def test_stage1_then_stage2_then_the_single_shot_table(mlr_root):
     out = mlr_root / "out"
     common = TINY + ["DATASETS.ROOT", str(mlr_root)]
     stage1 = run_tool([os.path.join("tools", "train_net.py"), "--config-file", "projects/DIL/synth_mlr_r18_stage1.yml",
-                       "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_EPOCH", "1", "OUTPUT_DIR", str(out / "stage1")] + common)
+                       "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_EPOCH", "1",
+                       "OUTPUT_DIR", str(out / "stage1")] + common)
     assert stage1.returncode == 0, stage1.stderr[-3000:]
     assert (out / "stage1" / "model_final.pth").is_file() and (out / "stage1" / "dil_swap.png").is_file()
     assert re.search(r"loss_realism: .* loss_d_realism: ", stage1.stdout + stage1.stderr)

@@ -7,7 +7,8 @@ The trunk is FastReID's ResNet (``MODEL.BACKBONE``) from its stem to layer3, the
 :class:`~.blocks.LiteResBlock`, and makes
 
 - the **content map** ``c`` (``MODEL.DIL.CONTENT_DIM`` channels at 1/4 of the input): each level to
-  ``MODEL.DIL.HEAD.LEVEL_DIM`` (64) channels (conv, BN, leaky ReLU), resized to layer1's size, concatenated, 1x1 conv + IN;
+  ``MODEL.DIL.HEAD.LEVEL_DIM`` (64) channels (conv, BN, leaky ReLU), resized to layer1's size,
+  concatenated, 1x1 conv + IN;
 - the **degradation-invariant identity feature** ``f_inv`` (``MODEL.DIL.INV_DIM``): two LiteResBlocks and
   average pooling per level, concatenated, 1x1 conv + BN + leaky ReLU.
 

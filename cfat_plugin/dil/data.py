@@ -66,7 +66,8 @@ def stage1_train_set(cfg) -> DegradationPairs:
         reader = DATASET_REGISTRY.get(name)(root=datasets_root(cfg))
         if not hasattr(reader, "is_low_resolution"):
             raise TrainingDataError(f"DATASETS.NAMES: {name} does not say which images are low resolution (no "
-                                    f"is_low_resolution): train DIL's stage I on MLRCUHK03, MLRVIPeR, CAVIAR or SynthMLR")
+                                    f"is_low_resolution): train DIL's stage I on MLRCUHK03, MLRVIPeR, CAVIAR or "
+                                    f"SynthMLR")
         items.extend(reader.train)
         flags.update((item[0], reader.is_low_resolution(item[0])) for item in reader.train)
     return DegradationPairs(items, flags.__getitem__, build_transforms(cfg, is_train=True), max(int(cfg.SEED), 0),

@@ -24,7 +24,6 @@ that ``MODEL.WEIGHTS`` fills.
 """
 from __future__ import annotations
 
-import logging
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -39,7 +38,7 @@ from .degradation import SyntheticDegradation
 from .losses import replay_consistency_kl
 from .memory_bank import MemoryReplay
 from .stage1 import build_stage1_networks
-from .weights import STAGE1_TO_STAGE2, checkpoint_state, load_baseline, load_mapped
+from .weights import STAGE1_TO_STAGE2, checkpoint_state, load_baseline, load_mapped, weights_from_elsewhere
 
 BRANCHES = ("fuse", "inv", "sen")
 REPLAY_NETWORKS = ("content_encoder", "degradation_encoder", "generator")
@@ -69,13 +68,8 @@ def build_stage1_networks_without_baseline(cfg) -> Dict[str, nn.Module]:
     cfg.defrost()
     cfg.MODEL.DIL.BASELINE_WEIGHTS = ""
     cfg.MODEL.BACKBONE.PRETRAIN = False
-    quiet = logging.getLogger("cfat_plugin.dil.weights")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # "the trunk keeps ..." does not apply: the stage I file fills it
-    try:
+    with weights_from_elsewhere():
         return build_stage1_networks(cfg)
-    finally:
-        quiet.setLevel(level)
 
 
 @META_ARCH_REGISTRY.register()

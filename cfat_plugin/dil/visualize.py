@@ -11,11 +11,11 @@ Images: the first test set's low-resolution queries and full-resolution gallery 
 
     python -m cfat_plugin.dil.visualize --config-file projects/DIL/synth_mlr_r18_stage1.yml \\
         MODEL.WEIGHTS output/dil/synth_mlr_r18_stage1/model_final.pth
-writes ``dil_swap.png`` and ``dil_replay.png`` (codes from a bank over the training set) to ``OUTPUT_DIR``.
+writes ``dil_swap.png`` and ``dil_replay.png`` (codes from a bank over the training set) to ``OUTPUT_DIR``
+and prints :func:`~.memory_bank.replay_measures` of the test images replayed with bank codes.
 """
 from __future__ import annotations
 
-import argparse
 import os
 from typing import List, Optional, Sequence
 
@@ -103,7 +103,7 @@ def replay_sheet(content_encoder, generator, images: torch.Tensor, codes: torch.
     """The memory-replay contact sheet: each image, then its replays with ``codes`` (module docstring)."""
     grid = replay_grid(content_encoder, generator, images, codes)
     return draw_sheet([[images[i]] + list(grid[i]) for i in range(len(images))],
-                      "image, then replays with codes drawn from the memory bank", path)
+                      "image, then replays", path)
 
 
 def swap_sheet_of_config(cfg, model, path: str) -> str:
@@ -124,8 +124,9 @@ def main(argv: Optional[List[str]] = None) -> List[str]:
 
     from ..engine import apply_runtime_config, load_config
     from ..engine.cli import run_cli
-    from .memory_bank import build_memory_bank
+    from .memory_bank import MemoryReplay, build_memory_bank, replay_measures
     from .trainer import DILTrainer
+    from .weights import weights_from_elsewhere
 
     args = default_argument_parser().parse_args(argv)
 
@@ -139,7 +140,8 @@ def main(argv: Optional[List[str]] = None) -> List[str]:
         cfg.MODEL.HEADS.NUM_CLASSES = int(classes.shape[0]) if classes is not None else 1
         from fastreid.modeling import build_model
 
-        model = build_model(cfg)
+        with weights_from_elsewhere():
+            model = build_model(cfg)
         Checkpointer(model).load(cfg.MODEL.WEIGHTS)
         model.eval()
         images = sheet_images(cfg, cfg.MODEL.DIL.STAGE1.SHEET_IMAGES)
@@ -152,6 +154,12 @@ def main(argv: Optional[List[str]] = None) -> List[str]:
                                     os.path.join(out, "dil_replay.png")))
         for path in written:
             print(path)
+        replay = MemoryReplay("bank", model.content_encoder, model.degradation_encoder, model.generator)
+        tests = sheet_images(cfg, 64)
+        drawn = torch.randperm(len(bank), generator=torch.Generator().manual_seed(1))[:len(tests)]
+        measures = replay_measures(replay, tests, bank[drawn])
+        print("replay of up to 64 test images with bank codes: "
+              + ", ".join(f"{k} {v:.4g}" for k, v in measures.items()))
         return written
 
     return run_cli(entry)
