@@ -94,7 +94,7 @@ def test_swap_gives_the_four_generated_images(stage1):
 
 def test_synthetic_degradation_down_samples_by_the_drawn_factor():
     x = torch.rand(2, 3, 64, 32) * 2 - 1
-    for types in (["res"], ["ill"], ["jpg"], ["blur"], ["motion"], ["res", "jpg"]):
+    for types in (["res"], ["ill"], ["jpg"], ["blur"], ["motion"], ["noise"], ["poisson"], ["dark"], ["res", "jpg"]):
         out = SyntheticDegradation(types, seed=0)(x)
         assert out.shape == x.shape and out.abs().max() <= 1.0 + 1e-5 and not torch.allclose(out, x)
     a, b = SyntheticDegradation(["res"], seed=3)(x), SyntheticDegradation(["res"], seed=3)(x)
@@ -107,7 +107,7 @@ def test_synthetic_degradation_down_samples_by_the_drawn_factor():
         assert "1 < low <= high" in check_downsample_range(low, high)
     with pytest.raises(ValueError, match="1 < low <= high"):
         SyntheticDegradation(["res"], (1.0, 2.0))
-    with pytest.raises(ValueError, match="valid res, ill, jpg, blur, motion"):
+    with pytest.raises(ValueError, match="valid res, ill, jpg, blur, motion, noise, poisson, dark"):
         SyntheticDegradation(["hazy"])
 
 

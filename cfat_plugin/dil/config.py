@@ -44,7 +44,8 @@ def add_dil_config(cfg: CN) -> None:
 
     # ---- Synthetic degradation of the pixel-aligned pairs (degradation.py) ----
     deg = child_node(dil, "DEGRADATION")
-    add_key(deg, "TYPES", ["res"])  # applied in order: res, ill, jpg, blur, motion (published: res for MLR sets)
+    # applied in order: res, ill, jpg, blur, motion, noise, poisson, dark (published: res for MLR sets)
+    add_key(deg, "TYPES", ["res"])
     add_key(deg, "DOWNSAMPLE", [3.0, 5.0])  # res: factor ~ U(low, high), 1 < low <= high (published U(3, 5))
 
     # ---- Stage I: degradation invariance learning (stage1.py, trainer.py) ----

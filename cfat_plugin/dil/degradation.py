@@ -7,13 +7,16 @@ image, scaled to the image's height here):
   published U(3, 5), ``--sync_ds_ratio``), bilinear, then bilinear back to the input size;
 - ``ill``: illumination, ``gain * x ** gamma`` on [0, 1] with gamma ~ U(2, 3.5), gain ~ U(0.75, 1);
 - ``jpg``: JPEG compression at a quality drawn from 10..20;
-- ``blur``: Gaussian blur of radius (sigma) ~ U(3, 6);
-- ``motion``: motion blur, a line kernel of 5..15 pixels at an angle ~ U(0, 180) degrees.
+- ``blur``: Gaussian blur of radius (sigma) drawn from 3..6;
+- ``motion``: motion blur, a line kernel of 5..14 pixels at an angle ~ U(0, 180) degrees;
+- ``noise``: additive Gaussian noise, standard deviation 10 (of 255);
+- ``poisson``: ``x + Poisson(x)`` rescaled so its maximum is 255, as the code writes it;
+- ``dark``: ``ill`` then ``poisson``, or ``poisson`` then ``ill``, with even odds.
 
 ``MODEL.DIL.DEGRADATION.TYPES`` lists the types applied, in order, to every image (the code's ``a+b``
-combinations). Not here: ``noise``/``poisson`` and ``dark`` (their ranges are not in the note this
-follows) and ``hazy`` (it pastes real hazy images of RESIDE). Draws come from a generator seeded once
-(``SEED``), so a run's degradations repeat with its seed.
+combinations; its ``a+b_p`` form, which draws how many of them apply, is not reproduced). Not here:
+``hazy`` (it pastes real hazy images of RESIDE). Draws come from a generator seeded once (``SEED``),
+so a run's degradations repeat with its seed.
 """
 from __future__ import annotations
 
@@ -26,12 +29,13 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-TYPES = ("res", "ill", "jpg", "blur", "motion")
+TYPES = ("res", "ill", "jpg", "blur", "motion", "noise", "poisson", "dark")
 PUBLISHED_HEIGHT = 256  # the code's images are 128 x 256: blur radii and kernel lengths scale with the height
 GAMMA, GAIN = (2.0, 3.5), (0.75, 1.0)
 JPEG_QUALITY = (10, 20)
-BLUR_RADIUS = (3.0, 6.0)
-MOTION_LENGTH, MOTION_ANGLE = (5, 15), (0.0, 180.0)
+BLUR_RADIUS = (3, 6)
+MOTION_LENGTH, MOTION_ANGLE = (5, 14), (0.0, 180.0)
+NOISE_STD = 10.0  # of 255
 
 
 def check_downsample_range(low: float, high: float) -> Optional[str]:
@@ -111,11 +115,11 @@ class SyntheticDegradation:
         with torch.no_grad():
             return torch.stack([self.one(image) for image in images])
 
-    def one(self, image: torch.Tensor) -> torch.Tensor:
-        """One image (C x H x W) under every listed type, in order."""
+    def one(self, image: torch.Tensor, kinds: Optional[Sequence[str]] = None) -> torch.Tensor:
+        """One image (C x H x W) under every listed type (``kinds``, else the configured ones), in order."""
         scale = image.shape[-2] / PUBLISHED_HEIGHT
         gen = self.generator
-        for kind in self.types:
+        for kind in kinds or self.types:
             if kind == "res":
                 image = downsample(image[None], _uniform(gen, *self.downsample_range))[0]
             elif kind == "ill":
@@ -124,8 +128,23 @@ class SyntheticDegradation:
             elif kind == "jpg":
                 image = jpeg(image, int(torch.randint(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1, (), generator=gen)))
             elif kind == "blur":
-                image = _filter(image, gaussian_kernel(max(0.3, _uniform(gen, *BLUR_RADIUS) * scale)))
+                radius = int(torch.randint(BLUR_RADIUS[0], BLUR_RADIUS[1] + 1, (), generator=gen))
+                image = _filter(image, gaussian_kernel(max(0.3, radius * scale)))
             elif kind == "motion":
                 length = int(torch.randint(MOTION_LENGTH[0], MOTION_LENGTH[1] + 1, (), generator=gen))
                 image = _filter(image, motion_line(max(1, round(length * scale)), _uniform(gen, *MOTION_ANGLE)))
+            elif kind == "noise":
+                noise = torch.randn(image.shape, generator=gen).to(image) * NOISE_STD / 127.5
+                image = (image + noise).clamp(-1, 1)
+            elif kind == "poisson":
+                image = self.poisson(image)
+            elif kind == "dark":
+                steps = ("ill", "poisson") if float(torch.rand((), generator=gen)) < 0.5 else ("poisson", "ill")
+                image = self.one(image, steps)
         return image
+
+    def poisson(self, image: torch.Tensor) -> torch.Tensor:
+        """``x + Poisson(x)`` on 0-255, rescaled to a maximum of 255 (the code's form)."""
+        pixels = (image + 1) * 127.5
+        noisy = pixels + torch.poisson(pixels.cpu(), generator=self.generator).to(image)
+        return (255 * noisy / noisy.max().clamp(min=1e-6)) / 127.5 - 1
