@@ -106,7 +106,7 @@ def test_the_command_line_says_one_line_and_exits_2(tmp_path):
     common = ["DATASETS.ROOT", str(tmp_path), "DATASETS.NAMES", "('MLRCUHK03',)", "DATASETS.TESTS", "('MLRCUHK03',)",
               "MODEL.DIL.BASELINE_WEIGHTS", "", "OUTPUT_DIR", str(tmp_path / "out")]
     for config, opts, line in (
-            (STAGE1, [], "error: the training split of MLRCUHK03 has no low-resolution image (2 full-, 0 "
+            (STAGE1, [], "error: the training split of MLRCUHK03 has no low-resolution image (4 full-, 0 "
                          "low-resolution): DIL's real pairs need both"),
             (STAGE2, ["MODEL.DIL.STAGE1_WEIGHTS", ""], "error: MODEL.DIL.STAGE1_WEIGHTS: empty; stage II starts "
                                                        "from stage I")):
