@@ -5,7 +5,8 @@ from typing import Callable
 
 from ..modeling.meta_arch import TeacherError
 from ..utils.errors import (BadImageError, BatchLayoutError, CythonBuildError, NotACheckpointError,
-                            QueryWithoutMatchError, ResultsFileError, RetiredVariableError, UntrustedCheckpointError)
+                            QueryWithoutMatchError, ResultsFileError, RetiredVariableError, StageWeightsError,
+                            TrainingDataError, UntrustedCheckpointError)
 from .guards import NonFiniteLossError
 from .launch import launch, world_size_of_launch
 from .setup import ConfigError, check_batch_layout, load_config
@@ -14,7 +15,8 @@ from .validate import SettingsError, check_settings
 
 USER_ERRORS = (ConfigError, FileNotFoundError, BatchLayoutError, UntrustedCheckpointError,
                CythonBuildError, TeacherError, SIECameraError, BadImageError, NonFiniteLossError, ResultsFileError,
-               NotACheckpointError, QueryWithoutMatchError, RetiredVariableError)
+               NotACheckpointError, QueryWithoutMatchError, RetiredVariableError, StageWeightsError,
+               TrainingDataError)
 
 
 def run_cli(entry: Callable[[], object]) -> object:

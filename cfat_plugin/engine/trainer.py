@@ -107,12 +107,19 @@ class ReIDTrainer(DefaultTrainer):
     def build_evaluator(cls, cfg, dataset_name, output_dir=None):
         """FastReID's evaluator, or the single-shot one for a data set that asks for it (its reader's
         ``test_protocol``: MLR-CUHK03, MLR-VIPeR, CAVIAR)."""
-        from ..evaluation.single_shot import SingleShotEvaluator, asks_for_single_shot
+        from ..evaluation.single_shot import asks_for_single_shot
 
         if not asks_for_single_shot(dataset_name):
             return super().build_evaluator(cfg, dataset_name, output_dir)
         loader, num_query = cls.build_test_loader(cfg, dataset_name)
-        return loader, SingleShotEvaluator(cfg, num_query, dataset_name)
+        return loader, cls.single_shot_evaluator(cfg, num_query, dataset_name)
+
+    @classmethod
+    def single_shot_evaluator(cls, cfg, num_query: int, dataset_name: str):
+        """The single-shot evaluator of a test set (a method whose model returns several features scores each)."""
+        from ..evaluation.single_shot import SingleShotEvaluator
+
+        return SingleShotEvaluator(cfg, num_query, dataset_name)
 
     @classmethod
     def test(cls, cfg, model):

@@ -121,6 +121,11 @@ class SingleShotEvaluator(FeatureCollector):
         features = super().evaluate()
         if features is None:  # not the main process
             return {}
+        return copy.deepcopy(self.score(features))
+
+    def score(self, features, label: str = "") -> "OrderedDict[str, float]":
+        """The protocol's scores of gathered ``features`` (queries first), logged with ``label`` after the
+        data set's name; ``metric`` added."""
         cfg, n = self.cfg, self._num_query
         if cfg.TEST.AQE.ENABLED or cfg.TEST.RERANK.ENABLED:
             logger.warning("single-shot evaluation: TEST.AQE / TEST.RERANK are not applied")
@@ -129,7 +134,16 @@ class SingleShotEvaluator(FeatureCollector):
         draws, seed = cfg.TEST.SINGLE_SHOT.DRAWS, cfg.TEST.SINGLE_SHOT.SEED
         results = evaluate_single_shot(dist, pids[:n], pids[n:], camids[:n], camids[n:], draws, seed,
                                        self._dataset_name)
-        logger.info("%s single-shot (%d draws, seed %d): %s", self._dataset_name, draws, seed,
+        logger.info("%s%s single-shot (%d draws, seed %d): %s", self._dataset_name, label, draws, seed,
                     published_line(results))
         results["metric"] = (results["mAP"] + results["Rank-1"]) / 2
-        return copy.deepcopy(results)
+        return results
+
+
+def check_queries_have_matches(query, gallery, dataset: str = "") -> None:
+    """Raise :class:`QueryWithoutMatchError` naming the query ids of ``query`` ((path, pid, camid) items)
+    without a ``gallery`` image in another camera: a run checks it before training, not at its test."""
+    q_pids, q_cams = np.array([i[1] for i in query]), np.array([i[2] for i in query])
+    g_pids, g_cams = np.array([i[1] for i in gallery]), np.array([i[2] for i in gallery])
+    if len(q_pids):
+        _allowed_matches(q_pids, g_pids, q_cams, g_cams, dataset)

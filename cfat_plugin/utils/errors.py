@@ -49,3 +49,12 @@ class QueryWithoutMatchError(ValueError):
 class RetiredVariableError(ValueError):
     """An environment variable that no longer sets an option is set: the option is a config key (named in
     the message), which is saved with the run."""
+
+
+class StageWeightsError(ValueError):
+    """A checkpoint one training stage starts from is missing what that stage reads, or holds tensors of
+    other shapes (the keys are named)."""
+
+
+class TrainingDataError(ValueError):
+    """A training split lacks what the method trains on (e.g. low-resolution images for real pairs)."""
