@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The main job: show CFAT's effect end to end on generated data, on CPU.
 
-    python tools/demo.py                      # output/demo, 12-17 minutes on 2 cores (README)
+    python tools/demo.py                      # output/demo, about 12 minutes on a quiet 2-core bfloat16 CPU (README)
     python tools/demo.py --profile tiny       # minutes: what the test runs
     python tools/demo.py --output-dir DIR --seed 1
     python tools/demo.py --models a_teacher c_cfat   # a subset of the compared models

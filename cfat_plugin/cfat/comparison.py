@@ -68,7 +68,10 @@ hash of the teacher: run it again, in the same or a later session, and only the 
 """
 ABLATION_ARMS = ("b_augmented", "d_cfat_coarse", "c_cfat", "c_cfat_staged", "c_cfat_staged_nokl",
                  "d_cfat_coarse_staged", "c_cfat_staged_klstudent")
-ABLATION_REFERENCES = ("d_cfat_coarse_staged", "d_cfat_coarse", "b_augmented")
+# Each arm is compared with these, in order, where they ran; the released fine stage's two controls
+# last: (c'-O) against each tells the second CE's part from the rest of the released form.
+ABLATION_REFERENCES = ("d_cfat_coarse_staged", "d_cfat_coarse", "b_augmented", "d_cfat_coarse_ce2",
+                       "c_cfat_official_noce2")
 
 CUHK01_HELP = """CFAT on real photographs: the demo's comparison on the whole CUHK01, over training seeds.
 
@@ -98,7 +101,7 @@ teacher: a rerun trains only what is missing. Prints and writes ``cuhk01.md``, `
 """
 CUHK01_STUDENTS = ("b_augmented", "c_cfat_staged", "d_cfat_coarse_staged")
 CUHK01_ARMS = ("a_teacher_random", "a_teacher") + CUHK01_STUDENTS
-CUHK01_REFERENCES = ("b_augmented", "d_cfat_coarse_staged", "a_teacher")
+CUHK01_REFERENCES = ("b_augmented", "d_cfat_coarse_staged", "a_teacher", "d_cfat_coarse_ce2", "c_cfat_official_noce2")
 CUHK01_TITLES = {"a_teacher_random": "(a0) the teacher from random initialisation"}
 # Where CUHK01 lives by default: the shared data folder beside the repository ($CFAT_SHARED_DATA, a path).
 SHARED_DATA = os.environ.get("CFAT_SHARED_DATA", os.path.join(REPO_ROOT, "..", "shared", "data"))

@@ -1,6 +1,6 @@
 """The main job: show CFAT's effect end to end on generated data, on CPU.
 
-    python -m cfat_plugin.demo                # output/demo, 12-17 minutes on 2 cores (README)
+    python -m cfat_plugin.demo                # output/demo, about 12 minutes on a quiet 2-core bfloat16 CPU (README)
     python -m cfat_plugin.demo --profile tiny       # minutes: what the test runs
     python -m cfat_plugin.demo --output-dir DIR --seed 1
     python -m cfat_plugin.demo --models a_teacher c_cfat   # a subset of the compared models
