@@ -46,9 +46,14 @@ class IRRHead(nn.Module):
         self.mlm_head = nn.Sequential(OrderedDict([("dense", nn.Linear(width, width)), ("gelu", QuickGELU()),
                                                    ("ln", nn.LayerNorm(width)), ("fc", nn.Linear(width, vocab_size))]))
 
-    def forward(self, text_tokens: torch.Tensor, image_tokens: torch.Tensor) -> torch.Tensor:
-        """Logits ``(B, L, vocab)`` for every text position."""
+    def forward(self, text_tokens: torch.Tensor, image_tokens: torch.Tensor,
+                positions: torch.Tensor = None) -> torch.Tensor:
+        """Vocabulary logits: ``(B, L, vocab)``, or ``(P, vocab)`` at the ``positions`` (bool ``(B, L)``) only.
+
+        IRRA projects every position and scores the masked ones; projecting only those gives the same loss
+        without the ``B x L x vocab`` tensor (most of a CPU step's time and memory)."""
         image = self.ln_pre_i(image_tokens)
         x, _ = self.cross_attn(self.ln_pre_t(text_tokens), image, image, need_weights=False)
         x, _ = self.cross_modal_transformer(x)
-        return self.mlm_head(self.ln_post(x))
+        x = self.ln_post(x)
+        return self.mlm_head(x if positions is None else x[positions])

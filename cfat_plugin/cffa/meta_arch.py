@@ -17,6 +17,7 @@ from .clip_tokenizer import ClipTokenizer
 from .flfr import FLFRHead
 from .irr import IRRHead, mask_words
 from .losses import id_loss, irr_loss, mal_loss, sdm_loss
+from .losses.irr_loss import IGNORE
 from .text_augmentation import augment_text
 from .towers import IMAGE_TOWERS, TEXT_TOWERS, build_tower
 from .wordpiece_tokenizer import WordPieceTokenizer
@@ -40,7 +41,8 @@ class CFFA(nn.Module):
         self.text_tower = build_tower(TEXT_TOWERS, "TEXT_TOWER", cfg)
         self.tokenizer = TOKENIZERS[c.TEXT_TOWER](context_length=c.TEXT_LENGTH)
         width = c.EMBED_DIM
-        self.classifier = nn.Linear(width, cfg.MODEL.HEADS.NUM_CLASSES) if self.weights["id"] > 0 else None
+        classes = cfg.MODEL.HEADS.NUM_CLASSES  # 0 when only evaluating: no classifier is built
+        self.classifier = nn.Linear(width, classes) if self.weights["id"] > 0 and classes > 0 else None
         self.irr = IRRHead(width, c.IRR.DEPTH, c.IRR.HEADS, self.tokenizer.vocab_size) if self.weights["irr"] > 0 else None
         if self.weights["mal_local"] > 0:
             self.flfr_image = FLFRHead(width, c.FLFR.DIM, c.FLFR.SELECT_RATIO)
@@ -105,6 +107,7 @@ class CFFA(nn.Module):
             losses["loss_id"] = w["id"] * id_loss(self.classifier(image.feature), self.classifier(text.feature), pids)
         if self.irr is not None:
             masked, labels = mask_words(ids, words, self.mask_prob, tok.mask, tok.vocab_size)
-            logits = self.irr(self.text_tower(masked).tokens, image.tokens)
-            losses["loss_irr"] = w["irr"] * irr_loss(logits, labels)
+            picked = labels != IGNORE
+            logits = self.irr(self.text_tower(masked).tokens, image.tokens, picked)
+            losses["loss_irr"] = w["irr"] * irr_loss(logits, labels[picked])
         return losses

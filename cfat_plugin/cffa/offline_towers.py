@@ -110,6 +110,16 @@ class MiniLMTextTower(nn.Module):
         self.proj = nn.Linear(width, embed_dim)
 
     def forward(self, ids: torch.Tensor) -> TextOutput:
+        """Runs up to the batch's longest caption only (padding is masked as keys, so the real tokens do not
+        change); the padding rows come back as zeros, never a word."""
+        full = ids.shape[1]
+        ids = ids[:, :int((ids != 0).sum(1).max())]
+        out = self._encode(ids)
+        pad = full - ids.shape[1]
+        return TextOutput(F.pad(out.tokens, (0, 0, 0, pad)), F.pad(out.attention, (0, pad)), out.feature,
+                          F.pad(out.words, (0, pad)))
+
+    def _encode(self, ids: torch.Tensor) -> TextOutput:
         e = self.embeddings
         positions = torch.arange(ids.shape[1], device=ids.device)
         x = e.word_embeddings(ids) + e.position_embeddings(positions) + e.token_type_embeddings.weight[0]

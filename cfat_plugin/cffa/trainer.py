@@ -26,7 +26,7 @@ NAMED = 3  # missing files named in the error
 
 
 def check_caption_data(cfg, training: bool = True) -> None:
-    """Missing training images and test captions without a gallery image, as one-line errors."""
+    """Missing training images and test captions whose id has no gallery image on disk, as one-line errors."""
     if training:
         for name in cfg.DATASETS.NAMES:
             missing = [p for p, *_ in DATASET_REGISTRY.get(name)(root=datasets_root(cfg)).train if not os.path.isfile(p)]
@@ -35,7 +35,8 @@ def check_caption_data(cfg, training: bool = True) -> None:
                                         f"{', '.join(missing[:NAMED])}")
     for name in cfg.DATASETS.TESTS:
         data = DATASET_REGISTRY.get(name)(root=datasets_root(cfg))
-        lonely = sorted({pid for _, pid, _ in data.query} - {pid for _, pid, _ in data.gallery})
+        present = {pid for path, pid, _ in data.gallery if os.path.isfile(path)}
+        lonely = sorted({pid for _, pid, _ in data.query} - present)
         if lonely:
             raise QueryWithoutMatchError(f"{name}: test captions of ids {lonely[:NAMED]} have no gallery image "
                                          f"({len(lonely)} ids); text-to-image retrieval needs one per id")
@@ -114,5 +115,4 @@ class CFFATrainer(ReIDTrainer):
                 write_retrieval_sheet(path, text, image, q_pids, g_pids, dataset, cfg.MODEL.CFFA.SHEET_QUERIES, view)
                 logger.info("Text-to-image top-10 sheet: %s", path)
         logger.info("Text-to-image retrieval (IRRA's metrics):\n" + t2i_table(tables))
-        print(t2i_table(tables))
         return results

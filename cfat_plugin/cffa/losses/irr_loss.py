@@ -6,5 +6,5 @@ IGNORE = -100  # label of every position that was not masked
 
 
 def irr_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """``logits`` (B, L, V), ``labels`` (B, L): the original id where masked, ``IGNORE`` elsewhere."""
+    """``logits`` (..., V), ``labels`` (...): the original id where masked, ``IGNORE`` elsewhere."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE)
