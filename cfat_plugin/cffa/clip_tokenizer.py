@@ -15,6 +15,7 @@ from typing import List
 
 import torch
 
+from .token_batches import fixed_length
 from .weights_packages import CLIP_VOCAB, shipped_file
 
 VOCAB_FILE = "bpe_simple_vocab_16e6.txt.gz"
@@ -92,11 +93,4 @@ class ClipTokenizer:
 
     def __call__(self, texts: List[str]) -> torch.Tensor:
         """``(len(texts), context_length)`` ids: SOT, the caption, EOT (kept when cut), zeros."""
-        out = torch.zeros(len(texts), self.context_length, dtype=torch.long)
-        for row, text in enumerate(texts):
-            ids = [self.sot] + self.encode(text) + [self.eot]
-            if len(ids) > self.context_length:
-                ids = ids[:self.context_length]
-                ids[-1] = self.eot
-            out[row, :len(ids)] = torch.tensor(ids)
-        return out
+        return fixed_length(texts, self.encode, self.sot, self.eot, self.pad, self.context_length)

@@ -12,6 +12,7 @@ from typing import List
 
 import torch
 
+from .token_batches import fixed_length
 from .weights_packages import MINILM, shipped_file
 
 VOCAB_FILE = os.path.join("model", "vocab.txt")
@@ -65,11 +66,4 @@ class WordPieceTokenizer:
 
     def __call__(self, texts: List[str]) -> torch.Tensor:
         """``(len(texts), context_length)`` ids: [CLS], the caption, [SEP] (kept when cut), [PAD]."""
-        out = torch.full((len(texts), self.context_length), self.pad, dtype=torch.long)
-        for row, text in enumerate(texts):
-            ids = [self.sot] + self.encode(text) + [self.eot]
-            if len(ids) > self.context_length:
-                ids = ids[:self.context_length]
-                ids[-1] = self.eot
-            out[row, :len(ids)] = torch.tensor(ids)
-        return out
+        return fixed_length(texts, self.encode, self.sot, self.eot, self.pad, self.context_length)
