@@ -56,7 +56,7 @@ def test_id_loss_averages_both_modalities():
 def test_irr_masks_at_least_one_word_a_caption_and_scores_only_masked_ones():
     ids = torch.tensor([[101, 5, 6, 7, 102, 0], [101, 8, 102, 0, 0, 0]])
     words = torch.tensor([[0, 1, 1, 1, 0, 0], [0, 1, 0, 0, 0, 0]], dtype=torch.bool)
-    masked, labels = mask_words(ids, words, prob=1e-9, mask_id=103, vocab_size=200,
+    masked, labels = mask_words(ids, words, prob=1e-9, mask_id=103, word_ids=(150, 200),
                                 generator=torch.Generator().manual_seed(0))
     assert ((labels != IGNORE).sum(1) == 1).all() and ((labels != IGNORE) <= words).all()
     assert torch.equal(masked[~words], ids[~words])
@@ -85,7 +85,8 @@ def test_flfr_keeps_the_top_k_allowed_tokens_by_attention():
 def test_text_augmentation_leaves_specials_and_zero_probability_alone():
     ids = torch.tensor([[101] + list(range(1000, 1030)) + [102, 0, 0]])
     words = (ids >= 1000)
-    assert augment_text(ids, words, 0.0, 103, 30522) is ids
-    out = augment_text(ids, words, 1.0, 103, 30522, generator=torch.Generator().manual_seed(0))
+    assert augment_text(ids, words, 0.0, 103, (999, 30522)) is ids
+    out = augment_text(ids, words, 1.0, 103, (999, 30522), generator=torch.Generator().manual_seed(0))
     assert out[0, 0] == 101 and out.shape == ids.shape and (out[0] == 102).sum() == 1
     assert (out[0] == 103).sum() > 0 and (out[0] == 0).sum() > 2  # masked and deleted words
+    assert ((out[0] >= 999) | (out[0] == 103) | (out[0] == 101) | (out[0] == 102) | (out[0] == 0)).all()

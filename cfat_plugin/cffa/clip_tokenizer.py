@@ -58,6 +58,7 @@ class ClipTokenizer:
         self.pad = 0
         self.vocab_size = len(vocab)
         self.special = (self.sot, self.eot, self.pad)  # never masked, augmented or selected
+        self.word_ids = (1, self.mask)  # random replacements are drawn here (IRRA: no pad, mask, SOT or EOT)
         self._cache: dict[str, str] = {}
 
     def bpe(self, word: str) -> List[str]:

@@ -18,9 +18,10 @@ from .attention_blocks import QuickGELU, Transformer
 from .losses.irr_loss import IGNORE
 
 
-def mask_words(ids: torch.Tensor, words: torch.Tensor, prob: float, mask_id: int, vocab_size: int,
+def mask_words(ids: torch.Tensor, words: torch.Tensor, prob: float, mask_id: int, word_ids: Tuple[int, int],
                generator: torch.Generator = None) -> Tuple[torch.Tensor, torch.Tensor]:
-    """``(masked ids, labels)``: at least one word of every caption with a word is picked."""
+    """``(masked ids, labels)``: at least one word of every caption with a word is picked; random words are
+    drawn from ``word_ids`` (low, high), which holds no special token."""
     draw = torch.rand(ids.shape, generator=generator, device=ids.device)
     picked = (draw < prob) & words
     none = ~picked.any(1) & words.any(1)
@@ -28,7 +29,7 @@ def mask_words(ids: torch.Tensor, words: torch.Tensor, prob: float, mask_id: int
         forced = draw.masked_fill(~words, 2.0).argmin(1)
         picked[none, forced[none]] = True
     kind = torch.rand(ids.shape, generator=generator, device=ids.device)
-    random_ids = torch.randint(0, vocab_size, ids.shape, generator=generator, device=ids.device)
+    random_ids = torch.randint(*word_ids, ids.shape, generator=generator, device=ids.device)
     masked = torch.where(picked & (kind < 0.8), torch.full_like(ids, mask_id), ids)
     masked = torch.where(picked & (kind >= 0.8) & (kind < 0.9), random_ids, masked)
     return masked, torch.where(picked, ids, torch.full_like(ids, IGNORE))

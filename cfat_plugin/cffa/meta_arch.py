@@ -91,7 +91,7 @@ class CFFA(nn.Module):
         tok = self.tokenizer
         words = (ids != tok.pad) & (ids != tok.sot) & (ids != tok.eot)
         image = self.image_tower(images)
-        text = self.text_tower(augment_text(ids, words, self.text_aug_prob, tok.mask, tok.vocab_size, tok.pad))
+        text = self.text_tower(augment_text(ids, words, self.text_aug_prob, tok.mask, tok.word_ids, tok.pad))
         w, losses = self.weights, {}
         if w["sdm"] > 0:
             losses["loss_sdm"] = w["sdm"] * sdm_loss(image.feature, text.feature, pids, self.sdm_tau)
@@ -106,7 +106,7 @@ class CFFA(nn.Module):
         if self.classifier is not None:
             losses["loss_id"] = w["id"] * id_loss(self.classifier(image.feature), self.classifier(text.feature), pids)
         if self.irr is not None:
-            masked, labels = mask_words(ids, words, self.mask_prob, tok.mask, tok.vocab_size)
+            masked, labels = mask_words(ids, words, self.mask_prob, tok.mask, tok.word_ids)
             picked = labels != IGNORE
             logits = self.irr(self.text_tower(masked).tokens, image.tokens, picked)
             losses["loss_irr"] = w["irr"] * irr_loss(logits, labels[picked])

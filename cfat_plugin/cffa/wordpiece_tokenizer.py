@@ -41,6 +41,7 @@ class WordPieceTokenizer:
         self.pad, self.unk = self.encoder["[PAD]"], self.encoder["[UNK]"]
         self.vocab_size = len(self.encoder)
         self.special = (self.sot, self.eot, self.pad)  # never masked, augmented or selected
+        self.word_ids = (self.encoder["!"], self.vocab_size)  # random replacements: past [PAD], [unused*], [CLS]..
 
     def _pieces(self, word: str) -> List[int]:
         """Greedy longest-match-first WordPiece of one word (``##`` marks a continuation)."""
