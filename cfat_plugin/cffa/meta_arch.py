@@ -7,6 +7,7 @@ is two samples) and returns the loss dict: ``loss_sdm``, ``loss_mal``, ``loss_ma
 """
 from __future__ import annotations
 
+import logging
 from typing import Dict, List
 
 import torch
@@ -16,7 +17,7 @@ from torch import nn
 from .clip_tokenizer import ClipTokenizer
 from .flfr import FLFRHead
 from .irr import IRRHead, mask_words
-from .losses import id_loss, irr_loss, mal_loss, sdm_loss
+from .losses import id_loss, irr_loss, mal_coefficient, mal_loss, sdm_loss
 from .losses.irr_loss import IGNORE
 from .text_augmentation import augment_text
 from .towers import IMAGE_TOWERS, TEXT_TOWERS, build_tower
@@ -25,6 +26,7 @@ from .wordpiece_tokenizer import WordPieceTokenizer
 from . import clip_towers as _clip, offline_towers as _offline  # noqa: F401  (register the towers)
 
 TOKENIZERS = {"clip": ClipTokenizer, "minilm": WordPieceTokenizer}
+logger = logging.getLogger(__name__)
 
 
 @META_ARCH_REGISTRY.register()
@@ -49,8 +51,21 @@ class CFFA(nn.Module):
             self.flfr_text = FLFRHead(width, c.FLFR.DIM, c.FLFR.SELECT_RATIO)
         else:
             self.flfr_image = self.flfr_text = None
+        self.warn_if_mal_collapses(cfg)
         self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(1, -1, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(1, -1, 1, 1), persistent=False)
+
+    def warn_if_mal_collapses(self, cfg) -> None:
+        """MAL's constant c = floor(1/B) equals tau only at B = 64; with c > tau a loss of
+        (c/tau - 1) x (a common similarity) falls as every similarity goes negative together, and on
+        SynthPEDES at B = 32 the features did collapse so (measured: text-image cosine -0.66 for matches and
+        non-matches alike)."""
+        if self.weights["mal"] > 0 or self.weights["mal_local"] > 0:
+            c = mal_coefficient(cfg.SOLVER.IMS_PER_BATCH)
+            if c > self.mal_tau:
+                logger.warning("MAL: c = %.3f (batch %d) exceeds tau = %.3f; the features may collapse (all "
+                               "similarities equal and negative). The published pairing is B = 64, c = tau = 0.015",
+                               c, cfg.SOLVER.IMS_PER_BATCH, self.mal_tau)
 
     @property
     def device(self) -> torch.device:
