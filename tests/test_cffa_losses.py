@@ -90,3 +90,13 @@ def test_text_augmentation_leaves_specials_and_zero_probability_alone():
     assert out[0, 0] == 101 and out.shape == ids.shape and (out[0] == 102).sum() == 1
     assert (out[0] == 103).sum() > 0 and (out[0] == 0).sum() > 2  # masked and deleted words
     assert ((out[0] >= 999) | (out[0] == 103) | (out[0] == 101) | (out[0] == 102) | (out[0] == 0)).all()
+
+
+def test_mal_is_satisfied_by_a_collapse_only_when_c_exceeds_tau():
+    # every image equal, every text its opposite: all similarities -1, positives and negatives alike
+    image = torch.ones(64, 4)
+    text = -image
+    pids = torch.arange(64)
+    at_64 = mal_loss(image, text, pids, tau=0.015, margin=0.1)  # c = tau: -S + S + c log 63 + m > 0
+    assert at_64 > 0
+    assert mal_loss(image[:32], text[:32], pids[:32], tau=0.015, margin=0.1) == 0  # c = 0.031 > tau
