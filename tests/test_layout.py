@@ -10,7 +10,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Shared core, lowest first; a module may import its own layer and those below it.
 CORE_LAYERS = {"utils": 0, "config": 0, "compat": 1, "data": 2, "modeling": 3, "evaluation": 4, "engine": 5,
                "experiments": 5}
-METHODS = ("cfat", "rlq", "mcja", "dil")  # one subpackage per method: above the core it builds on, below the demo
+METHODS = ("cfat", "rlq", "mcja", "dil", "cffa")  # one subpackage per method: above the core it builds on, below the demo
 # A method's runners train whole pipelines (its comparison over training seeds, MCJA's RegDB trials; CFAT's
 # drives the demo's stages): they sit at the top, beside the demo, and only benchmarks, tools, tests and
 # other runners import them -- never the demo, the shared core or the method's registering modules.

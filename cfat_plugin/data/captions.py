@@ -4,7 +4,8 @@ FastReID's items are ``(path, pid, camid)`` triples and its samplers unpack
 exactly three fields, so the caption cannot ride along as a 4th element. As
 the clothes id does (:mod:`cfat_plugin.data.clothes`), it is found from the
 path: an image ``<dir>/imgs/<subfolder>/<file>`` is described in
-``<dir>/reid_raw.json`` under ``file_path`` ``<subfolder>/<file>``
+``<dir>/reid_raw.json`` under ``file_path`` ``<subfolder>/<file>`` (ICFG-PEDES's ``ICFG-PEDES.json`` and
+RSTPReid's ``data_captions.json`` likewise)
 (:func:`captions_of_path`, the file read once). :class:`CaptionDataset` is a
 ``CommDataset`` that adds ``caption`` (one string) to each sample, hence a
 list of strings to the batch; an image with two captions is two samples, as
@@ -31,6 +32,7 @@ from fastreid.data.transforms import build_transforms
 
 from .config import datasets_root
 from .sample_fields import SampleFieldDataset
+from .datasets.text_pedes import ANNOTATION_FILES, read_caption_records
 from .synthetic.layouts import pedes
 
 TEXT_CAMID = -1  # the camid of a text query
@@ -38,8 +40,20 @@ TEXT_CAMID = -1  # the camid of a text query
 
 @functools.lru_cache(maxsize=8)
 def _index(annotations: str, mtime_ns: int) -> dict[str, tuple[str, ...]]:
-    """``file_path`` -> captions of one ``reid_raw.json`` (keyed by mtime: a rewritten file is read again)."""
-    return {r["file_path"]: tuple(r["captions"]) for r in pedes.read_annotations(annotations)}
+    """``file_path`` -> captions of one annotation file (keyed by mtime: a rewritten file is read again)."""
+    if os.path.basename(annotations) == pedes.ANNOTATIONS:
+        records = pedes.read_annotations(annotations)
+    else:
+        records = read_caption_records(annotations)
+    return {r["file_path"]: tuple(r["captions"]) for r in records}
+
+
+def _annotations_of(folder: str) -> str:
+    """The annotation file of a text-ReID folder: CUHK-PEDES's, ICFG-PEDES's or RSTPReid's (the first found)."""
+    for name in (pedes.ANNOTATIONS,) + tuple(ANNOTATION_FILES):
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return os.path.join(folder, pedes.ANNOTATIONS)
 
 
 def captions_of_path(path: str) -> tuple[str, ...]:
@@ -49,7 +63,7 @@ def captions_of_path(path: str) -> tuple[str, ...]:
         raise ValueError(f"no captions for {path!r}: not under a CUHK-PEDES {pedes.IMAGES}/ folder")
     at = len(parts) - 1 - parts[::-1].index(pedes.IMAGES)
     folder = os.sep.join(parts[:at]) or (os.sep if os.path.isabs(path) else os.curdir)
-    annotations = os.path.join(folder, pedes.ANNOTATIONS)
+    annotations = _annotations_of(folder)
     if not os.path.isfile(annotations):
         raise ValueError(f"no captions for {path!r}: {annotations} is missing")
     captions = _index(annotations, os.stat(annotations).st_mtime_ns).get("/".join(parts[at + 1:]))
