@@ -81,8 +81,16 @@ def set_tiny_vit(cfg) -> None:
 
 
 # Files of the slow tests, longest first (pytest --durations on the 2-core machine).
-SLOW_FIRST = ("test_training.py", "test_demo.py", "test_distributed.py", "test_cfat_stages.py", "test_compat.py",
-              "test_robustness.py", "test_bad_input.py")
+SLOW_FIRST = ("test_effects.py", "test_training.py", "test_demo.py", "test_distributed.py", "test_cfat_stages.py",
+              "test_compat.py", "test_robustness.py", "test_bad_input.py")
+
+
+def pytest_addoption(parser):
+    """The effect tests' options (tests/test_effects.py): another training seed, or each key loss off."""
+    parser.addoption("--effect-seed", type=int, default=0,
+                     help="effect tests: the training seed of every model (the docstrings' values: seeds 0-4)")
+    parser.addoption("--key-loss-off", action="store_true",
+                     help="effect tests: switch each method's key loss off; every effect test should then fail")
 
 
 def pytest_collection_modifyitems(config, items):
