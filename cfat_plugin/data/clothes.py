@@ -22,11 +22,11 @@ from fastreid.data.transforms import build_transforms
 
 from .config import datasets_root
 from .sample_fields import SampleFieldDataset
-from .synthetic.layouts import ltcc, prcc
+from .synthetic.layouts import celeb, ltcc, prcc
 
 
 def clothes_of_path(path: str) -> int:
-    """The 0-based, per-person outfit of an LTCC or PRCC image; ``ValueError`` otherwise."""
+    """The 0-based, per-person outfit of an LTCC, PRCC or Celeb-reID image; ``ValueError`` otherwise."""
     try:
         return ltcc.parse_name(os.path.basename(path)).clothes - 1
     except ValueError:
@@ -34,7 +34,11 @@ def clothes_of_path(path: str) -> int:
     try:
         return prcc.clothes_of_camera(prcc.parse_path(path).cam)
     except ValueError:
-        raise ValueError(f"no clothes id in {path!r}: not a PRCC or LTCC image path") from None
+        pass
+    try:  # every Celeb-reID image in its own clothes: the name's second field
+        return celeb.parse_name(os.path.basename(path)).number
+    except ValueError:
+        raise ValueError(f"no clothes id in {path!r}: not a PRCC, LTCC or Celeb-reID image path") from None
 
 
 class ClothesDataset(SampleFieldDataset):

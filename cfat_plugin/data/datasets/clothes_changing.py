@@ -72,12 +72,7 @@ class LTCC(LayoutReader):
     dataset_dir, dataset_name = ltcc.ROOT, "ltcc"
 
     def read(self, folder: str) -> Split:
-        dirs = {s: os.path.join(folder, d) for s, d in ltcc.SPLIT_DIRS.items()}
-        self.check_before_run(list(dirs.values()))
-        train = lambda: self._items(dirs["train"], is_train=True)  # noqa: E731
-        query = lambda: self._items(dirs["query"])  # noqa: E731
-        gallery = lambda: self._items(dirs["gallery"])  # noqa: E731
-        return train, query, gallery
+        return self.read_split_folders(folder, ltcc.SPLIT_DIRS, self._items)
 
     def _items(self, folder: str, is_train: bool = False) -> list[Item]:
         data = []

@@ -32,3 +32,11 @@ class LayoutReader(ImageDataset):
     def read(self, folder: str) -> Split:
         """Train, query and gallery items of ``folder`` (its files checked with ``check_before_run``)."""
         raise NotImplementedError
+
+    def read_split_folders(self, folder: str, split_dirs: dict[str, str],
+                           items: Callable[[str, bool], list[Item]]) -> Split:
+        """The split of a layout with one folder per split (``split_dirs``: train/query/gallery -> folder
+        name), each read lazily by ``items(path, is_train)``."""
+        dirs = {s: os.path.join(folder, d) for s, d in split_dirs.items()}
+        self.check_before_run(list(dirs.values()))
+        return tuple((lambda s=s: items(dirs[s], s == "train")) for s in ("train", "query", "gallery"))
