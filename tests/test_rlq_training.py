@@ -56,7 +56,10 @@ def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch
     student = _train("synth_ltcc_r18.yml", tmp_path, tmp_path / "rlq", [
         "MODEL.RLQ.TAD.ENABLED", "True", "MODEL.RLQ.TAD.DATASET", "SynthLTCC", "MODEL.RLQ.TAD.SAMPLING", "0.5",
         "MODEL.TEACHER.ENABLED", "True", "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, "synth_ltcc_r18_base.yml"),
-        "MODEL.TEACHER.WEIGHTS", str(tmp_path / "base" / "model_final.pth")])
+        "MODEL.TEACHER.WEIGHTS", str(tmp_path / "base" / "model_final.pth"), "MODEL.RLQ.RECOLOUR.ENABLED", "True"])
+    dataset = student.data_loader.dataset
+    assert dataset.num_clothes == dataset.num_original_clothes + 81 * len(dataset.pids)  # replicas' classes
+    assert student.model.clothes_classifier.weight.shape[0] == dataset.num_clothes
     frozen = {k: v.clone() for k, v in student.model.teacher.state_dict().items()}
     snapshots = ClothesClassifierSnapshots()
     student.register_hooks([snapshots])
@@ -79,6 +82,10 @@ def test_rlq_tiny_profile_alternates_distils_and_evaluates(tmp_path, monkeypatch
     assert "clothes_optimizer" in saved and not any(k.startswith("teacher") for k in saved["model"])
 
     scores = results["SynthLTCC"]
+    assert [e["epoch"] for e in student.evaluations] == [2]  # every evaluation kept, the best one labelled
+    report = __import__("json").load(open(tmp_path / "rlq" / "evaluations.json"))
+    assert report["final"]["results"]["SynthLTCC"]["cc_mAP"] == pytest.approx(scores["cc_mAP"])
+    assert report["best_epoch_selected_on_test"]["SynthLTCC"]["epoch"] == 2 and "test set" in report["selection"]
     for key in ("mAP", "cc_mAP", "sc_mAP", "Rank-1", "lq_mAP", "lq_cc_mAP", "lq_sc_mAP", "lq_cc_Rank-1"):
         assert 0 <= scores[key] <= 100
     assert scores["lq_mAP"] != scores["mAP"]  # the queries really changed

@@ -23,17 +23,29 @@ def add_rlq_config(cfg: CN) -> None:
     add_key(cap, "ENABLED", True)  # False: the base model (ID + triplet + CAL), no pose branch used
     add_key(cap, "GENDER_SCALE", 1.0)  # CE of the gender classifier on f2 (2 classes; unknown gender skipped)
     add_key(cap, "POSE_SCALE", 1.0)  # CE of the pose-cluster classifier on f3
+    add_key(cap, "SMOOTHING", 0.1)  # label smoothing ε of the gender and pose CEs (published: smoothed, as the ID CEs)
     # K of the K-means over pose descriptors (published 15); classes are K + 1, 0 = no pose.
     add_key(cap, "POSE_CLUSTERS", 15)
     add_key(cap, "DISENTANGLE_SCALE", 1.0)  # mean |cos(f2, f3)|
     add_key(cap, "KL_SCALE", 1.0)  # τ-KL between the id-head(f2) and classifier(f1) logits
     add_key(cap, "KL_TAU", 0.8)  # τ of every τ-KL (published)
     add_key(cap, "KL_LAMBDA", 0.64)  # λ of every τ-KL (published)
-    # Attribute lookups for real data sets: CSV files "image,gender" (gender 1 = male, 0 = female) and
-    # "image,pose" (cluster 0..K, 0 = no pose), keyed by image file name; empty: the generator's
-    # attributes/ files next to the images when there are some, else unknown gender and pose 0.
+    # Attribute files of a real data set, in the published Scripts/Helper forms: gender per identity
+    # "Category,ID,Gender" (1 = male), pose cluster per image "Image,...,R_LA_<K>" (0 = no pose), images
+    # keyed "<pid>_<name>" where names repeat across identities (PRCC); empty: the generator's
+    # attributes/ files next to the images (generated sets).
     add_key(cap, "GENDER_CSV", "")
     add_key(cap, "POSE_CSV", "")
+    # A real set with CAP on and neither file stops the run; True: train it with the gender and pose
+    # terms off instead (logged once).
+    add_key(cap, "WITHOUT_ATTRIBUTES", False)
+
+    # ---- Recoloured replicas: every training image also in new clothes colours, a new clothes class ----
+    recolour = child_node(rlq, "RECOLOUR")
+    # True: each CAP sample brings its recoloured copy (81 extra clothes classes per identity, published
+    # --sil_mode foreround_overlap); the masks are a foreground estimate, not SCHP parsing (rlq/recolour.py).
+    add_key(recolour, "ENABLED", False)
+    add_key(recolour, "ALPHA", 0.7)  # blend weight of the palette colour (published)
 
     # ---- CAL: clothes-adversarial loss with a cosine clothes classifier (own optimizer) ----
     cal = child_node(rlq, "CAL")
@@ -48,7 +60,9 @@ def add_rlq_config(cfg: CN) -> None:
     # ---- TAD: task-agnostic distillation on an external set, alternating epochs ----
     tad = child_node(rlq, "TAD")
     add_key(tad, "ENABLED", False)  # True: a TAD epoch before every CAP epoch (needs MODEL.TEACHER.*)
-    add_key(tad, "DATASET", "SynthExternal")  # DATASET_REGISTRY name of the external set (labels never read)
+    # DATASET_REGISTRY name of the external set (labels never read): "CelebReID" as published (its teacher
+    # trained on Celeb-reID, projects/RLQ/celeb_teacher.yml); "SynthExternal", the generated CPU stand-in.
+    add_key(tad, "DATASET", "CelebReID")
     add_key(tad, "SAMPLING", 1.0)  # fraction of the external set drawn per TAD epoch (published --sampling)
     # Published low-quality mixture: "ltcc" (= "last": 0.33 pixelate / 0.37 blur / 0.30 motion) or
     # "prcc" (= "deepchange": 0.5 pixelate / 0.5 blur).

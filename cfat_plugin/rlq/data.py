@@ -1,17 +1,19 @@
 """RLQ's data: CAP batches with attributes, TAD's external (HQ, LQ) pairs, low-quality test queries.
 
 - :class:`AttributeDataset`: :class:`~cfat_plugin.data.clothes.ClothesDataset` whose samples also
-  hold ``gender`` and ``pose`` (:mod:`.attributes`), for the CAP epochs;
+  hold ``gender`` and ``pose`` (:mod:`.attributes`) and, with ``MODEL.RLQ.RECOLOUR.ENABLED``, the
+  image's recoloured replica and its new clothes class (:mod:`.recolour`), for the CAP epochs;
 - :class:`ExternalPairs`: every image of the external set (labels never read) as ``images`` (high
-  quality) and ``lq_images`` (its low-quality version under the published mixture), through the
-  same random augmentation, for the TAD epochs;
+  quality) and ``lq_images`` (its low-quality version under the published mixture), each through
+  its own random crop/flip/erasing draw (the published loader transforms the two independently),
+  for the TAD epochs;
 - :func:`build_lq_query_test_loader`: the clothes test loader whose queries are corrupted with the
   published mixture (seeded, cached like every corrupted test set); the gallery stays clean.
 """
 from __future__ import annotations
 
-import random
-from typing import Iterator
+import logging
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -25,24 +27,74 @@ from PIL import Image
 from ..data.clothes import ClothesDataset
 from ..data.config import datasets_root
 from ..data.corruptions import FixedCorruption, corrupted_items
-from .attributes import attribute_labels
+from ..utils.errors import TrainingDataError
+from .attributes import UNKNOWN_GENDER, UNKNOWN_POSE, attribute_labels, has_generator_attributes
 from .lowquality import LowQualityPair
+from .recolour import CLASSES_PER_IDENTITY, ClothesReplicas
+
+logger = logging.getLogger(__name__)
+
+
+def raw_pid(pid) -> int:
+    """The data set's own person id of a training item (FastReID prefixes it: ``"prcc_92"`` -> 92)."""
+    return int(str(pid).rsplit("_", 1)[-1])
 
 
 class AttributeDataset(ClothesDataset):
-    """``ClothesDataset`` whose samples also hold ``gender`` (-1 unknown) and ``pose`` (0 = no pose)."""
+    """``ClothesDataset`` whose samples also hold ``gender`` (-1 unknown) and ``pose`` (0 = no pose,
+    -1 unknown); with ``replicas``, also ``replica_images`` (the recoloured copy, through its own
+    augmentation draw) and ``replica_clothes`` (its class after the ``num_original_clothes`` real ones)."""
 
     def __init__(self, img_items, transform=None, relabel: bool = True, pose_clusters: int = 15,
-                 gender_csv: str = "", pose_csv: str = "") -> None:
+                 gender_csv: str = "", pose_csv: str = "", attributes: bool = True,
+                 replicas: Optional[ClothesReplicas] = None) -> None:
         super().__init__(img_items, transform, relabel)
-        self.gender, self.pose = attribute_labels([item[0] for item in img_items], pose_clusters, gender_csv,
-                                                  pose_csv)
+        self.replicas = replicas
+        self.num_original_clothes = getattr(self, "num_clothes", 0)
+        if replicas is not None:
+            self.num_clothes += CLASSES_PER_IDENTITY * len(self.pids)
+        if attributes:
+            self.gender, self.pose = attribute_labels([item[0] for item in img_items], pose_clusters, gender_csv,
+                                                      pose_csv, pids=[raw_pid(item[1]) for item in img_items])
+        else:  # CAP's attribute terms off: every label unknown, so both CEs skip every image
+            self.gender, self.pose = [UNKNOWN_GENDER] * len(img_items), [UNKNOWN_POSE] * len(img_items)
 
     def __getitem__(self, index: int) -> dict:
         sample = super().__getitem__(index)
         sample["gender"] = self.gender[index]
         sample["pose"] = self.pose[index]
+        if self.replicas is not None:
+            image = np.asarray(read_image(sample["img_paths"]).convert("RGB"))
+            replica, sample["replica_clothes"] = self.replicas(image, sample["targets"], self.num_original_clothes)
+            sample["replica_images"] = self.transform(Image.fromarray(replica))
         return sample
+
+    def identity_clothes(self) -> Tuple[List[int], List[int]]:
+        """(pid, clothes class) pairs of every clothes class, replicas' included (CAL's positives)."""
+        pids = [self.pid_dict[item[1]] for item in self.img_items]
+        clothes = list(self.clothes)
+        if self.replicas is not None:
+            for pid in range(len(self.pids)):
+                first = self.num_original_clothes + pid * CLASSES_PER_IDENTITY
+                pids.extend([pid] * CLASSES_PER_IDENTITY)
+                clothes.extend(range(first, first + CLASSES_PER_IDENTITY))
+        return pids, clothes
+
+
+def attributes_available(cfg, paths: List[str]) -> bool:
+    """Whether CAP's gender and pose labels can be read for ``paths``; with CAP on and none, stop with
+    what is expected, unless ``MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES`` allows training without them (logged)."""
+    cap = cfg.MODEL.RLQ.CAP
+    if not cap.ENABLED or cap.GENDER_CSV or cap.POSE_CSV or has_generator_attributes(paths):
+        return True
+    if not cap.WITHOUT_ATTRIBUTES:
+        raise TrainingDataError(
+            f"{', '.join(cfg.DATASETS.NAMES)}: CAP needs attribute files: set MODEL.RLQ.CAP.GENDER_CSV (published "
+            f"Scripts/Helper/<set>_Gender.csv, columns Category,ID,Gender) and MODEL.RLQ.CAP.POSE_CSV (columns "
+            f"Image,R_LA_{cap.POSE_CLUSTERS}), or MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES True to train without them")
+    logger.warning("CAP without attribute files (MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES): the gender and pose terms "
+                   "are off; disentanglement and the heads' KL stay on")
+    return False
 
 
 def target_train_set(cfg) -> AttributeDataset:
@@ -52,7 +104,10 @@ def target_train_set(cfg) -> AttributeDataset:
         items.extend(DATASET_REGISTRY.get(name)(root=datasets_root(cfg)).train)
     cap = cfg.MODEL.RLQ.CAP
     return AttributeDataset(items, build_transforms(cfg, is_train=True), pose_clusters=cap.POSE_CLUSTERS,
-                            gender_csv=cap.GENDER_CSV, pose_csv=cap.POSE_CSV)
+                            gender_csv=cap.GENDER_CSV, pose_csv=cap.POSE_CSV,
+                            attributes=attributes_available(cfg, [item[0] for item in items]),
+                            replicas=ClothesReplicas(cfg.MODEL.RLQ.RECOLOUR.ALPHA) if cfg.MODEL.RLQ.RECOLOUR.ENABLED
+                            else None)
 
 
 def build_cap_train_loader(cfg):
@@ -60,18 +115,8 @@ def build_cap_train_loader(cfg):
     return build_reid_train_loader(cfg, train_set=target_train_set(cfg))
 
 
-def _rng_states():
-    return random.getstate(), np.random.get_state(), torch.get_rng_state()
-
-
-def _set_rng_states(states) -> None:
-    random.setstate(states[0])
-    np.random.set_state(states[1])
-    torch.set_rng_state(states[2])
-
-
 class ExternalPairs(CommDataset):
-    """External images as (HQ, LQ) pairs; both views get the same random crop/flip/erasing."""
+    """External images as (HQ, LQ) pairs; each view gets its own random crop/flip/erasing draw."""
 
     def __init__(self, img_items, transform, pair: LowQualityPair) -> None:
         super().__init__(img_items, transform, relabel=False)
@@ -82,11 +127,7 @@ class ExternalPairs(CommDataset):
         image = read_image(path)
         worker = torch.utils.data.get_worker_info()
         low = Image.fromarray(self.pair(np.asarray(image.convert("RGB")), index, worker.seed if worker else None))
-        states = _rng_states()
-        hq = self.transform(image)
-        _set_rng_states(states)
-        lq = self.transform(low)
-        return {"images": hq, "lq_images": lq, "img_paths": path}
+        return {"images": self.transform(image), "lq_images": self.transform(low), "img_paths": path}
 
 
 def build_tad_train_loader(cfg) -> torch.utils.data.DataLoader:

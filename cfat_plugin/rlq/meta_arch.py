@@ -1,12 +1,14 @@
 """``RLQ``: the clothes-changing model of RLQ (CAP step) with its TAD step, one meta-architecture.
 
 A batch with ``lq_images`` is a TAD batch (external images, high- and low-quality); any other
-training batch is a CAP batch of the target data (with ``clothes``, ``gender``, ``pose``). Losses:
+training batch is a CAP batch of the target data (with ``clothes``, ``gender``, ``pose``, and the
+recoloured ``replica_images`` / ``replica_clothes`` when on, appended to the batch). Losses:
 
 CAP batch (``cap_losses``):
 - ``loss_id_f1`` / ``loss_id_f2``: CE with label smoothing of the classifier on f1 and the id-head on f2;
 - ``loss_triplet``: batch-hard triplet on f2 with cosine distance 1 − cos (as CAL's);
-- with ``MODEL.RLQ.CAP.ENABLED``: ``loss_gender`` (CE on f2), ``loss_pose`` (pose-cluster CE on f3),
+- with ``MODEL.RLQ.CAP.ENABLED``: ``loss_gender`` (CE on f2), ``loss_pose`` (pose-cluster CE on f3), both
+  label-smoothed (``MODEL.RLQ.CAP.SMOOTHING``) and skipping images whose label is unknown (-1),
   ``loss_disentangle`` (mean |cos(f2, f3)|), ``loss_kl_heads`` (τ-KL id-head(f2) -> classifier(f1));
 - from ``MODEL.RLQ.CAL.START_EPOCH`` (``current_epoch``, set by the trainer): ``loss_clothes``
   (the cosine clothes classifier on f1.detach(), which only trains that classifier: the trainer
@@ -68,7 +70,7 @@ class RLQ(nn.Module):
     def __init__(self, *, backbone: nn.Module, num_classes: int, num_clothes: int, pose_classes: int,
                  pixel_mean, pixel_std, cap: bool = True, cal: bool = True, cal_start_epoch: int = 25,
                  teacher: Optional[nn.Module] = None, scales: Optional[Dict[str, float]] = None,
-                 id_smoothing: float = 0.1, triplet_margin: float = 0.3, kl_tau: float = 0.8,
+                 id_smoothing: float = 0.1, attribute_smoothing: float = 0.1, triplet_margin: float = 0.3, kl_tau: float = 0.8,
                  kl_lambda: float = 0.64, cal_scale: float = 16.0, cal_epsilon: float = 0.1) -> None:
         self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
         super().__init__()
@@ -85,7 +87,7 @@ class RLQ(nn.Module):
         self.register_buffer("pixel_std", torch.tensor(pixel_std).view(1, -1, 1, 1), persistent=False)
         self.cap, self.cal_start_epoch = cap, cal_start_epoch
         self.scales = dict(scales or {})
-        self.id_smoothing, self.triplet_margin = id_smoothing, triplet_margin
+        self.id_smoothing, self.attribute_smoothing, self.triplet_margin = id_smoothing, attribute_smoothing, triplet_margin
         self.kl_tau, self.kl_lambda, self.cal_scale, self.cal_epsilon = kl_tau, kl_lambda, cal_scale, cal_epsilon
         self.current_epoch = 0  # set by the trainer before each step (CAL starts at cal_start_epoch)
         self.__dict__["_teacher"] = teacher
@@ -104,7 +106,7 @@ class RLQ(nn.Module):
                        "pose": r.CAP.POSE_SCALE, "disentangle": r.CAP.DISENTANGLE_SCALE,
                        "kl_heads": r.CAP.KL_SCALE, "cal": r.CAL.LOSS_SCALE, "tad_mse": r.TAD.MSE_SCALE,
                        "tad_kl": r.TAD.KL_SCALE},
-            "id_smoothing": r.ID_SMOOTHING, "triplet_margin": r.TRIPLET_MARGIN, "kl_tau": r.CAP.KL_TAU,
+            "id_smoothing": r.ID_SMOOTHING, "attribute_smoothing": r.CAP.SMOOTHING, "triplet_margin": r.TRIPLET_MARGIN, "kl_tau": r.CAP.KL_TAU,
             "kl_lambda": r.CAP.KL_LAMBDA, "cal_scale": r.CAL.SCALE, "cal_epsilon": r.CAL.EPSILON,
         }
 
@@ -160,8 +162,30 @@ class RLQ(nn.Module):
     def _scaled(self, name: str, value: torch.Tensor) -> torch.Tensor:
         return self.scales.get(name, 1.0) * value
 
+    def _attribute_ce(self, head: nn.Module, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Label-smoothed CE of ``head`` over the images whose label is known (>= 0); 0 when none is."""
+        known = labels >= 0
+        if not known.any():
+            return features.sum() * 0.0
+        return F.cross_entropy(head(features[known]), labels[known], label_smoothing=self.attribute_smoothing)
+
+    @staticmethod
+    def with_replicas(batch: dict) -> dict:
+        """The batch with its recoloured replicas appended as more images of the same people (same labels,
+        the replicas' clothes classes), as the published loader stacks each image with its copy."""
+        if "replica_images" not in batch:
+            return batch
+        merged = dict(batch)
+        merged["images"] = torch.cat([batch["images"], batch["replica_images"]])
+        merged["clothes"] = torch.cat([torch.as_tensor(batch["clothes"]), torch.as_tensor(batch["replica_clothes"])])
+        for key in ("targets", "gender", "pose"):
+            if key in batch:
+                merged[key] = torch.as_tensor(batch[key]).repeat(2)
+        return merged
+
     def cap_losses(self, batch: dict) -> Dict[str, torch.Tensor]:
         """The CAP step's losses on a target-data batch (see the module docstring)."""
+        batch = self.with_replicas(batch)
         images = self.preprocess(batch["images"])
         targets = batch["targets"].to(self.device).long()
         f1, f2, f3 = self.embeddings(images, with_pose=self.cap)
@@ -172,13 +196,9 @@ class RLQ(nn.Module):
             "loss_triplet": self._scaled("triplet", cosine_triplet(f2, targets, self.triplet_margin)),
         }
         if self.cap:
-            gender = batch["gender"].to(self.device).long()
-            known = gender >= 0
-            gender_ce = (F.cross_entropy(self.gender_head(f2[known]), gender[known]) if known.any()
-                         else f2.sum() * 0.0)
-            losses["loss_gender"] = self._scaled("gender", gender_ce)
-            losses["loss_pose"] = self._scaled("pose", F.cross_entropy(self.pose_head(f3),
-                                                                       batch["pose"].to(self.device).long()))
+            gender, pose = (batch[k].to(self.device).long() for k in ("gender", "pose"))
+            losses["loss_gender"] = self._scaled("gender", self._attribute_ce(self.gender_head, f2, gender))
+            losses["loss_pose"] = self._scaled("pose", self._attribute_ce(self.pose_head, f3, pose))
             losses["loss_disentangle"] = self._scaled("disentangle", pose_disentanglement(f2, f3))
             losses["loss_kl_heads"] = self._scaled("kl_heads", tau_kl(logits_f2, logits_f1, self.kl_tau,
                                                                       self.kl_lambda))

@@ -5,7 +5,9 @@ followed by one CAP epoch over the target data, as the published ``teacher_stude
 steps use the one FastReID optimizer, so the epoch-based LR schedule counts (TAD + CAP) epochs. The
 clothes classifier of CAL is left out of that optimizer and stepped by its own Adam from
 ``MODEL.RLQ.CAL.START_EPOCH`` on CAP steps. ``phase_log`` records (epoch, phase, iterations) in
-the order the phases ran (also logged). Evaluation: :func:`~.evaluation.run_rlq_evaluation`.
+the order the phases ran (also logged). Evaluation: :func:`~.evaluation.run_rlq_evaluation`; each
+one is kept in ``evaluations`` and ``evaluations.json`` with the best epoch labelled as test-set
+selection beside the final model (:mod:`.epoch_record`).
 Selected for ``MODEL.META_ARCHITECTURE RLQ`` through the engine's trainer registry.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastreid.solver import build_optimizer
 
 from ..engine.trainer import ReIDTrainer, broadcast_buffers_from_main
 from .data import build_cap_train_loader, build_tad_train_loader, endless
+from .epoch_record import EvaluationRecord
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +45,14 @@ class RLQTrainer(ReIDTrainer):
         super().__init__(cfg)
         model = unwrap(self._trainer.model)
         dataset = self._trainer.data_loader.dataset
-        model.set_identity_clothes([dataset.pid_dict[item[1]] for item in dataset.img_items], dataset.clothes)
+        model.set_identity_clothes(*dataset.identity_clothes())
         params = list(model.clothes_classifier.parameters()) if model.clothes_classifier is not None else []
         self.clothes_optimizer = (torch.optim.Adam(params, lr=cfg.MODEL.RLQ.CAL.LR,
                                                    weight_decay=cfg.MODEL.RLQ.CAL.WEIGHT_DECAY) if params else None)
         if self.clothes_optimizer is not None:  # saved and resumed with the rest
             self.checkpointer.checkpointables["clothes_optimizer"] = self.clothes_optimizer
         self.phase_log: List[Tuple[int, str, int]] = []
+        self.evaluations: List[dict] = []  # {"epoch", "results"} of every evaluation (EvaluationRecord)
 
     @classmethod
     def build_train_loader(cls, cfg):
@@ -79,7 +83,7 @@ class RLQTrainer(ReIDTrainer):
         self.cap_iters = self.iters_per_epoch
         self.iters_per_epoch = self.tad_iters + self.cap_iters
         self.max_iter = self.max_epoch * self.iters_per_epoch
-        return super().build_hooks()
+        return super().build_hooks() + [EvaluationRecord(self.cfg.OUTPUT_DIR)]
 
     def phase(self) -> str:
         """TAD for the first ``tad_iters`` iterations of an epoch, CAP for the rest."""
