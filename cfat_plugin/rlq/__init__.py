@@ -3,9 +3,11 @@
 One module per component: :mod:`.multi_branch_resnet` (the clothes / identity / pose branches),
 :mod:`.branch_embedding` (MaxAvg pooling + BN), :mod:`.losses` (τ-KL, pose disentanglement,
 normalised-MSE distillation, CAL), :mod:`.meta_arch` (the ``RLQ`` meta-architecture, CAP and TAD
-steps), :mod:`.attributes` (gender and pose-cluster labels), :mod:`.lowquality` (the low-quality
+steps), :mod:`.attributes` (gender and pose-cluster labels), :mod:`.recolour` (recoloured replicas
+with new clothes classes), :mod:`.lowquality` (the low-quality
 synthesis as corruptions, TAD's pair maker), :mod:`.data` (CAP, TAD and low-quality query loaders),
-:mod:`.trainer` (alternating epochs), :mod:`.evaluation` (HQ and LQ queries); :mod:`.config` adds
+:mod:`.trainer` (alternating epochs), :mod:`.evaluation` (HQ and LQ queries), :mod:`.epoch_record`
+(every evaluation, the test-selected best epoch labelled); :mod:`.config` adds
 ``MODEL.RLQ``; :mod:`.settings` checks it. Runnable configs: ``projects/RLQ/``.
 """
 from ..engine.trainer import register_trainer

@@ -23,7 +23,8 @@ def add_rlq_config(cfg: CN) -> None:
     add_key(cap, "ENABLED", True)  # False: the base model (ID + triplet + CAL), no pose branch used
     add_key(cap, "GENDER_SCALE", 1.0)  # CE of the gender classifier on f2 (2 classes; unknown gender skipped)
     add_key(cap, "POSE_SCALE", 1.0)  # CE of the pose-cluster classifier on f3
-    add_key(cap, "SMOOTHING", 0.1)  # label smoothing ε of the gender and pose CEs (published: smoothed, as the ID CEs)
+    # label smoothing ε of the gender and pose CEs: published, both go through the identity criterion (ε 0.1)
+    add_key(cap, "SMOOTHING", 0.1)
     # K of the K-means over pose descriptors (published 15); classes are K + 1, 0 = no pose.
     add_key(cap, "POSE_CLUSTERS", 15)
     add_key(cap, "DISENTANGLE_SCALE", 1.0)  # mean |cos(f2, f3)|
