@@ -87,7 +87,7 @@ def test_every_training_image_gets_a_recoloured_replica_with_a_new_clothes_id(tm
     from cfat_plugin.rlq.recolour import ALPHA, CLASSES_PER_IDENTITY, PALETTE, ClothesReplicas
 
     items = _ltcc(tmp_path)
-    dataset = AttributeDataset(items, _to_tensor, attributes=False, replicas=ClothesReplicas())
+    dataset = AttributeDataset(items, _to_tensor, unknown=("gender", "pose"), replicas=ClothesReplicas())
     assert dataset.num_original_clothes == 4  # 2 people x 2 outfits
     assert dataset.num_clothes == 4 + 2 * CLASSES_PER_IDENTITY
     for index in range(len(dataset)):
@@ -144,10 +144,18 @@ def test_a_real_set_without_attribute_files_stops_unless_the_config_says_otherwi
     _ltcc(tmp_path)
     cfg = load_config(os.path.join(PROJECT, "synth_ltcc_r18.yml"), SMALL + [
         "DATASETS.NAMES", "('LTCC',)", "DATASETS.ROOT", str(tmp_path)])
-    with pytest.raises(TrainingDataError, match="GENDER_CSV.*Category,ID,Gender.*WITHOUT_ATTRIBUTES"):
+    with pytest.raises(TrainingDataError, match="GENDER_CSV.*Category,ID,Gender.*POSE_CSV.*WITHOUT_ATTRIBUTES"):
         target_train_set(cfg)
     cfg.defrost()
+    (tmp_path / "gender.csv").write_text("Category,ID,Gender\ntrain,1,1\ntrain,2,0\n")
+    cfg.MODEL.RLQ.CAP.GENDER_CSV = str(tmp_path / "gender.csv")
+    with pytest.raises(TrainingDataError, match="POSE_CSV") as error:  # one file is not enough
+        target_train_set(cfg)
+    assert "GENDER_CSV" not in str(error.value)
     cfg.MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES = True
+    dataset = target_train_set(cfg)
+    assert sorted(set(dataset.gender)) == [0, 1] and set(dataset.pose) == {-1}  # the pose term off
+    cfg.MODEL.RLQ.CAP.GENDER_CSV = ""
     dataset = target_train_set(cfg)
     assert set(dataset.gender) == {-1} and set(dataset.pose) == {-1}  # both terms off
     model = build_model(cfg).train()

@@ -37,8 +37,8 @@ def add_rlq_config(cfg: CN) -> None:
     # attributes/ files next to the images (generated sets).
     add_key(cap, "GENDER_CSV", "")
     add_key(cap, "POSE_CSV", "")
-    # A real set with CAP on and neither file stops the run; True: train it with the gender and pose
-    # terms off instead (logged once).
+    # A real set with CAP on and either file missing stops the run; True: train it with the missing
+    # attribute's term off instead (logged once).
     add_key(cap, "WITHOUT_ATTRIBUTES", False)
 
     # ---- Recoloured replicas: every training image also in new clothes colours, a new clothes class ----

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator, List, Optional, Tuple
+from typing import Collection, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -46,18 +46,19 @@ class AttributeDataset(ClothesDataset):
     augmentation draw) and ``replica_clothes`` (its class after the ``num_original_clothes`` real ones)."""
 
     def __init__(self, img_items, transform=None, relabel: bool = True, pose_clusters: int = 15,
-                 gender_csv: str = "", pose_csv: str = "", attributes: bool = True,
+                 gender_csv: str = "", pose_csv: str = "", unknown: Collection[str] = (),
                  replicas: Optional[ClothesReplicas] = None) -> None:
         super().__init__(img_items, transform, relabel)
         self.replicas = replicas
         self.num_original_clothes = getattr(self, "num_clothes", 0)
         if replicas is not None:
             self.num_clothes += CLASSES_PER_IDENTITY * len(self.pids)
-        if attributes:
-            self.gender, self.pose = attribute_labels([item[0] for item in img_items], pose_clusters, gender_csv,
-                                                      pose_csv, pids=[raw_pid(item[1]) for item in img_items])
-        else:  # CAP's attribute terms off: every label unknown, so both CEs skip every image
-            self.gender, self.pose = [UNKNOWN_GENDER] * len(img_items), [UNKNOWN_POSE] * len(img_items)
+        self.gender, self.pose = attribute_labels([item[0] for item in img_items], pose_clusters, gender_csv,
+                                                  pose_csv, pids=[raw_pid(item[1]) for item in img_items])
+        if "gender" in unknown:  # that CAP term off: every label unknown, so its CE skips every image
+            self.gender = [UNKNOWN_GENDER] * len(img_items)
+        if "pose" in unknown:
+            self.pose = [UNKNOWN_POSE] * len(img_items)
 
     def __getitem__(self, index: int) -> dict:
         sample = super().__getitem__(index)
@@ -81,20 +82,24 @@ class AttributeDataset(ClothesDataset):
         return pids, clothes
 
 
-def attributes_available(cfg, paths: List[str]) -> bool:
-    """Whether CAP's gender and pose labels can be read for ``paths``; with CAP on and none, stop with
-    what is expected, unless ``MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES`` allows training without them (logged)."""
+def missing_attributes(cfg, paths: List[str]) -> List[str]:
+    """CAP's attributes (``gender``, ``pose``) that no file gives for ``paths`` (a real set without
+    ``MODEL.RLQ.CAP.GENDER_CSV`` / ``POSE_CSV``): with CAP on, stop and say which file is expected,
+    unless ``MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES`` turns those terms off (logged once)."""
     cap = cfg.MODEL.RLQ.CAP
-    if not cap.ENABLED or cap.GENDER_CSV or cap.POSE_CSV or has_generator_attributes(paths):
-        return True
-    if not cap.WITHOUT_ATTRIBUTES:
-        raise TrainingDataError(
-            f"{', '.join(cfg.DATASETS.NAMES)}: CAP needs attribute files: set MODEL.RLQ.CAP.GENDER_CSV (published "
-            f"Scripts/Helper/<set>_Gender.csv, columns Category,ID,Gender) and MODEL.RLQ.CAP.POSE_CSV (columns "
-            f"Image,R_LA_{cap.POSE_CLUSTERS}), or MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES True to train without them")
-    logger.warning("CAP without attribute files (MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES): the gender and pose terms "
-                   "are off; disentanglement and the heads' KL stay on")
-    return False
+    if not cap.ENABLED or has_generator_attributes(paths):
+        return []
+    expected = {"gender": ("GENDER_CSV", "Scripts/Helper/<set>_Gender.csv, columns Category,ID,Gender"),
+                "pose": ("POSE_CSV", f"Scripts/Helper/<set>_Pose_Cluster.csv, columns Image,R_LA_{cap.POSE_CLUSTERS}")}
+    missing = [name for name, (key, _) in expected.items() if not cap[key]]
+    if missing and not cap.WITHOUT_ATTRIBUTES:
+        wanted = " and ".join(f"MODEL.RLQ.CAP.{expected[n][0]} (published {expected[n][1]})" for n in missing)
+        raise TrainingDataError(f"{', '.join(cfg.DATASETS.NAMES)}: CAP needs attribute files: set {wanted}, or "
+                                f"MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES True to train without those terms")
+    if missing:
+        logger.warning("CAP without %s labels (MODEL.RLQ.CAP.WITHOUT_ATTRIBUTES): %s off", " and ".join(missing),
+                       " and ".join(f"loss_{n}" for n in missing))
+    return missing
 
 
 def target_train_set(cfg) -> AttributeDataset:
@@ -105,7 +110,7 @@ def target_train_set(cfg) -> AttributeDataset:
     cap = cfg.MODEL.RLQ.CAP
     return AttributeDataset(items, build_transforms(cfg, is_train=True), pose_clusters=cap.POSE_CLUSTERS,
                             gender_csv=cap.GENDER_CSV, pose_csv=cap.POSE_CSV,
-                            attributes=attributes_available(cfg, [item[0] for item in items]),
+                            unknown=missing_attributes(cfg, [item[0] for item in items]),
                             replicas=ClothesReplicas(cfg.MODEL.RLQ.RECOLOUR.ALPHA) if cfg.MODEL.RLQ.RECOLOUR.ENABLED
                             else None)
 
