@@ -129,12 +129,13 @@ def test_tad_without_a_teacher_is_refused_before_the_run(teacher_files):
     from cfat_plugin.utils.config_keys import registered_settings_checks
 
     cfg = load_config(CPU_CONFIG, SMALL + ["MODEL.RLQ.TAD.ENABLED", "True", "MODEL.TEACHER.ENABLED", "False",
-                                           "MODEL.RLQ.TAD.MIXTURE", "market"])
+                                           "MODEL.RLQ.TAD.MIXTURE", "market", "MODEL.RLQ.TAD.DATASET", "Celeb"])
     problems = []
     for check in registered_settings_checks():
         check(cfg, problems, True)
     assert any("MODEL.RLQ.TAD.ENABLED" in p for p in problems)
     assert any("MODEL.RLQ.TAD.MIXTURE" in p for p in problems)
+    assert any("MODEL.RLQ.TAD.DATASET: 'Celeb'" in p for p in problems)
 
 
 # ---- attribute labels ----

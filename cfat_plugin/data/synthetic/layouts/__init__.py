@@ -4,7 +4,8 @@ Market-1501 (the default, ``naming.py`` and ``market.py``); the
 clothes-changing PRCC and LTCC and the unlabeled external set (``prcc.py``,
 ``ltcc.py``, ``external.py``); CUHK-PEDES with captions (``pedes.py``); the
 visible-infrared SYSU-MM01 and RegDB (``sysu.py``, ``regdb.py``); MLR-CUHK03 with
-down-sampled queries (``mlr.py``).
+down-sampled queries (``mlr.py``). ``celeb.py`` only names Celeb-reID's files for its
+reader (no generated twin; ``external`` stands in for it).
 
 Each layout (:class:`Layout`, one registry: :func:`get_layout`) knows how its
 records are planned, the relative path of a record's image, how the image is
