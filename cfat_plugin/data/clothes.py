@@ -35,8 +35,8 @@ def clothes_of_path(path: str) -> int:
         return prcc.clothes_of_camera(prcc.parse_path(path).cam)
     except ValueError:
         pass
-    try:  # every Celeb-reID image in its own clothes: the name's second field
-        return celeb.parse_name(os.path.basename(path)).number
+    try:  # every Celeb-reID image in its own clothes
+        return celeb.clothes_of_name(os.path.basename(path))
     except ValueError:
         raise ValueError(f"no clothes id in {path!r}: not a PRCC, LTCC or Celeb-reID image path") from None
 

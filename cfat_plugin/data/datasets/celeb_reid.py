@@ -2,9 +2,8 @@
 
 ``CelebReID`` reads ``<root>/Celeb-reID/{train,query,gallery}`` (:mod:`..synthetic.layouts.celeb`);
 junk images (pid -1) are skipped as in the published reader. Every image shows its person in
-other clothes, so :func:`~cfat_plugin.data.clothes.clothes_of_path` gives a Celeb-reID image the
-clothes id of its second name field (published: one clothes class per training image; the two
-agree where that field numbers a person's images).
+other clothes, so :func:`~cfat_plugin.data.clothes.clothes_of_path` gives each Celeb-reID image a
+clothes id of its own (one clothes class per training image, as published).
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ images under the standard junk rule; pid -1 is junk and is skipped.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import NamedTuple
 
 ROOT = "Celeb-reID"
@@ -41,3 +42,10 @@ def parse_name(name: str) -> CelebName:
         raise ValueError(f"not a Celeb-reID image name: {name!r} (want <pid>_<n>_<...>.jpg)")
     pid, number = int(match.group(1)), match.group(2)
     return CelebName(pid, int(number), max(int(number[0]) - 1, 0))
+
+
+def clothes_of_name(name: str) -> int:
+    """Each image its own clothes, as the published reader counts them: a stable number of the whole name
+    (CRC-32), different for every file of a person."""
+    parse_name(name)
+    return zlib.crc32(name.encode())
