@@ -42,7 +42,7 @@ def main() -> None:
     lines = ["| teacher | clean Rank-1 | clean mAP | training wall time (s) |", "|---|---|---|---|"]
     for name, config in CONFIGS.items():
         folder = os.path.join(out, os.path.splitext(os.path.basename(config))[0])
-        demo = Demo(get_profile("default", teacher_config=config), folder, echo=lambda line: print(line, flush=True))
+        demo = Demo(get_profile("recorded", teacher_config=config), folder, echo=lambda line: print(line, flush=True))
         if args.datasets:
             demo.datasets_root = os.path.abspath(args.datasets)
         demo.prepare_data()

@@ -35,9 +35,9 @@ def main() -> None:
     parser.add_argument("--weight", type=int, default=5)
     args = parser.parse_args()
     demo_dir, out = os.path.abspath(args.demo_dir), os.path.abspath(args.output_dir)
-    base = get_profile("default")
+    base = get_profile("recorded")  # the profile its committed figures ran
     exposed_key = "d_cfat_coarse_staged_exposed"
-    profile = get_profile("default", grid_models=("d_cfat_coarse_staged", exposed_key))
+    profile = get_profile("recorded", grid_models=("d_cfat_coarse_staged", exposed_key))
     seen = [t for t in CORRUPTION_TYPES if t not in base.held_out_types]
     unknown = [t for t in args.types if t not in seen]
     if unknown:

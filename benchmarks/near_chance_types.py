@@ -138,7 +138,7 @@ def training_share(profile) -> Dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output-dir", default="output/near_chance")
-    parser.add_argument("--profile", default="default", help="demo profile (tiny: a rehearsal)")
+    parser.add_argument("--profile", default="recorded", help="demo profile (recorded: as its committed run; tiny: a rehearsal)")
     parser.add_argument("--severity", type=int, default=3)
     parser.add_argument("--types", nargs="+", default=list(TYPES))
     parser.add_argument("--device", default="cpu")

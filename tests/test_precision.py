@@ -123,6 +123,9 @@ def test_demo_precision_sets_training_and_test_autocast(precision, amp):
     assert pairs["SOLVER.AMP.ENABLED"] == pairs["TEST.AMP.ENABLED"] == amp
     cfg = load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18.yml"), overrides)  # every key exists
     assert cfg.SOLVER.AMP.ENABLED is (amp == "True")
+    assert cfg.MODEL.CHANNELS_LAST is False  # training keeps PyTorch's layout; extraction stages ask for it
+    extraction = get_profile("default", precision=precision).extraction_overrides()
+    assert load_config(os.path.join(REPO_ROOT, "projects/CFAT/synthreid_r18.yml"), extraction).MODEL.CHANNELS_LAST
 
 
 def test_demo_precision_auto_follows_the_cpu_and_rejects_unknown_names():

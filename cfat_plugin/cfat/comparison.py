@@ -16,7 +16,7 @@ import time
 from typing import Optional, Sequence
 
 from ..demo import Demo, get_profile
-from ..demo.pipeline import all_arms
+from ..demo.pipeline import ablation_results_path, all_arms
 from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
 
 METRICS = ("clean_mAP", "corrupted_mAP", "seen_mAP", "held_out_mAP")
@@ -138,16 +138,21 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--arms", nargs="+", default=list(ABLATION_ARMS),
                         choices=sorted(set(ABLATION_ARMS + OFFICIAL_ARMS)))
     parser.add_argument("--test-seed", type=int, default=0, help="data set and test draws (fixed for all)")
-    parser.add_argument("--profile", default="default", help="demo profile (tiny: a quick check of the script)")
+    parser.add_argument("--profile", default="recorded",
+                        help="demo profile: recorded (the demo's recipe as the committed tables ran it: "
+                             "channels-first, two test draws), default (the demo's), tiny (a quick check)")
     parser.add_argument("--clean-prob", type=float, default=None,
                         help="share of the students' views left clean (default: the profile's, 0.7; the released "
                              "code: 1/21 = 0.0476); kept in the results file, which refuses another")
-    parser.add_argument("--results", default=os.path.join(RESULTS_DIR, "cfat_ablation.json"),
+    parser.add_argument("--results", default=None,
                         help="results file, kept in the repository so that a run can be continued in pieces: "
-                             "arm/seed pairs already in it are not rerun (only with the same teacher)")
+                             "arm/seed pairs already in it are not rerun (only with the same teacher); default: "
+                             "benchmarks/results/cfat_ablation.json (recorded), cfat_ablation_PROFILE.json (others)")
     parser.add_argument("--report-only", action="store_true",
                         help="train nothing: report what the results file holds so far (no teacher needed)")
     args = parser.parse_args(argv)
+    if args.results is None:
+        args.results = ablation_results_path(args.profile)
     out = os.path.abspath(args.output_dir)
     started = time.perf_counter()
     base = get_profile(args.profile, **profile_changes(args), grid=False)

@@ -15,9 +15,10 @@ import warnings
 from typing import Dict, List
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ..modeling.backbones.pos_embed import resize_pos_embed
+from ..utils.checkpoints import load_checkpoint_file
 from .attention_blocks import Transformer
 from .towers import IMAGE_TOWERS, TEXT_TOWERS, ImageOutput, TextOutput, register
 
@@ -79,9 +80,8 @@ def resize_position_grid(pos: torch.Tensor, grid: tuple) -> torch.Tensor:
     old = int(math.isqrt(pos.shape[0] - 1))
     if old * old != pos.shape[0] - 1:
         raise ValueError(f"visual.positional_embedding of {pos.shape[0] - 1} patches is not a square grid")
-    patches = pos[1:].reshape(1, old, old, -1).permute(0, 3, 1, 2)
-    patches = F.interpolate(patches.float(), size=grid, mode="bicubic", align_corners=False)
-    return torch.cat([pos[:1], patches.permute(0, 2, 3, 1).reshape(grid[0] * grid[1], -1).to(pos.dtype)])
+    resized = resize_pos_embed(pos[None].float(), (old, old), grid, interpolation="bicubic")
+    return resized[0].to(pos.dtype)
 
 
 def read_clip_state(path: str) -> Dict[str, torch.Tensor]:
@@ -93,9 +93,8 @@ def read_clip_state(path: str) -> Dict[str, torch.Tensor]:
         with warnings.catch_warnings():  # torch.jit.load is deprecated, but OpenAI's files are TorchScript
             warnings.simplefilter("ignore", FutureWarning)
             state = torch.jit.load(path, map_location="cpu").state_dict()
-    except RuntimeError:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = state.get("state_dict", state)
+    except RuntimeError:  # not TorchScript: a plain state dict, read as every checkpoint is (no pickled code)
+        state = load_checkpoint_file(path)["model"]
     return {k: v.float() for k, v in state.items()}
 
 

@@ -34,9 +34,12 @@ def comparison_rows(summaries: Dict[str, Tuple[str, dict]]) -> list:
     return rows
 
 
-def _pm(pair) -> str:
+def _pm(pair, with_std: bool = True) -> str:
+    """``mean ± std``, or the mean alone when there was one draw (no spread to show)."""
     mean, std = pair
-    return "–" if np.isnan(mean) else f"{mean:.2f} ± {std:.2f}"
+    if np.isnan(mean):
+        return "–"
+    return f"{mean:.2f} ± {std:.2f}" if with_std else f"{mean:.2f}"
 
 
 def _precision_note(profile: DemoProfile) -> str:
@@ -49,7 +52,8 @@ def seed_spread_note(keys: List[str], results_path: str) -> str:
     """The spread over training seeds of the table's trained models, from the seeds benchmark's file.
 
     The table's +- is over test draws of one trained model; this is the other spread, measured by
-    ``benchmarks/cfat_ablation.py`` (each arm trained once per seed at the default profile).
+    ``benchmarks/cfat_ablation.py`` (each arm trained once per seed at the ``recorded`` profile: the demo's
+    training recipe, its models channels-first, two test draws).
     Empty when the file or the arms are missing.
     """
     try:
@@ -65,24 +69,30 @@ def seed_spread_note(keys: List[str], results_path: str) -> str:
             parts.append(f"{key} {mean:.2f} ± {std:.2f} ({len(per_seed)} seeds)")
     if not parts:
         return ""
-    return ("Over training seeds (benchmarks/cfat_ablation.py, default profile, corrupted mAP mean ± std "
+    return ("Over training seeds (benchmarks/cfat_ablation.py: the same training recipe, two test draws; corrupted "
+            "mAP mean ± std "
             "of the seeds' draw means): " + "; ".join(parts) + ". Paired differences: projects/CFAT/README.md.")
 
 
 def markdown(rows: list, profile: DemoProfile, chains: Optional[Dict[str, str]] = None, spread: str = "") -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    draws = profile.repeats > 1
     for r in rows:
         c = r["clean"]
-        lines.append(f"| {r['model']} | {c['mINP']:.2f} | {c['mAP']:.2f} | {c['Rank-1']:.2f} | "
-                     f"{_pm(r['corrupted']['mINP'])} | {_pm(r['corrupted']['mAP'])} | "
-                     f"{_pm(r['corrupted']['Rank-1'])} | {_pm(r['seen_mAP'])} | {_pm(r['held_out_mAP'])} |")
+        corrupted = " | ".join(_pm(r["corrupted"][m], draws) for m in ("mINP", "mAP", "Rank-1"))
+        lines.append(f"| {r['model']} | {c['mINP']:.2f} | {c['mAP']:.2f} | {c['Rank-1']:.2f} | {corrupted} | "
+                     f"{_pm(r['seen_mAP'], draws)} | {_pm(r['held_out_mAP'], draws)} |")
+    spread_of_draws = (f"mean ± std over {profile.repeats} draws" if draws else
+                       "one seeded draw (--repeats N for several, with their spread)")
     note = (f"SynthReID ({profile.synthreid_preset}), seed {profile.seed}. Corrupted = query and gallery both "
-            f"corrupted, one random (type, severity) per image, mean ± std over {profile.repeats} draws. "
+            f"corrupted, one random (type, severity) per image, {spread_of_draws}. "
             f"Seen / held-out: the same draw restricted to the 15 training corruption types / to the "
             f"{len(profile.held_out_types)} held out ({', '.join(profile.held_out_types)}). "
             f"Retrieval feature: {profile.retrieval_feat}. Precision: {_precision_note(profile)}. "
-            f"Every ± is the spread of the test draws of one trained model (training seed "
-            f"{profile.training_seed()}), not of the method over training seeds.")
+            + (f"Every ± is the spread of the test draws of one trained model (training seed "
+               f"{profile.training_seed()}), not of the method over training seeds." if draws else
+               f"One trained model (training seed {profile.training_seed()}): the spread of the method is "
+               f"over training seeds."))
     if spread:
         note += " " + spread
     if chains:

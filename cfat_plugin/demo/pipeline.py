@@ -7,7 +7,6 @@ stopped (training steps resume from their last checkpoint).
 """
 import json
 import os
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
@@ -15,12 +14,20 @@ from typing import Callable, Dict, List, Optional, Sequence
 from ..data.corruptions import CORRUPTION_TYPES
 from ..experiments import REPO_ROOT, RESULTS_DIR, short_name
 from .compare import seed_spread_note, write_comparison
+from .launcher import run_stage_process
 from .profiles import DemoProfile
 from .stages import Overrides, StageRequest, config_pairs
 
 # The profiles' config files (projects/CFAT/*.yml) are read from REPO_ROOT: the stages run there.
-# The training-seed spread of the same arms at the default profile (benchmarks/cfat_ablation.py).
-ABLATION_RESULTS = os.path.join(RESULTS_DIR, "cfat_ablation.json")
+
+
+def ablation_results_path(profile_name: str) -> str:
+    """The seeds ablation's results file of a profile: ``cfat_ablation.json`` holds the ``recorded`` one's."""
+    suffix = "" if profile_name == "recorded" else f"_{profile_name}"
+    return os.path.join(RESULTS_DIR, f"cfat_ablation{suffix}.json")
+
+
+ABLATION_RESULTS = ablation_results_path("default")  # the note beside the demo's table: its own recipe
 
 
 @dataclass(frozen=True)
@@ -193,23 +200,21 @@ class Demo:
                             self.profile.precision_overrides(), self.profile.model_overrides)
 
     def _run(self, step: str, request: StageRequest, request_path: str, log_name: str) -> None:
-        """Run ``request`` in a child process; its output goes to a log file, progress lines to ``echo``."""
+        """Run ``request`` in its own process; its output goes to a log file, progress lines to ``echo``."""
         log_path = os.path.join(self.output_dir, "logs", log_name)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         os.makedirs(os.path.dirname(request_path), exist_ok=True)
         request.write(request_path)
         start = time.perf_counter()
-        with open(log_path, "a", buffering=1) as log:
-            child = subprocess.Popen(StageRequest.command(request_path), cwd=REPO_ROOT, env=self.env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for line in child.stdout:
-                log.write(line)
-                if _is_progress(line, self.profile.dataset):
-                    self.echo("    " + line.rstrip().split("]: ", 1)[-1][:150])
-            code = child.wait()
+
+        def progress(line: str) -> None:
+            if _is_progress(line, self.profile.dataset):
+                self.echo("    " + line.rstrip().split("]: ", 1)[-1][:150])
+
+        code = run_stage_process(request_path, log_path, self.env, REPO_ROOT, progress)
         self.timings[step] = self.timings.get(step, 0.0) + time.perf_counter() - start
         if code != 0:
-            tail = "".join(open(log_path).readlines()[-25:])
+            tail = "".join(open(log_path, errors="replace").readlines()[-25:])
             raise RuntimeError(f"step '{step}' failed (exit {code}); log: {log_path}\n{tail}")
 
     def train(self, step: str, config: str, out: str, overrides: Sequence) -> str:
@@ -276,7 +281,8 @@ class Demo:
         out = os.path.join(self.output_dir, student.key)
         summary_path = os.path.join(out, "robustness", "summary.json")
         p = self.profile
-        benchmark = ["TEST.ROBUSTNESS.REPEATS", p.repeats, "DATASETS.CORRUPTION.TEST.SEED", p.seed]
+        benchmark = ["TEST.ROBUSTNESS.REPEATS", p.repeats, "DATASETS.CORRUPTION.TEST.SEED", p.seed,
+                     *p.extraction_overrides()]
         if p.grid and student.key in p.grid_models:
             benchmark += ["TEST.ROBUSTNESS.GRID", True, "TEST.ROBUSTNESS.GRID_SEVERITIES", list(p.grid_severities)]
             if p.grid_types:
@@ -318,7 +324,8 @@ class Demo:
         request = StageRequest("visualize_ranks", first.config or p.teacher_config,
                                os.path.join(self.output_dir, "rank_lists"),
                                self.common_overrides() + config_pairs(
-                                   ["MODEL.WEIGHTS", os.path.join(weights[first.key], "model_final.pth")]),
+                                   ["MODEL.WEIGHTS", os.path.join(weights[first.key], "model_final.pth")],
+                                   p.extraction_overrides()),
                                options)
         self.echo(f"rank lists: {short_name(first.title)} and {short_name(second.title)} on the same "
                   f"{kind} s{severity} queries")
@@ -334,6 +341,7 @@ class Demo:
         total = 2 + sum(1 + (s.config is not None) for s in plan)
         self.echo(f"Precision: {self.profile.resolved_precision()} (profile: {self.profile.precision}); "
                   f"seed {self.profile.seed}; output {self.output_dir}")
+        self.echo(f"Expected duration: {self.profile.expected_duration()}")
         self.echo(f"[1/{total}] SynthReID ({self.profile.synthreid_preset}) in {self.datasets_root}")
         self.prepare_data()
         self.echo(f"[2/{total}] training the teacher on clean images")

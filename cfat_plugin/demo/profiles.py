@@ -1,4 +1,5 @@
-"""Sizes of the end-to-end demo: the default (2 CPU cores, 11.7-16.3 min measured, README) and a tiny one for tests."""
+"""Sizes of the end-to-end demo: the default (2 CPU cores, README for its measured time), a tiny one for tests,
+the former default (``recorded``, what the recorded seed tables ran) and the CUHK01 and GPU comparisons'."""
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
@@ -7,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 HELD_OUT_TYPES: Tuple[str, ...] = ("speckle_noise", "glass_blur", "frost", "pixelate", "rain")
 # The grid's seen rows: one training type per family, beside the five held out.
 GRID_SEEN_TYPES: Tuple[str, ...] = ("gaussian_noise", "motion_blur", "fog", "jpeg_compression", "contrast")
+DEMO_INPUT_SIZE: Tuple[str, ...] = ("INPUT.SIZE_TRAIN", "[112,56]", "INPUT.SIZE_TEST", "[112,56]")
 
 
 def cpu_has_native_bfloat16() -> bool:
@@ -54,12 +56,17 @@ class DemoProfile:
     batch: int = 32
     held_out_types: Tuple[str, ...] = HELD_OUT_TYPES
     retrieval_feat: str = "bnneck"
-    repeats: int = 2  # random draws of each setting (all 20 types x severities 1-5, the protocol)
+    # Random draws of each setting (all 20 types x severities 1-5, the protocol). One: a draw is 40% of a
+    # model's benchmark in float32, and the spread that matters is over training seeds, which the table's
+    # note prints (benchmarks/cfat_ablation.py); the protocol's 10: --repeats 10.
+    repeats: int = 1
     grid: bool = True
     # The type x severity grid (its heat maps) costs one query + gallery extraction per cell, so
     # the demo runs a slice of it on the models it contrasts; tools/eval_robustness.py --grid
     # runs the whole 20 x 5.
-    grid_types: Tuple[str, ...] = GRID_SEEN_TYPES + HELD_OUT_TYPES
+    # The five held-out types: what the heat maps are for (does CFAT carry over to damage it never trained
+    # on?); GRID_SEEN_TYPES + HELD_OUT_TYPES adds one seen type per family (the ``recorded`` profile's).
+    grid_types: Tuple[str, ...] = HELD_OUT_TYPES
     grid_severities: Tuple[int, ...] = (3,)
     grid_models: Tuple[str, ...] = ("a_teacher", "c_cfat_staged")
     # The rank-list sheet (rank_lists.png): the same corrupted queries ranked by these two models, one
@@ -75,10 +82,28 @@ class DemoProfile:
     # losses and features in float32): "auto" = bfloat16 where the CPU computes it natively
     # (AVX512-BF16 / AMX), else float32; or "bfloat16" / "float32".
     precision: str = "auto"
+    # Feature extraction (the benchmark, the rank lists) with channels-last weights and images
+    # (MODEL.CHANNELS_LAST): 1.2x faster in float32 (benchmarks/bench_precision.py). Training keeps
+    # PyTorch's layout: the whole training step was no faster in channels-last order (README).
+    channels_last: bool = True
     # Data-loader worker processes of every step: on 2 cores, loading in the main process beats
     # workers that compete with torch's threads (benchmarks/bench_loader_workers.py).
     loader_workers: int = 0
-    model_overrides: List[str] = field(default_factory=list)  # applied to every training config
+    # Applied to every training config. The demo's: 112x56 images for every model alike (the configs'
+    # 128x64 is the ``recorded`` profile's): 0.8x the compute of a training step and of feature extraction,
+    # so the whole demo fits 15 minutes in float32 on 2 cores (README, "The demo").
+    model_overrides: List[str] = field(default_factory=lambda: list(DEMO_INPUT_SIZE))
+    # Minutes the whole run took on a quiet 2-core CPU, by precision (README, "The demo"): printed before it
+    # starts; empty for profiles never timed so.
+    expected_minutes: Dict[str, float] = field(default_factory=dict)
+
+    def expected_duration(self) -> str:
+        """What the run should take here, as measured in the README (or that it was never timed)."""
+        minutes = self.expected_minutes.get(self.resolved_precision())
+        if minutes is None:
+            return "not timed for this profile and precision"
+        return (f"about {minutes:.0f} min on a quiet 2-core CPU in {self.resolved_precision()} (README); "
+                "longer when other work shares the cores")
 
     def training_seed(self) -> int:
         return self.seed if self.train_seed is None else self.train_seed
@@ -97,6 +122,10 @@ class DemoProfile:
         return ["SOLVER.AMP.ENABLED", str(amp), "SOLVER.AMP.DTYPE", "bfloat16",
                 "TEST.AMP.ENABLED", str(amp), "TEST.AMP.DTYPE", "bfloat16"]
 
+    def extraction_overrides(self) -> List[str]:
+        """Config overrides of the stages that only extract features (``MODEL.CHANNELS_LAST``)."""
+        return ["MODEL.CHANNELS_LAST", str(self.channels_last)]
+
     def student_solver(self) -> List[str]:
         """Identical solver settings for the three trained students."""
         return ["SOLVER.MAX_EPOCH", str(self.student_epochs), "SOLVER.BASE_LR", str(self.student_lr),
@@ -108,6 +137,11 @@ class DemoProfile:
 
 PROFILES: Dict[str, DemoProfile] = {
     "default": DemoProfile(),
+    # The default until 2026-12-06: 128x64 images, channels-first extraction, two test draws, a 10-type
+    # grid. The profile of the seed tables recorded until then (benchmarks/cfat_ablation.py runs it unless
+    # told otherwise, so that their commands still make them).
+    "recorded": DemoProfile(channels_last=False, repeats=2, grid_types=GRID_SEEN_TYPES + HELD_OUT_TYPES,
+                            model_overrides=[]),
     # Minutes on 2 cores: the tiny SynthReID at 64x32, three cheap corruption types in the grid.
     "tiny": DemoProfile(
         synthreid_preset="tiny", teacher_epochs=3, teacher_warmup_iters=0, student_epochs=2,
@@ -120,7 +154,8 @@ PROFILES: Dict[str, DemoProfile] = {
     "cuhk01_mnv2": DemoProfile(
         dataset="CUHK01", teacher_config="projects/CFAT/cuhk01_mnv2_teacher.yml",
         cfat_config="projects/CFAT/cuhk01_mnv2.yml", cfat_staged_config="projects/CFAT/cuhk01_mnv2_staged.yml",
-        bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False),
+        bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False, repeats=2, channels_last=False,
+        model_overrides=[]),
     # One GPU, minutes: the demo's comparison with the ReID ViT at ViT-B size, 256x128, from random
     # initialisation (no ImageNet weights on a machine without downloads), data loaded by 12 workers
     # (the corrupted views are made on the CPU). benchmarks/gpu_checks.sh runs c' against d' with it.
@@ -128,6 +163,7 @@ PROFILES: Dict[str, DemoProfile] = {
         teacher_config="projects/CFAT/synthreid_teacher.yml", cfat_config="projects/CFAT/synthreid.yml",
         cfat_staged_config="projects/CFAT/synthreid_vit_staged.yml", bfg_config="projects/CFAT/synthreid_vit_bfg.yml",
         teacher_epochs=10, student_lr=0.00002, batch=64, precision="bfloat16", loader_workers=12, grid=False,
+        repeats=2, channels_last=False,
         model_overrides=["MODEL.DEVICE", "cuda", "MODEL.BACKBONE.DEPTH", "base", "MODEL.BACKBONE.FEAT_DIM", "768",
                          "MODEL.BACKBONE.VIT.NUM_LAYERS", "12", "INPUT.SIZE_TRAIN", "[256,128]",
                          "INPUT.SIZE_TEST", "[256,128]", "INPUT.PADDING.SIZE", "10", "TEST.IMS_PER_BATCH", "256"]),

@@ -74,6 +74,13 @@ class ReIDTrainer(DefaultTrainer):
         super().__init__(cfg)
         refuse_non_finite_checkpoints(self.checkpointer)  # a broken state never replaces the last good file
 
+    @classmethod
+    def build_model(cls, cfg):
+        """FastReID's model, its convolutions in channels-last order when ``MODEL.CHANNELS_LAST``."""
+        from ..utils.memory_format import apply_channels_last
+
+        return apply_channels_last(cfg, super().build_model(cfg))
+
     def train(self):
         """FastReID's training; a non-finite loss or a bad image stops it in one line, last checkpoint kept."""
         with stop_cleanly(self):

@@ -7,27 +7,32 @@ ranks in full precision whatever the backbone ran in. On CPUs with native
 bfloat16 (AVX512-BF16 / AMX) this, with channels-last images, made the demo's
 ResNet-18 extract features 3.8x faster (``benchmarks/bench_precision.py``, docs/mixed-precision.md).
 """
+from typing import Optional
+
 import torch
 from torch import nn
 
+from ..utils.memory_format import channels_last_enabled
 from ..utils.precision import model_device_type, resolve_amp_dtype
 
 
 class AutocastInference(nn.Module):
-    """``model`` under ``torch.autocast(dtype)``; its outputs cast back to float32.
+    """``model`` on channels-last images, under ``torch.autocast(dtype)`` unless ``dtype`` is None;
+    its outputs cast back to float32.
 
     ``eval()``/``train()`` reach the wrapped model, so FastReID's
     ``inference_context`` handles it like the model itself.
     """
 
-    def __init__(self, model: nn.Module, device_type: str, dtype: torch.dtype):
+    def __init__(self, model: nn.Module, device_type: str, dtype: Optional[torch.dtype]):
         super().__init__()
         self.model = model
         self.device_type = device_type
         self.dtype = dtype
 
     def forward(self, batched_inputs):
-        with torch.autocast(device_type=self.device_type, dtype=self.dtype):
+        with torch.autocast(device_type=self.device_type, dtype=self.dtype or torch.bfloat16,
+                            enabled=self.dtype is not None):
             outputs = self.model(channels_last_images(batched_inputs))
         return outputs.float()
 
@@ -45,8 +50,11 @@ def channels_last_images(batched_inputs):
 
 
 def inference_model(cfg, model: nn.Module) -> nn.Module:
-    """The model to run inference with: itself, or wrapped in autocast when ``TEST.AMP.ENABLED``."""
-    if not cfg.TEST.AMP.ENABLED:
+    """The model to run inference with: itself, or wrapped in autocast when ``TEST.AMP.ENABLED``, or fed
+    channels-last images in float32 when ``MODEL.CHANNELS_LAST``."""
+    amp = cfg.TEST.AMP.ENABLED
+    if not amp and not channels_last_enabled(cfg):
         return model
     device_type = model_device_type(model)
-    return AutocastInference(model, device_type, resolve_amp_dtype(device_type, cfg.TEST.AMP.DTYPE))
+    dtype = resolve_amp_dtype(device_type, cfg.TEST.AMP.DTYPE) if amp else None
+    return AutocastInference(model, device_type, dtype)

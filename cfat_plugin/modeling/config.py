@@ -27,6 +27,10 @@ def child_node(node: CN, key: str) -> CN:
 def add_model_config(cfg: CN) -> None:
     """Add the model keys to ``cfg`` in place; safe to call twice."""
     model = cfg.MODEL
+    # Convolution weights (and inference images) in channels-last order: oneDNN's convolutions and
+    # pooling skip a layout conversion per layer, so a ResNet trains and extracts faster on CPU (same
+    # maths, another summation order; benchmarks/bench_precision.py). False: PyTorch's default layout.
+    add_key(model, "CHANNELS_LAST", False)
 
     # ---- ViT backbone (build_cfat_vit_backbone) ----
     backbone = model.BACKBONE

@@ -35,8 +35,11 @@ def resize_pos_embed(
     old_grid: Sequence[int],
     new_grid: Sequence[int],
     num_prefix_tokens: int = 1,
+    interpolation: str = "bilinear",
 ) -> torch.Tensor:
     """Return ``pos_embed`` (1, prefix + old_h*old_w, D) resampled to ``new_grid``.
+
+    ``interpolation``: bilinear (TransReID's convention, the default) or bicubic (CLIP's, as IRRA resizes it).
 
     Checks the shapes (a mismatch is an error here, not a silent reshape), then lets
     ``timm.layers.resample_abs_pos_embed`` interpolate. Row-major token order is kept (token
@@ -56,4 +59,4 @@ def resize_pos_embed(
 
     # timm's resampler in float32 (bilinear on half precision loses the small values), prefix kept.
     return resample_abs_pos_embed(pos_embed, [new_h, new_w], [old_h, old_w], num_prefix_tokens=num_prefix_tokens,
-                                  interpolation="bilinear", antialias=False, align_corners=False)
+                                  interpolation=interpolation, antialias=False, align_corners=False)
