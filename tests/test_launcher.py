@@ -1,12 +1,14 @@
-"""Stage processes forked from a pre-imported server: their output reaches the log and the caller line by
-line, a failure comes back as its exit code with the error in the log."""
+"""Stage processes forked from a pre-imported stage server: their output reaches the log and the caller line
+by line, a failure comes back as its exit code with the error in the log, the caller's environment reaches
+the stage."""
 import os
 
 import pytest
+from conftest import REPO_ROOT
 
 from cfat_plugin.demo import launcher
-from cfat_plugin.demo.launcher import _follow, forkserver_available, run_stage_process
-from cfat_plugin.demo.stages import StageRequest
+from cfat_plugin.demo.launcher import fork_available, follow, run_stage_process
+from cfat_plugin.demo.stages import StageRequest, config_pairs
 
 
 def test_follow_passes_every_line_once_and_what_was_written_just_before_the_writer_stopped(tmp_path):
@@ -26,11 +28,11 @@ def test_follow_passes_every_line_once_and_what_was_written_just_before_the_writ
 
     lines = []
     with open(path, newline="") as log:
-        _follow(log, running, lines.append)
+        follow(log, running, lines.append)
     assert lines == ["iter 1", "cells:  10%", "cells:  20%", "last line without end"]
 
 
-@pytest.mark.skipif(not forkserver_available(), reason="no forkserver on this platform")
+@pytest.mark.skipif(not fork_available(), reason="no os.fork on this platform")
 def test_a_failing_stage_returns_its_exit_code_with_its_error_in_the_log(tmp_path):
     request = StageRequest("train_net", str(tmp_path / "missing.yml"), str(tmp_path / "out"))
     request_path = str(tmp_path / "request.json")
@@ -44,11 +46,30 @@ def test_a_failing_stage_returns_its_exit_code_with_its_error_in_the_log(tmp_pat
     assert lines and "\n".join(lines) in text  # the caller saw what the log holds, as it came
 
 
-def test_without_forkserver_the_stage_runs_in_a_fresh_interpreter(tmp_path, monkeypatch):
-    monkeypatch.setattr(launcher, "forkserver_available", lambda: False)
+def test_without_fork_the_stage_runs_in_a_fresh_interpreter(tmp_path, monkeypatch):
+    monkeypatch.setattr(launcher, "fork_available", lambda: False)
     request = StageRequest("train_net", str(tmp_path / "missing.yml"), str(tmp_path / "out"))
     request_path = str(tmp_path / "request.json")
     request.write(request_path)
     lines = []
     code = run_stage_process(request_path, str(tmp_path / "stage.log"), dict(os.environ), os.getcwd(), lines.append)
     assert code != 0 and any("missing.yml" in line for line in lines)
+
+
+@pytest.mark.skipif(not fork_available(), reason="no os.fork on this platform")
+def test_two_stages_in_a_row_each_get_their_callers_environment_and_folder(tmp_path):
+    """The server outlives a stage; each stage runs in its caller's folder (a relative OUTPUT_DIR lands
+    there) with its caller's environment (FASTREID_DATASETS, where CUHK01 is looked for)."""
+    config = os.path.join(REPO_ROOT, "projects", "CFAT", "synthreid_r18_teacher.yml")
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        request = StageRequest("train_net", config, "out", config_pairs(
+            ["DATASETS.NAMES", ("CUHK01",), "DATASETS.TESTS", ("CUHK01",), "DATASETS.ROOT", ""]))
+        request_path = str(folder / "request.json")
+        request.write(request_path)
+        env = {**os.environ, "FASTREID_DATASETS": str(tmp_path / f"nowhere-{name}")}
+        log = folder / "stage.log"
+        assert run_stage_process(request_path, str(log), env, str(folder), lambda line: None) != 0
+        assert (folder / "out" / "config.yaml").is_file()
+        assert f"nowhere-{name}" in log.read_text()
