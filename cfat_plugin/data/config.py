@@ -97,6 +97,10 @@ def _add_corruption_config(cfg: CN) -> None:
     train.CLEAN_PROB = 1.0 / 21.0  # the "corrupted" view left clean; 1/21: the published draw (clean + 20 types)
     train.SAME_GEOMETRY = False  # both views share one random flip/crop/erasing (False: independent, as published)
     train.SEED = 0  # draws are a function of (SEED, sampler position, index)
+    # Who corrupts the student's view. reference: imagecorruptions (the test sets' code) in the loader workers,
+    # one image at a time at its native size. torch: the collated batch on its device, at the input size, same
+    # draws and the same damage in distribution (cfat_plugin/data/corruptions/torch_backend), several times faster.
+    train.BACKEND = "reference"
 
     test = cfg.DATASETS.CORRUPTION.TEST = CN()
     test.SETTING = "both"  # clean | both (corrupted query + gallery, the headline) | query | gallery

@@ -17,19 +17,24 @@ JPEG_QUALITY = (25, 18, 15, 10, 7)
 ELASTIC_ALPHA = (250 * 0.05, 250 * 0.065, 250 * 0.085, 250 * 0.1, 250 * 0.12)  # displacement gain
 
 
+def _truncated(values: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """8-bit truncation done in double precision, before a float32 cast could round 35.99999 up to 36."""
+    return torch.floor(values.clamp(0, 255)).to(dtype)
+
+
 @register_torch_twin("brightness")
 def brightness(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """Brighter light: HSV value raised, hue and saturation kept."""
     hsv = rgb_to_hsv(x.double() / 255)
     hsv[:, 2] = (hsv[:, 2] + BRIGHTNESS_SHIFT[severity - 1]).clamp(0, 1)
-    return (hsv_to_rgb(hsv).clamp(0, 1) * 255).to(x.dtype)
+    return _truncated(hsv_to_rgb(hsv).clamp(0, 1) * 255, x.dtype)
 
 
 @register_torch_twin("contrast")
 def contrast(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """Flat light: each channel pulled towards its image mean."""
     means = x.double().mean(dim=(2, 3), keepdim=True)
-    return ((x.double() - means) * CONTRAST_FACTOR[severity - 1] + means).to(x.dtype)
+    return _truncated((x.double() - means) * CONTRAST_FACTOR[severity - 1] + means, x.dtype)
 
 
 @register_torch_twin("saturate")
@@ -38,7 +43,7 @@ def saturate(x: torch.Tensor, severity: int, generators: Sequence[torch.Generato
     gain, offset = SATURATE[severity - 1]
     hsv = rgb_to_hsv(x.double() / 255)
     hsv[:, 1] = (hsv[:, 1] * gain + offset).clamp(0, 1)
-    return (hsv_to_rgb(hsv).clamp(0, 1) * 255).to(x.dtype)
+    return _truncated(hsv_to_rgb(hsv).clamp(0, 1) * 255, x.dtype)
 
 
 @lru_cache(maxsize=None)
@@ -72,8 +77,8 @@ def pixelate(x: torch.Tensor, severity: int, generators: Sequence[torch.Generato
     small_h, small_w = int(height * PIXELATE_SCALE[severity - 1]), int(width * PIXELATE_SCALE[severity - 1])
     across = box_weights(width, small_w).to(device=x.device, dtype=torch.float32)
     down = box_weights(height, small_h).to(device=x.device, dtype=torch.float32)
-    small = torch.round(x @ across.T)  # Pillow: horizontal pass first, 8-bit in between
-    small = torch.round(torch.einsum("oh,nchw->ncow", down, small))
+    small = torch.floor(x @ across.T + 0.5)  # Pillow: horizontal pass first, rounded half up to 8 bits
+    small = torch.floor(torch.einsum("oh,nchw->ncow", down, small) + 0.5)
     rows, cols = nearest_index(small_h, height, x.device), nearest_index(small_w, width, x.device)
     return small.index_select(2, rows).index_select(3, cols)
 

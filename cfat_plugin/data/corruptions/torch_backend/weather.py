@@ -1,7 +1,7 @@
 """Weather and dirt: snow, frost, fog and spatter (water at severities 1-3, mud at 4-5)."""
 import importlib.resources
 from functools import lru_cache
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -52,17 +52,25 @@ def frost_texture(index: int, height: int, width: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frost[..., ::-1])).permute(2, 0, 1).float()
 
 
+def frost_with(x: torch.Tensor, severity: int, draws: Sequence[Tuple[int, int, int]]) -> torch.Tensor:
+    """The reference's frost blend given each image's draw (frost photo index, crop top, crop left)."""
+    image_weight, frost_weight = FROST[severity - 1]
+    height, width = x.shape[-2:]
+    crops = [frost_texture(index, height, width)[:, top:top + height, left:left + width]
+             for index, top, left in draws]
+    return image_weight * x + frost_weight * torch.stack(crops).to(x.device)
+
+
 @register_torch_twin("frost")
 def frost(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """Ice on the lens: a random crop of one of six frost photos blended in."""
-    image_weight, frost_weight = FROST[severity - 1]
     height, width = x.shape[-2:]
-    crops = []
-    for index, g in zip(random_ints(generators, 0, len(FROST_FILES)), generators):
-        texture = frost_texture(index, height, width)
-        top, left = random_ints([g], 0, texture.shape[1] - height)[0], random_ints([g], 0, texture.shape[2] - width)[0]
-        crops.append(texture[:, top:top + height, left:left + width])
-    return image_weight * x + frost_weight * torch.stack(crops).to(x.device)
+    draws = []
+    for g in generators:
+        index = random_ints([g], 0, len(FROST_FILES))[0]
+        texture_h, texture_w = frost_texture(index, height, width).shape[-2:]
+        draws.append((index, random_ints([g], 0, texture_h - height)[0], random_ints([g], 0, texture_w - width)[0]))
+    return frost_with(x, severity, draws)
 
 
 def plasma_fractal(size: int, decay: float, generators: Sequence[torch.Generator],
