@@ -5,7 +5,7 @@ from typing import Sequence
 import torch
 from torchvision.io import decode_jpeg, encode_jpeg
 
-from .ops import gaussian_filter, hsv_to_rgb, rgb_to_hsv, uniform
+from .ops import gaussian_filter, hsv_to_rgb, rgb_to_hsv, sample_bilinear, uniform
 from .registry import register_torch_twin
 
 # imagecorruptions' constants per severity 1-5.
@@ -103,23 +103,13 @@ def reflect_coordinates(coords: torch.Tensor, size: int) -> torch.Tensor:
 @register_torch_twin("elastic_transform")
 def elastic_transform(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """A smooth random warp: uniform displacements blurred (sigma 1 % of each side) and scaled."""
-    n, channels, height, width = x.shape
+    height, width = x.shape[-2:]
     max_shift = height * 0.005  # the reference scales both directions by the height
     fields = uniform(generators, (2, height, width), -max_shift, max_shift, x.device)
     fields = gaussian_filter(fields, (height * 0.01, width * 0.01), mode="reflect", truncate=3)
     fields = fields * ELASTIC_ALPHA[severity - 1]
     rows = reflect_coordinates(torch.arange(height, device=x.device).view(1, -1, 1) + fields[:, 1], height)
     cols = reflect_coordinates(torch.arange(width, device=x.device).view(1, 1, -1) + fields[:, 0], width)
-    top, left = rows.floor().long(), cols.floor().long()
-    fr, fc = rows - top, cols - left
-    bottom, right = (top + 1).clamp(max=height - 1), (left + 1).clamp(max=width - 1)
-    flat = x.flatten(2)
-
-    def at(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        return flat.gather(2, (r * width + c).view(n, 1, -1).expand(-1, channels, -1)).view_as(x)
-
-    fr, fc = fr.unsqueeze(1), fc.unsqueeze(1)
-    out = (at(top, left) * (1 - fr) * (1 - fc) + at(top, right) * (1 - fr) * fc
-           + at(bottom, left) * fr * (1 - fc) + at(bottom, right) * fr * fc)
+    out = sample_bilinear(x, rows, cols)
     return out.clamp(0, 255)
 
