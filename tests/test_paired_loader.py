@@ -171,3 +171,24 @@ def test_torch_backend_refuses_types_without_a_torch_version(tiny_baseline_cfg):
     with pytest.raises(KeyError, match="has no torch version"):
         build_paired_train_loader(_cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch",
                                        "DATASETS.CORRUPTION.TRAIN.TYPES", "['rlq_pixelate']"))
+
+
+def test_trainer_trains_on_the_torch_backend_batches(tiny_baseline_cfg):
+    from fastreid.utils.events import EventStorage
+
+    from cfat_plugin.data.batch_corruption import CorruptingLoader
+    from cfat_plugin.engine import ReIDTrainer
+
+    cfg = _cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch")
+    np.random.seed(0)
+    torch.manual_seed(0)
+    trainer = ReIDTrainer(cfg)  # FastReID reads the class count and epoch length from loader.dataset
+    assert isinstance(trainer._trainer.data_loader, CorruptingLoader)
+    trainer.resume_or_load(resume=False)
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    with EventStorage(0) as storage:
+        for step in range(2):
+            trainer.iter = storage.iter = step
+            trainer.run_step()
+            assert np.isfinite(storage.history("total_loss").latest())
+    assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())

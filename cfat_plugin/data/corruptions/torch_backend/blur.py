@@ -58,21 +58,25 @@ def sweep_sources(max_shift: int, height: int, width: int, generators: Sequence[
     from following the jumps while they land on passed pixels: the same chain,
     followed here for all pixels at once.
     """
+    n, pixels = len(generators), height * width
     rows = torch.arange(height, device=device).view(-1, 1).expand(height, width).reshape(-1)
     cols = torch.arange(width, device=device).view(1, -1).expand(height, width).reshape(-1)
     inner = (rows > max_shift) & (rows <= height - max_shift) & (cols > max_shift) & (cols <= width - max_shift)
-    jumps = per_image(generators, lambda g: torch.randint(-max_shift, max_shift, (2, height * width),
-                                                          generator=g), device)
-    target = (rows + jumps[:, 0]) * width + cols + jumps[:, 1]
-    position = torch.arange(height * width, device=device).expand_as(target)
-    jump_to = torch.where(inner, target, position)  # pixels outside the sweep keep their value
-    node, source = position, jump_to
+    jumps = per_image(generators, lambda g: torch.randint(-max_shift, max_shift, (2, pixels), generator=g), device)
+    # Flat indices over the whole batch; image k's pixels are k * pixels + ...
+    position = torch.arange(n * pixels, device=device)
+    inner = inner.repeat(n)
+    jump_to = torch.where(inner, position + (jumps[:, 0] * width + jumps[:, 1]).reshape(-1), position)
+    source = jump_to.clone()
+    node = position.clone()
+    moving = position[inner[source] & (source > node)]  # the chains still to follow, fewer each hop
     for _ in range(max_hops):
-        passed = inner.gather(0, source.reshape(-1)).view_as(source) & (source > node)
-        if not passed.any():
+        if moving.numel() == 0:
             break
-        node, source = torch.where(passed, source, node), torch.where(passed, jump_to.gather(1, source), source)
-    return source
+        node[moving] = source[moving]
+        source[moving] = jump_to[source[moving]]
+        moving = moving[inner[source[moving]] & (source[moving] > node[moving])]
+    return (source - torch.arange(n, device=device).repeat_interleave(pixels) * pixels).view(n, pixels)
 
 
 def shuffle_locally(x: torch.Tensor, max_shift: int, iterations: int,
