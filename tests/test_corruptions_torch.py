@@ -63,27 +63,33 @@ def test_deterministic_types_give_the_reference_pixels(name, images):
         assert diff.max() <= 1 and diff.mean() < 0.1, (name, severity, diff.max(), diff.mean())
 
 
-def _reference_with_numpy_seed(name, image, severity, seed):
+def _under_numpy_seeds(count, fn):
+    """``[fn(i) for i in range(count)]``, each call under NumPy seed i: the reference's random numbers."""
+    out = []
+    for seed in range(count):
+        with seeded_global_numpy(seed):
+            out.append(fn(seed))
+    return out
+
+
+def _assert_reference_for_the_same_draws(name, severity, images, ours):
+    """``ours`` (a float batch) is the reference's output, image i under NumPy seed i, up to one level."""
     from imagecorruptions import corruption_dict
 
-    with seeded_global_numpy(seed):
+    def reference(image):
         return np.clip(np.asarray(corruption_dict[name](Image.fromarray(image), severity)), 0, 255).astype(np.uint8)
 
-
-def _truncate(batch):
-    return as_arrays(batch.clamp(0, 255).floor())
+    expected = np.stack(_under_numpy_seeds(len(images), lambda i: reference(images[i])))
+    ours = as_arrays(ours.clamp(0, 255).floor())
+    assert np.abs(ours.astype(int) - expected.astype(int)).max() <= 1, (name, severity)
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
 def test_motion_blur_matches_for_the_same_angle(severity, images):
     few = images[:4]
-    angles = []
-    for seed in range(len(few)):
-        with seeded_global_numpy(seed):
-            angles.append(np.random.uniform(-45, 45))  # the reference's first draw
-    ours = _truncate(motion_blur_angles(as_batch(few), *MOTION[severity - 1], angles))
-    reference = np.stack([_reference_with_numpy_seed("motion_blur", im, severity, s) for s, im in enumerate(few)])
-    assert np.abs(ours.astype(int) - reference.astype(int)).max() <= 1
+    angles = _under_numpy_seeds(len(few), lambda i: np.random.uniform(-45, 45))  # the reference's first draw
+    ours = motion_blur_angles(as_batch(few), *MOTION[severity - 1], angles)
+    _assert_reference_for_the_same_draws("motion_blur", severity, few, ours)
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
@@ -91,27 +97,24 @@ def test_fog_matches_for_the_same_cloud(severity, images):
     from imagecorruptions.corruptions import plasma_fractal
 
     few = images[:4]
-    fields = []
-    for seed in range(len(few)):
-        with seeded_global_numpy(seed):
-            fields.append(torch.from_numpy(plasma_fractal(mapsize=64, wibbledecay=FOG[severity - 1][1])))
-    ours = _truncate(fog_from_field(as_batch(few), severity, torch.stack(fields)))
-    reference = np.stack([_reference_with_numpy_seed("fog", im, severity, s) for s, im in enumerate(few)])
-    assert np.abs(ours.astype(int) - reference.astype(int)).max() <= 1
+    fields = _under_numpy_seeds(len(few), lambda i: torch.from_numpy(
+        plasma_fractal(mapsize=64, wibbledecay=FOG[severity - 1][1])))
+    _assert_reference_for_the_same_draws("fog", severity, few, fog_from_field(as_batch(few), severity,
+                                                                              torch.stack(fields)))
+
+
+def _frost_draw(_):
+    """The reference's frost draws, in its order: photo, then crop top and left."""
+    index = np.random.randint(6)
+    height, width = frost_texture(index, HEIGHT, WIDTH).shape[-2:]
+    return index, np.random.randint(0, height - HEIGHT), np.random.randint(0, width - WIDTH)
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
 def test_frost_matches_for_the_same_photo_and_crop(severity, images):
     few = images[:6]
-    draws = []
-    for seed in range(len(few)):
-        with seeded_global_numpy(seed):  # the reference's draws: photo, then crop top and left
-            index = np.random.randint(6)
-            height, width = frost_texture(index, HEIGHT, WIDTH).shape[-2:]
-            draws.append((index, np.random.randint(0, height - HEIGHT), np.random.randint(0, width - WIDTH)))
-    ours = _truncate(frost_with(as_batch(few), severity, draws))
-    reference = np.stack([_reference_with_numpy_seed("frost", im, severity, s) for s, im in enumerate(few)])
-    assert np.abs(ours.astype(int) - reference.astype(int)).max() <= 1
+    draws = _under_numpy_seeds(len(few), _frost_draw)
+    _assert_reference_for_the_same_draws("frost", severity, few, frost_with(as_batch(few), severity, draws))
 
 
 @pytest.mark.parametrize("name", RANDOM)
