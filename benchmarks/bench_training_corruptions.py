@@ -8,7 +8,8 @@ workers, at 128x64 and 256x128, in one run; prints a table, asserts nothing:
 - reference: paired views, each corrupted view made by ``imagecorruptions`` in
   a worker at the image's native size (``DATASETS.CORRUPTION.TRAIN.BACKEND reference``);
 - torch: paired views, the workers only decode, resize and augment; the
-  collated batch is corrupted in this process on the CPU (``BACKEND torch``).
+  collated batch is corrupted in this process on the CPU (``BACKEND torch``);
+  at 256x128 also with ``TORCH_SIZE [128, 64]`` (corrupted at Market-1501's native size).
 
 A fourth column is the torch corruption alone on a collated batch (no loading).
 
@@ -29,10 +30,11 @@ import cfat_plugin  # noqa: E402,F401  (compat fixes first)
 from bench_corruptions import DEFAULT_ROOT, _loader_cfg, _samples_per_second  # noqa: E402
 from cfat_plugin.data.corruptions import CORRUPTION_TYPES, RandomCorruption  # noqa: E402
 
-SIZES = ((128, 64), (256, 128))
+# (input size, TORCH_SIZE of the torch backend)
+RUNS = (((128, 64), ()), ((256, 128), ()), ((256, 128), (128, 64)))
 
 
-def corruption_alone(batch: torch.Tensor, repeats: int) -> float:
+def corruption_alone(batch: torch.Tensor, repeats: int, size=()) -> float:
     """Samples/s of ``corrupt_batch`` on one batch, each image its own benchmark draw."""
     from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
 
@@ -42,7 +44,8 @@ def corruption_alone(batch: torch.Tensor, repeats: int) -> float:
     start, samples = time.perf_counter(), 0
     for repeat in range(repeats):
         draws = [spec.draw(f"{repeat}/{i}") for i in range(len(batch))]
-        corrupt_batch(batch, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws])
+        corrupt_batch(batch, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws],
+                      size or None)
         samples += len(batch)
     return samples / (time.perf_counter() - start)
 
@@ -62,21 +65,23 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}; batch 64 (P16 x K4), "
           f"{args.workers} workers, {args.batches} batches after 2 warm-up batches; samples/s "
           f"(a paired sample is a clean and a corrupted view)")
-    print(f"{'input size':>10s} {'plain':>9s} {'reference':>10s} {'torch':>9s} {'torch/ref':>9s} "
+    print(f"{'input size':>10s} {'torch at':>9s} {'plain':>9s} {'reference':>10s} {'torch':>9s} {'torch/ref':>9s} "
           f"{'torch alone':>11s}")
-    for size in SIZES:
+    for size, work in RUNS:
         rates = []
         for backend in (None, "reference", "torch"):
-            opts = () if backend is None else ("DATASETS.CORRUPTION.TRAIN.BACKEND", backend)
+            opts = () if backend is None else ("DATASETS.CORRUPTION.TRAIN.BACKEND", backend,
+                                               "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", str(list(work)))
             cfg = _loader_cfg(args.data_root, args.workers, size, *opts)
             np.random.seed(0)  # FastReID's samplers take their seed from the global RNG
             loader = build_reid_train_loader(cfg) if backend is None else build_paired_train_loader(cfg)
             rates.append(_samples_per_second(loader, args.batches))
             if backend == "torch":
                 batch = next(iter(loader.loader))["clean_images"]
-        alone = corruption_alone(batch, max(2, args.batches // 2))
+        alone = corruption_alone(batch, max(2, args.batches // 2), work)
         plain, reference, torch_rate = rates
-        print(f"{size[0]:>4d}x{size[1]:<5d} {plain:9.1f} {reference:10.1f} {torch_rate:9.1f} "
+        at = "input" if not work else f"{work[0]}x{work[1]}"
+        print(f"{size[0]:>4d}x{size[1]:<5d} {at:>9s} {plain:9.1f} {reference:10.1f} {torch_rate:9.1f} "
               f"{torch_rate / reference:8.2f}x {alone:11.1f}", flush=True)
 
 

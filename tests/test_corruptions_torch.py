@@ -151,3 +151,23 @@ def test_small_images_are_corrupted_at_the_reference_minimum_size():
     reference = corrupt(generated_image(40, 20, seed=1), "defocus_blur", 3, 0)
     assert out.shape == small.shape
     assert np.abs(as_arrays(out)[0].astype(int) - reference.astype(int)).mean() < 1.0
+
+
+def test_a_smaller_work_size_scales_the_damage_like_a_native_size(images):
+    # Defocus on a 128x64 view at the work size 64x32 (the benchmark blurs the native crop, then enlarges):
+    # the disk covers twice the content, as when the reference blurs the 64x32 image and it is enlarged.
+    import torch.nn.functional as F
+
+    small = as_batch(images[:8])
+    large = F.interpolate(small, size=(128, 64), mode="bicubic", align_corners=False).clamp(0, 255).round()
+    names, severities, seeds = ["defocus_blur"] * 8, [2] * 8, list(range(8))
+    at_input = corrupt_batch(large, names, severities, seeds)
+    at_native = corrupt_batch(large, names, severities, seeds, size=(64, 32))
+    assert at_native.shape == large.shape
+    reference = np.stack([corrupt(image, "defocus_blur", 2, 0) for image in images[:8]])
+    enlarged = F.interpolate(as_batch(list(reference)), size=(128, 64), mode="bicubic", align_corners=False)
+    clean = as_arrays(large)
+    psnr_native, psnr_input = mean_psnr(as_arrays(at_native), list(clean)), mean_psnr(as_arrays(at_input), list(clean))
+    psnr_reference = mean_psnr(as_arrays(enlarged.clamp(0, 255).floor()), list(clean))
+    assert psnr_native < psnr_input - 1.5
+    assert abs(psnr_native - psnr_reference) < 0.5

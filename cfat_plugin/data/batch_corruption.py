@@ -6,8 +6,9 @@ seed) and puts them in the batch, and :class:`CorruptingLoader` turns
 ``images`` into the corrupted view in the training process, on the device the
 batch is on (FastReID's loader has already moved it to the GPU when there is one).
 The draw is the reference backend's, so a run is as reproducible; the damage
-is the same in distribution, applied at the network's input size instead of
-the image's native size.
+is the same in distribution, applied at the network's input size or, with
+``DATASETS.CORRUPTION.TRAIN.TORCH_SIZE``, at a size standing for the native one
+(the benchmark corrupts before resizing: Market-1501's crops are all 128x64).
 """
 from typing import Iterator, Sequence
 
@@ -34,10 +35,14 @@ class BatchCorruption:
 
     Reads ``corruption_types`` (index into ``types``, -1: left clean),
     ``corruption_severities`` and ``corruption_seeds``; writes ``images``.
+    ``size`` (H, W): the size images are corrupted at (see ``corrupt_batch``); empty: the batch's.
     """
 
-    def __init__(self, types: Sequence[str]):
+    def __init__(self, types: Sequence[str], size: Sequence[int] = ()):
         self.types = tuple(types)
+        if len(size) not in (0, 2) or any(int(side) < 1 for side in size):
+            raise ValueError(f"DATASETS.CORRUPTION.TRAIN.TORCH_SIZE must be [] or [height, width], got {list(size)}")
+        self.size = tuple(int(side) for side in size) or None
         check_backend("torch", self.types)
 
     def __call__(self, batch: dict) -> dict:
@@ -47,7 +52,7 @@ class BatchCorruption:
         names = ["" if k < 0 else self.types[k] for k in kinds]
         with torch.no_grad():
             batch["images"] = corrupt_batch(batch["images"], names, batch["corruption_severities"].tolist(),
-                                            batch["corruption_seeds"].tolist())
+                                            batch["corruption_seeds"].tolist(), self.size)
         return batch
 
 

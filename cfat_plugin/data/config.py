@@ -101,6 +101,10 @@ def _add_corruption_config(cfg: CN) -> None:
     # one image at a time at its native size. torch: the collated batch on its device, at the input size, same
     # draws and the same damage in distribution (cfat_plugin/data/corruptions/torch_backend), several times faster.
     train.BACKEND = "reference"
+    # [H, W] the torch backend corrupts at (each corrupted view resized there and back), standing for the
+    # native size the reference corrupts at: [128, 64] is Market-1501's (blur radii, drops and grain are in
+    # pixels); []: the input size.
+    train.TORCH_SIZE = []
 
     test = cfg.DATASETS.CORRUPTION.TEST = CN()
     test.SETTING = "both"  # clean | both (corrupted query + gallery, the headline) | query | gallery

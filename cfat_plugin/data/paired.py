@@ -203,5 +203,5 @@ def build_paired_train_loader(cfg, *, train_items: Optional[Sequence[tuple]] = N
     sampler = data_build._train_loader_from_config(cfg, train_set=train_set, transforms=transforms)["sampler"]
     loader = data_build.build_reid_train_loader(cfg, train_set=train_set, sampler=PositionTaggedSampler(sampler))
     if train_set.backend == "torch":
-        loader = CorruptingLoader(loader, BatchCorruption(train_set.types))
+        loader = CorruptingLoader(loader, BatchCorruption(train_set.types, cfg.DATASETS.CORRUPTION.TRAIN.TORCH_SIZE))
     return loader

@@ -5,7 +5,7 @@ draws its random numbers from its own generator, seeded by its draw's seed
 (and the type, as the reference backend does), so an image's damage does not
 depend on the rest of the batch, the device or the worker count.
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -21,10 +21,15 @@ def generator_for(seed: int, name: str) -> torch.Generator:
 
 
 def corrupt_batch(images: torch.Tensor, names: Sequence[str], severities: Sequence[int],
-                  seeds: Sequence[int]) -> torch.Tensor:
+                  seeds: Sequence[int], size: Optional[Sequence[int]] = None) -> torch.Tensor:
     """``images`` (N, 3, H, W) in 0..255, image i under ``names[i]`` at ``severities[i]``; an empty name
     leaves the image clean. Returns a new float tensor in 0..255, truncated to whole levels like the
-    reference's 8-bit output."""
+    reference's 8-bit output.
+
+    ``size`` (H, W): corrupt at that size and bring the result back, the way the
+    benchmark corrupts at the native size before the resize to the input size
+    (blur radii, drop lengths and noise grain are in pixels); None: at the batch's size.
+    """
     if images.dim() != 4 or images.shape[1] != 3:
         raise ValueError(f"images must be a (N, 3, H, W) batch, got shape {tuple(images.shape)}")
     if not len(names) == len(severities) == len(seeds) == images.shape[0]:
@@ -40,16 +45,25 @@ def corrupt_batch(images: torch.Tensor, names: Sequence[str], severities: Sequen
         index = torch.tensor(members, device=images.device)
         group = out.index_select(0, index)
         generators = [generator_for(int(seeds[i]), name) for i in members]
-        out[index] = _at_min_size(group, lambda g: fn(g, severity, generators), name)
+        out[index] = _at_size(group, lambda g: fn(g, severity, generators), work_size(group, name, size))
     return out.clamp_(0, 255).floor_()
 
 
-def _at_min_size(group: torch.Tensor, fn, name: str) -> torch.Tensor:
-    """``fn(group)``, on a copy enlarged to the reference's minimum side when the images are smaller."""
-    height, width = group.shape[-2:]
+def work_size(images: torch.Tensor, name: str, size: Optional[Sequence[int]]) -> Tuple[int, int]:
+    """Where ``name`` corrupts ``images``: ``size`` or their own, enlarged to the reference's minimum side
+    (32 px, imagecorruptions' limit; rain has its own rule)."""
+    height, width = (int(size[0]), int(size[1])) if size else images.shape[-2:]
     if name == "rain" or min(height, width) >= MIN_SIZE:
-        return fn(group)
+        return height, width
     scale = MIN_SIZE / min(height, width)
-    size = (max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale)))
-    big = F.interpolate(group, size=size, mode="bicubic", align_corners=False).clamp(0, 255).round()
-    return F.interpolate(fn(big).clamp(0, 255), size=(height, width), mode="bicubic", align_corners=False)
+    return max(MIN_SIZE, round(height * scale)), max(MIN_SIZE, round(width * scale))
+
+
+def _at_size(group: torch.Tensor, fn, size: Tuple[int, int]) -> torch.Tensor:
+    """``fn(group)`` at ``size``: resized there (8-bit levels, anti-aliased when shrinking) and back."""
+    height, width = group.shape[-2:]
+    if (height, width) == tuple(size):
+        return fn(group)
+    work = F.interpolate(group, size=size, mode="bicubic", align_corners=False, antialias=True)
+    out = fn(work.clamp(0, 255).round()).clamp(0, 255)
+    return F.interpolate(out, size=(height, width), mode="bicubic", align_corners=False, antialias=True)
