@@ -31,9 +31,9 @@ def shot_noise(x: torch.Tensor, severity: int, generators: Sequence[torch.Genera
 @register_torch_twin("impulse_noise")
 def impulse_noise(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """Each value independently replaced, with probability ``amount``, by black or white (half each)."""
-    draws = uniform(generators, (2,) + tuple(x.shape[1:]), 0.0, 1.0, x.device)
-    hit = draws[:, 0] < IMPULSE_AMOUNT[severity - 1]
-    return torch.where(hit, (draws[:, 1] < 0.5).to(x.dtype) * 255, x)
+    amount = IMPULSE_AMOUNT[severity - 1]
+    draws = uniform(generators, x.shape[1:], 0.0, 1.0, x.device)  # below amount/2: white; up to amount: black
+    return torch.where(draws < amount, (draws < amount / 2).to(x.dtype) * 255, x)
 
 
 @register_torch_twin("speckle_noise")

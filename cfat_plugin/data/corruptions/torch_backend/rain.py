@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..rain import _DROP_GEOMETRY, ENLARGED_HEIGHT, RAIN_LEVELS, SMALL_HEIGHT
-from .ops import pad_axis, per_image
+from .ops import filter_axis, per_image
 from .registry import register_torch_twin
 
 DROP_GRAY = 200.0
@@ -49,9 +49,8 @@ def draw_streaks(x: torch.Tensor, rain_type: str, generators: Sequence[torch.Gen
 
 def box_blur(x: torch.Tensor, size: int) -> torch.Tensor:
     """OpenCV's ``blur``: the mean over a size x size box (anchor at size // 2), mirrored border, 8-bit."""
-    before, after = size // 2, size - 1 - size // 2
-    padded = pad_axis(pad_axis(x, before, after, -2, "mirror"), before, after, -1, "mirror")
-    return torch.round(F.avg_pool2d(padded, size, stride=1))
+    box = torch.full((size,), 1.0 / size, dtype=torch.float64)
+    return torch.round(filter_axis(filter_axis(x, box, -2, "mirror"), box, -1, "mirror"))
 
 
 @register_torch_twin("rain")
