@@ -171,3 +171,26 @@ def test_a_smaller_work_size_scales_the_damage_like_a_native_size(images):
     psnr_reference = mean_psnr(as_arrays(enlarged.clamp(0, 255).floor()), list(clean))
     assert psnr_native < psnr_input - 1.5
     assert abs(psnr_native - psnr_reference) < 0.5
+
+
+def test_contact_sheet_puts_the_torch_backend_beside_the_reference(tmp_path):
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "tools", "visualize_corruptions.py")
+    spec = importlib.util.spec_from_file_location("visualize_corruptions", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    image = generated_image(HEIGHT, WIDTH, seed=3)
+    one = tool.contact_sheet([image], ["contrast", "gaussian_noise"], [1, 5])
+    both = tool.contact_sheet([image], ["contrast", "gaussian_noise"], [1, 5], backends=("reference", "torch"))
+    block = one.width - tool.LABEL_WIDTH
+    assert both.width == tool.LABEL_WIDTH + 2 * block and both.height == one.height
+    # Contrast is deterministic: the torch block shows the reference's tiles.
+    left = np.asarray(both)[:, tool.LABEL_WIDTH:tool.LABEL_WIDTH + block]
+    right = np.asarray(both)[:, tool.LABEL_WIDTH + block:]
+    top = tool.HEADER_HEIGHT
+    assert np.array_equal(left[top:top + HEIGHT], right[top:top + HEIGHT])
+    # Noise is not: the torch block draws its own.
+    noise_row = slice(top + HEIGHT + tool.GAP, top + 2 * HEIGHT + tool.GAP)
+    assert not np.array_equal(left[noise_row], right[noise_row])
