@@ -23,7 +23,7 @@ def check_backend(backend: str, types: Sequence[str]) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"DATASETS.CORRUPTION.TRAIN.BACKEND must be one of {BACKENDS}, got {backend!r}")
     if backend == "torch":
-        from .corruptions.torch_backend import get_torch_twin  # torchvision: imported only when used
+        from .corruptions.torch_backend import get_torch_twin  # imported only by runs that use it
 
         for name in types:
             get_torch_twin(name)

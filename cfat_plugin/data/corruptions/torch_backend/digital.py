@@ -1,9 +1,11 @@
 """Digital damage: brightness, contrast, saturation, pixelation, JPEG and the elastic warp."""
+import io
 from functools import lru_cache
 from typing import Sequence
 
+import numpy as np
 import torch
-from torchvision.io import decode_jpeg, encode_jpeg
+from PIL import Image
 
 from .ops import gaussian_filter, hsv_to_rgb, rgb_to_hsv, sample_bilinear, uniform
 from .registry import register_torch_twin
@@ -83,13 +85,21 @@ def pixelate(x: torch.Tensor, severity: int, generators: Sequence[torch.Generato
     return small.index_select(2, rows).index_select(3, cols)
 
 
+def _jpeg_round_trip(image: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
 @register_torch_twin("jpeg_compression")
 def jpeg_compression(x: torch.Tensor, severity: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
-    """JPEG at a low quality (libjpeg through torchvision, on the CPU: blocks, ringing, colour bleeding)."""
+    """JPEG at a low quality: blocks, ringing, colour bleeding. Encoded and decoded on the CPU with Pillow's
+    libjpeg, the reference's own codec and settings, so the pixels are the reference's (torchvision's
+    codec gives the same bytes, but its image I/O is deprecated from 0.29)."""
     quality = JPEG_QUALITY[severity - 1]
-    images = x.clamp(0, 255).to(torch.uint8).cpu()
-    out = [decode_jpeg(data) for data in encode_jpeg(list(images), quality=quality)]
-    return torch.stack(out).to(device=x.device, dtype=x.dtype)
+    images = x.clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    out = np.stack([_jpeg_round_trip(image, quality) for image in images])
+    return torch.from_numpy(out).permute(0, 3, 1, 2).to(device=x.device, dtype=x.dtype)
 
 
 def reflect_coordinates(coords: torch.Tensor, size: int) -> torch.Tensor:
