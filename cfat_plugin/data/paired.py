@@ -15,7 +15,7 @@ With ``backend="torch"`` the workers do not corrupt: ``images`` is a second
 clean view, corrupted after collation by the loader that
 :func:`build_paired_train_loader` returns (:mod:`.batch_corruption`).
 
-The corruption is applied at the image's native resolution, before
+The reference backend corrupts at the image's native resolution, before
 FastReID's transforms (resize, flip, pad/crop, ...). With ``same_geometry``
 both views get the *same* random transform (same flip, crop, erasing, ...);
 otherwise each view draws its own, like the published CFAT.
