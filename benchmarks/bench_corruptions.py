@@ -52,13 +52,13 @@ def bench_types(root: str, per_severity: int) -> None:
           f"-> {1000 / np.mean(means):.0f} images/s per core")
 
 
-def _loader_cfg(root: str, workers: int):
+def _loader_cfg(root: str, workers: int, size=(256, 128), *opts: str):
     from cfat_plugin.engine import apply_runtime_config, load_config
 
     cfg = load_config(os.path.join(REPO, "configs", "CUHK01", "baseline_R18_cpu.yml"), [
-        "DATASETS.ROOT", root, "INPUT.SIZE_TRAIN", "[256, 128]", "SOLVER.IMS_PER_BATCH", "64",
+        "DATASETS.ROOT", root, "INPUT.SIZE_TRAIN", str(list(size)), "SOLVER.IMS_PER_BATCH", "64",
         "DATALOADER.NUM_INSTANCE", "4", "DATALOADER.NUM_WORKERS", str(workers),
-        "DATASETS.CORRUPTION.TRAIN.ENABLED", "True"])
+        "DATASETS.CORRUPTION.TRAIN.ENABLED", "True", *opts])
     apply_runtime_config(cfg)
     return cfg
 

@@ -121,3 +121,74 @@ def test_positions_are_global_across_ddp_ranks():
 
     tagged = list(PositionTaggedSampler(RankOneOfTwo([7, 3, 9])))
     assert tagged == [(7, 1), (3, 3), (9, 5)]  # items 1, 3, 5 of the shared stream
+
+
+def test_torch_backend_corrupts_after_collation_with_the_same_draws(tiny_baseline_cfg):
+    from cfat_plugin.data.batch_corruption import CorruptingLoader
+    from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+
+    torch_cfg = _cfg(tiny_baseline_cfg, *DETERMINISTIC_INPUT, "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch")
+    loader, (batch,) = _batches(torch_cfg, 1)
+    _, (reference,) = _batches(_cfg(tiny_baseline_cfg, *DETERMINISTIC_INPUT), 1)
+    assert isinstance(loader, CorruptingLoader) and isinstance(loader.dataset, PairedCorruptionDataset)
+    assert set(batch) == set(reference) | {"corruption_seeds"}
+    # Same samples and the same draws as the reference backend; only who corrupts differs.
+    assert batch["img_paths"] == reference["img_paths"]
+    for key in ("clean_images", "targets", "corruption_types", "corruption_severities"):
+        assert torch.equal(batch[key], reference[key]), key
+
+    dataset = loader.dataset
+    index_of = {item[0]: i for i, item in enumerate(dataset.img_items)}
+    for i, path in enumerate(batch["img_paths"]):
+        clean, second, draw = dataset.views(index_of[path], position=i)
+        assert second is clean  # the workers leave the student's view clean
+        view = dataset.transform(clean)
+        if draw is None:
+            assert torch.equal(batch["images"][i], view) and batch["corruption_seeds"][i] == 0
+        else:
+            assert batch["corruption_seeds"][i] == draw.seed
+            expected = corrupt_batch(view[None], [draw.name], [draw.severity], [draw.seed])[0]
+            assert torch.equal(batch["images"][i], expected), draw
+    assert (batch["corruption_types"] >= 0).sum() >= 12
+    assert not torch.equal(batch["images"], batch["clean_images"])
+
+
+def test_torch_backend_same_batches_with_any_number_of_workers(tiny_baseline_cfg):
+    runs = []
+    for workers in ("0", "2"):
+        cfg = _cfg(tiny_baseline_cfg, *DETERMINISTIC_INPUT, "DATALOADER.NUM_WORKERS", workers,
+                   "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch")
+        runs.append(_batches(cfg, 2)[1])
+    for one, other in zip(*runs):
+        assert torch.equal(one["images"], other["images"])
+
+
+def test_torch_backend_refuses_types_without_a_torch_version(tiny_baseline_cfg):
+    with pytest.raises(ValueError, match="BACKEND must be one of"):
+        build_paired_train_loader(_cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.BACKEND", "numba"))
+    import cfat_plugin.rlq.lowquality  # noqa: F401  (registers RLQ's low-quality types, reference only)
+
+    with pytest.raises(KeyError, match="has no torch version"):
+        build_paired_train_loader(_cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch",
+                                       "DATASETS.CORRUPTION.TRAIN.TYPES", "['rlq_pixelate']"))
+
+
+def test_trainer_trains_on_the_torch_backend_batches(tiny_baseline_cfg):
+    from fastreid.utils.events import EventStorage
+
+    from cfat_plugin.data.batch_corruption import CorruptingLoader
+    from cfat_plugin.engine import ReIDTrainer
+
+    cfg = _cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.BACKEND", "torch")
+    np.random.seed(0)
+    torch.manual_seed(0)
+    trainer = ReIDTrainer(cfg)  # FastReID reads the class count and epoch length from loader.dataset
+    assert isinstance(trainer._trainer.data_loader, CorruptingLoader)
+    trainer.resume_or_load(resume=False)
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    with EventStorage(0) as storage:
+        for step in range(2):
+            trainer.iter = storage.iter = step
+            trainer.run_step()
+            assert np.isfinite(storage.history("total_loss").latest())
+    assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())

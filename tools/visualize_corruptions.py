@@ -7,6 +7,13 @@ eye on real photos:
 
     python tools/visualize_corruptions.py ../shared/data/cuhk01-mini/campus/0001001.png -o sheet.png
     python tools/visualize_corruptions.py a.png b.png --scale 2 --types rain fog --seed 3 -o sheet.png
+
+``--backend torch`` puts the training backend beside the reference: per image,
+a block of the reference's columns, then the same columns from the batched torch
+corruptions (other random numbers, the same kind of damage):
+
+    python tools/visualize_corruptions.py ../shared/data/cuhk01-mini/campus/0001001.png --backend torch \
+        --severities 1 3 5 --scale 2 -o sheet_torch.png
 """
 import argparse
 import os
@@ -26,13 +33,28 @@ from cfat_plugin.utils.drawing import default_font  # noqa: E402
 LABEL_WIDTH, HEADER_HEIGHT, GAP, BACKGROUND = 150, 24, 4, (255, 255, 255)
 
 
+def torch_corrupt(image: np.ndarray, name: str, severity: int, seed: int) -> np.ndarray:
+    """``corrupt`` through the training backend's batched torch corruptions (a batch of one)."""
+    import torch
+
+    from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+
+    batch = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float()
+    return corrupt_batch(batch, [name], [severity], [seed])[0].permute(1, 2, 0).numpy().astype(np.uint8)
+
+
+CORRUPTERS = {"reference": corrupt, "torch": torch_corrupt}
+
+
 def contact_sheet(images: Sequence[np.ndarray], types: Sequence[str] = CORRUPTION_TYPES,
-                  severities: Sequence[int] = SEVERITIES, seed: int = 0, scale: int = 1) -> Image.Image:
-    """One row per type; per image, the clean picture then one column per severity."""
+                  severities: Sequence[int] = SEVERITIES, seed: int = 0, scale: int = 1,
+                  backends: Sequence[str] = ("reference",)) -> Image.Image:
+    """One row per type; per image and backend, the clean picture then one column per severity."""
     if not images:
         raise ValueError("contact_sheet needs at least one image")
+    blocks = [(image, backend) for image in images for backend in backends]
     tile_h = max(im.shape[0] for im in images) * scale
-    tile_ws = [im.shape[1] * scale for im in images]
+    tile_ws = [im.shape[1] * scale for im, _ in blocks]
     columns = 1 + len(severities)
     block_ws = [columns * (w + GAP) + GAP * 2 for w in tile_ws]
     width = LABEL_WIDTH + sum(block_ws)
@@ -48,14 +70,15 @@ def contact_sheet(images: Sequence[np.ndarray], types: Sequence[str] = CORRUPTIO
         sheet.paste(tile, (x, y))
 
     x0 = LABEL_WIDTH
-    for image, tile_w, block_w in zip(images, tile_ws, block_ws):
-        for column, title in enumerate(["clean"] + [f"s{s}" for s in severities]):
+    for (image, backend), tile_w, block_w in zip(blocks, tile_ws, block_ws):
+        first = "clean" if len(backends) == 1 else backend[:5]
+        for column, title in enumerate([first] + [f"s{s}" for s in severities]):
             draw.text((x0 + column * (tile_w + GAP) + 2, 4), title, fill=(0, 0, 0), font=font)
         for row, name in enumerate(types):
             y = HEADER_HEIGHT + row * (tile_h + GAP)
             paste(image, x0, y)
             for column, severity in enumerate(severities, start=1):
-                paste(corrupt(image, name, severity, seed), x0 + column * (tile_w + GAP), y)
+                paste(CORRUPTERS[backend](image, name, severity, seed), x0 + column * (tile_w + GAP), y)
         x0 += block_w
     for row, name in enumerate(types):
         y = HEADER_HEIGHT + row * (tile_h + GAP) + tile_h // 2 - 8
@@ -72,10 +95,18 @@ def parse_args(argv: List[str] = None) -> argparse.Namespace:
     parser.add_argument("--severities", nargs="+", type=int, default=list(SEVERITIES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scale", type=int, default=1, help="enlarge tiles (nearest neighbour) by this factor")
+    parser.add_argument("--backend", choices=("reference", "torch"), default="reference",
+                        help="torch: the training backend's torch corruptions beside the reference's")
     args = parser.parse_args(argv)
     unknown = [t for t in args.types if t not in available_corruptions()]
     if unknown:
         parser.error(f"unknown corruption types {unknown}; known: {', '.join(available_corruptions())}")
+    if args.backend == "torch":
+        from cfat_plugin.data.corruptions.torch_backend import torch_twins
+
+        missing = [t for t in args.types if t not in torch_twins()]
+        if missing:
+            parser.error(f"no torch version of {missing}; --backend torch covers: {', '.join(torch_twins())}")
     if args.scale < 1:
         parser.error("--scale must be >= 1")
     return args
@@ -86,11 +117,13 @@ def main(argv: List[str] = None) -> str:
     for path in args.images:
         if not os.path.isfile(path):
             raise SystemExit(f"image not found: {path}")
-    sheet = contact_sheet([read_rgb(p) for p in args.images], args.types, args.severities, args.seed, args.scale)
+    backends = ("reference",) if args.backend == "reference" else ("reference", "torch")
+    sheet = contact_sheet([read_rgb(p) for p in args.images], args.types, args.severities, args.seed, args.scale,
+                          backends)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     sheet.save(args.output, format="PNG")
     print(f"wrote {args.output} ({sheet.width}x{sheet.height}): {len(args.types)} types x "
-          f"{len(args.severities)} severities x {len(args.images)} image(s)")
+          f"{len(args.severities)} severities x {len(args.images)} image(s), {' beside '.join(backends)}")
     return args.output
 
 

@@ -8,9 +8,14 @@ batching, collation and DDP sharding. Each item is the stock dict plus:
   ``Baseline`` trained on this loader *is* the corruption-augmented baseline);
 - ``clean_images``: the clean view, the teacher's input;
 - ``corruption_types``: index of the drawn type in ``dataset.types`` (-1: clean);
-- ``corruption_severities``: its severity (0: clean).
+- ``corruption_severities``: its severity (0: clean);
+- ``corruption_seeds`` (``backend="torch"`` only): the draw's seed (0: clean).
 
-The corruption is applied at the image's native resolution, before
+With ``backend="torch"`` the workers do not corrupt: ``images`` is a second
+clean view, corrupted after collation by the loader that
+:func:`build_paired_train_loader` returns (:mod:`.batch_corruption`).
+
+The reference backend corrupts at the image's native resolution, before
 FastReID's transforms (resize, flip, pad/crop, ...). With ``same_geometry``
 both views get the *same* random transform (same flip, crop, erasing, ...);
 otherwise each view draws its own, like the published CFAT.
@@ -37,6 +42,7 @@ from torch.utils.data import Sampler
 from fastreid.data.common import CommDataset
 from fastreid.data import data_utils
 
+from .batch_corruption import BatchCorruption, CorruptingLoader, check_backend
 from .corruptions import CORRUPTION_TYPES, SEVERITIES, Draw, check_severity, corrupt, get_corruption, rng_for
 from .corruptions.seeding import check_seed
 
@@ -50,7 +56,8 @@ class PairedCorruptionDataset(CommDataset):
 
     def __init__(self, img_items: Sequence[tuple], transform=None, relabel: bool = True,
                  types: Sequence[str] = CORRUPTION_TYPES, severities: Sequence[int] = SEVERITIES,
-                 clean_prob: float = 0.0, same_geometry: bool = False, seed: int = 0):
+                 clean_prob: float = 0.0, same_geometry: bool = False, seed: int = 0,
+                 backend: str = "reference"):
         super().__init__(img_items, transform, relabel)
         self.types = tuple(types) or CORRUPTION_TYPES
         self.severities = tuple(int(s) for s in severities) or SEVERITIES
@@ -63,6 +70,7 @@ class PairedCorruptionDataset(CommDataset):
         self.clean_prob = float(clean_prob)
         self.same_geometry = bool(same_geometry)
         self.seed = check_seed(seed)
+        self.backend = check_backend(backend, self.types)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -83,11 +91,12 @@ class PairedCorruptionDataset(CommDataset):
         return None if clean else Draw(name, severity, seed)
 
     def views(self, index: int, position: Optional[int] = None) -> Tuple[Image.Image, Image.Image, Optional[Draw]]:
-        """(clean, corrupted, draw) PIL images of sample ``index`` before FastReID's transforms."""
+        """(clean, corrupted, draw) PIL images of sample ``index`` before FastReID's transforms
+        (with the torch backend the second view is clean too: it is corrupted after collation)."""
         clean = data_utils.read_image(self.img_items[index][0])  # BadImageError names a bad file
         draw = self.draw(index, position)
-        if draw is None:
-            return clean, clean, None
+        if draw is None or self.backend == "torch":
+            return clean, clean, draw
         corrupted = corrupt(np.asarray(clean), draw.name, draw.severity, draw.seed)
         return clean, Image.fromarray(corrupted), draw
 
@@ -113,7 +122,7 @@ class PairedCorruptionDataset(CommDataset):
         clean, corrupted = self._transform_pair(clean, corrupted)
         if self.relabel:
             pid, camid = self.pid_dict[pid], self.cam_dict[camid]
-        return {
+        item = {
             "images": corrupted,
             "clean_images": clean,
             "targets": pid,
@@ -122,6 +131,9 @@ class PairedCorruptionDataset(CommDataset):
             "corruption_types": -1 if draw is None else self.types.index(draw.name),
             "corruption_severities": 0 if draw is None else draw.severity,
         }
+        if self.backend == "torch":
+            item["corruption_seeds"] = 0 if draw is None else draw.seed
+        return item
 
 
 class PositionTaggedSampler(Sampler):
@@ -154,6 +166,7 @@ def paired_dataset_kwargs(cfg) -> dict:
         "clean_prob": float(node.CLEAN_PROB),
         "same_geometry": bool(node.SAME_GEOMETRY),
         "seed": int(node.SEED),
+        "backend": str(node.BACKEND),
     }
 
 
@@ -184,7 +197,11 @@ def build_paired_train_loader(cfg, *, train_items: Optional[Sequence[tuple]] = N
     train_set = PairedCorruptionDataset(train_items, transforms, relabel=True, **options)
     logger.info(f"Paired training views: {len(options['types'])} corruption types, severities "
                 f"{list(options['severities'])}, clean probability {options['clean_prob']:.3f}, "
-                f"same geometry {options['same_geometry']}, seed {options['seed']}")
+                f"same geometry {options['same_geometry']}, seed {options['seed']}, "
+                f"corrupted by the {train_set.backend} backend")
     # The stock sampler for this config, wrapped to tag each index with its stream position.
     sampler = data_build._train_loader_from_config(cfg, train_set=train_set, transforms=transforms)["sampler"]
-    return data_build.build_reid_train_loader(cfg, train_set=train_set, sampler=PositionTaggedSampler(sampler))
+    loader = data_build.build_reid_train_loader(cfg, train_set=train_set, sampler=PositionTaggedSampler(sampler))
+    if train_set.backend == "torch":
+        loader = CorruptingLoader(loader, BatchCorruption(train_set.types, cfg.DATASETS.CORRUPTION.TRAIN.TORCH_SIZE))
+    return loader

@@ -1,0 +1,89 @@
+#!/usr/bin/env python
+"""Training-view corruption: reference backend (workers) against the torch backend (after collation).
+
+Samples/s of three loaders over the CUHK01 sample, same config, sampler and
+workers, at 128x64 and 256x128, in one run; prints a table, asserts nothing:
+
+- plain: FastReID's loader, one clean view per sample (the ceiling);
+- reference: paired views, each corrupted view made by ``imagecorruptions`` in
+  a worker at the image's native size (``DATASETS.CORRUPTION.TRAIN.BACKEND reference``);
+- torch: paired views, the workers only decode, resize and augment; the
+  collated batch is corrupted in this process on the CPU (``BACKEND torch``);
+  at 256x128 also with ``TORCH_SIZE [128, 64]`` (corrupted at Market-1501's native size).
+
+A fourth column is the torch corruption alone on a collated batch (no loading).
+
+    python benchmarks/bench_training_corruptions.py [--workers 2] [--batches 8]
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import cfat_plugin  # noqa: E402,F401  (compat fixes first)
+from bench_corruptions import DEFAULT_ROOT, _loader_cfg, _samples_per_second  # noqa: E402
+from cfat_plugin.data.corruptions import CORRUPTION_TYPES, RandomCorruption  # noqa: E402
+
+# (input size, TORCH_SIZE of the torch backend)
+RUNS = (((128, 64), ()), ((256, 128), ()), ((256, 128), (128, 64)))
+
+
+def corruption_alone(batch: torch.Tensor, repeats: int, size=()) -> float:
+    """Samples/s of ``corrupt_batch`` on one batch, each image its own benchmark draw."""
+    from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+
+    spec = RandomCorruption(seed=0)
+    warm = batch[:len(CORRUPTION_TYPES)]  # warm-up: caches (frost photos, kernels), lazy imports
+    corrupt_batch(warm, list(CORRUPTION_TYPES)[:len(warm)], [3] * len(warm), [0] * len(warm))
+    start, samples = time.perf_counter(), 0
+    for repeat in range(repeats):
+        draws = [spec.draw(f"{repeat}/{i}") for i in range(len(batch))]
+        corrupt_batch(batch, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws],
+                      size or None)
+        samples += len(batch)
+    return samples / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", default=DEFAULT_ROOT, help="folder holding CUHK01's campus/")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--batches", type=int, default=8, help="timed batches of 64 per loader")
+    args = parser.parse_args()
+    if not os.path.isdir(os.path.join(args.data_root, "campus")):
+        raise SystemExit(f"CUHK01 sample not found: {args.data_root}/campus")
+    from fastreid.data import build_reid_train_loader
+
+    from cfat_plugin.data.paired import build_paired_train_loader
+
+    print(f"machine: {os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}; batch 64 (P16 x K4), "
+          f"{args.workers} workers, {args.batches} batches after 2 warm-up batches; samples/s "
+          f"(a paired sample is a clean and a corrupted view)")
+    print(f"{'input size':>10s} {'torch at':>9s} {'plain':>9s} {'reference':>10s} {'torch':>9s} {'torch/ref':>9s} "
+          f"{'torch alone':>11s}")
+    for size, work in RUNS:
+        rates = []
+        for backend in (None, "reference", "torch"):
+            opts = () if backend is None else ("DATASETS.CORRUPTION.TRAIN.BACKEND", backend,
+                                               "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", str(list(work)))
+            cfg = _loader_cfg(args.data_root, args.workers, size, *opts)
+            np.random.seed(0)  # FastReID's samplers take their seed from the global RNG
+            loader = build_reid_train_loader(cfg) if backend is None else build_paired_train_loader(cfg)
+            rates.append(_samples_per_second(loader, args.batches))
+            if backend == "torch":
+                batch = next(iter(loader.loader))["clean_images"]
+        alone = corruption_alone(batch, max(2, args.batches // 2), work)
+        plain, reference, torch_rate = rates
+        at = "input" if not work else f"{work[0]}x{work[1]}"
+        print(f"{size[0]:>4d}x{size[1]:<5d} {at:>9s} {plain:9.1f} {reference:10.1f} {torch_rate:9.1f} "
+              f"{torch_rate / reference:8.2f}x {alone:11.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
