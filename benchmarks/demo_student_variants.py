@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("kind", choices=["b", "c", "d"])
     parser.add_argument("opts", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    profile = get_profile("default", repeats=1, grid=False)
+    profile = get_profile("recorded", repeats=1, grid=False)  # the profile its recorded variants ran
     demo = Demo(profile, args.demo_dir, echo=lambda line: None)
     base = {s.key[0]: s for s in students(profile, os.path.join(demo.output_dir, "a_teacher"))}[args.kind]
     variant = Student(args.name, base.title, base.config, tuple(base.overrides) + tuple(args.opts))
