@@ -23,6 +23,9 @@ METRICS = ("clean_mAP", "corrupted_mAP", "seen_mAP", "held_out_mAP")
 # The fine stage in the released form and its two controls (projects/CFAT/README.md, "The fine stage in the
 # released form"): asked for by name, in neither comparison's default arms.
 OFFICIAL_ARMS = ("c_cfat_official", "c_cfat_official_noce2", "d_cfat_coarse_ce2")
+# (b) and (c') with their training views corrupted by the torch backend, each compared with its
+# reference-backend twin (projects/CFAT/README.md, "Training corruptions in torch"): asked for by name.
+BACKEND_ARMS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged"}
 
 ABLATION_HELP = """Does CFAT's fine stage matter? Every arm trained with several training seeds, paired, one teacher.
 
@@ -136,7 +139,7 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--output-dir", default="output/ablation")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="training seeds")
     parser.add_argument("--arms", nargs="+", default=list(ABLATION_ARMS),
-                        choices=sorted(set(ABLATION_ARMS + OFFICIAL_ARMS)))
+                        choices=sorted(set(ABLATION_ARMS + OFFICIAL_ARMS + tuple(BACKEND_ARMS))))
     parser.add_argument("--test-seed", type=int, default=0, help="data set and test draws (fixed for all)")
     parser.add_argument("--profile", default="recorded",
                         help="demo profile: recorded (the demo's recipe as the committed tables ran it: "
@@ -160,7 +163,8 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     titles = {key: arm.title for key, arm in all_arms(base, "").items()}
     arms = store.arms_present(args.arms)
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
-    text = seed_tables(store.results, arms, ABLATION_REFERENCES, METRICS, titles)
+    twins = tuple(dict.fromkeys(BACKEND_ARMS[arm] for arm in arms if arm in BACKEND_ARMS))
+    text = seed_tables(store.results, arms, ABLATION_REFERENCES + twins, METRICS, titles)
     note = (f"\nSynthReID ({base.synthreid_preset}); students' clean share {store.data.get('clean_prob', 0.7)}; "
             f"one teacher (seed {store.data.get('test_seed')}, "
             f"{store.data.get('teacher')}); students {base.student_epochs} epochs; training seeds {seeds}; test "

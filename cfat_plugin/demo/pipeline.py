@@ -37,7 +37,8 @@ class Student:
     ``start``: the key of another model whose final weights the student starts from
     (``MODEL.CFAT.STUDENT_WEIGHTS``, the published corruption-trained start); ``bfg_pretrain``: run the
     BFG pre-training stage from that same start first and load its VAE (``MODEL.CFAT.BFG_WEIGHTS``);
-    ``bfg_form``: the VAE's form for that stage (``VAE_FORMS``), so that it pre-trains the VAE the student uses.
+    ``bfg_form``: the VAE's form for that stage (``VAE_FORMS``), so that it pre-trains the VAE the student uses;
+    ``backend``: what makes its corrupted training views (``TRAINING_BACKENDS``), in every stage it trains.
     """
 
     key: str
@@ -47,6 +48,7 @@ class Student:
     start: Optional[str] = None
     bfg_pretrain: bool = False
     bfg_form: str = "project"
+    backend: str = "reference"
 
 
 # CFAT's fine stage off: coarse alignment alone (the ablation).
@@ -91,6 +93,14 @@ def alignment_weight(config_file: str) -> float:
     cfg.merge_from_file(os.path.join(REPO_ROOT, config_file) if not os.path.isabs(config_file) else config_file)
     return float(cfg.MODEL.CFAT.LOSS.ALIGN.SCALE)
 
+
+# Who corrupts the training views: the reference (numpy, one image at a time in the loader) or the torch
+# corruptions on the collated batch, at Market-1501's crop size as a stand-in for the native size the
+# reference corrupts at (SynthReID's crops are 128-192 pixels tall).
+TRAINING_BACKENDS = {
+    "reference": (),
+    "torch": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[128,64]"),
+}
 
 NO_SECOND_CE = ("MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0")
 # The control for the released model's second student CE: coarse only, the student's CE doubled.
@@ -137,6 +147,10 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
                 bfg_pretrain=True, bfg_form="official"),
         Student("d_cfat_coarse_ce2", "(d'-CE2) coarse only, the student's CE at weight 2", cfat,
                 teacher + NO_BFG + STUDENT_CE_TWICE, start="b_augmented"),
+        Student("b_augmented_torch", "(b-T) the augmented baseline, views corrupted by the torch backend",
+                profile.teacher_config, augmented, backend="torch"),
+        Student("c_cfat_staged_torch", "(c'-T) CFAT staged, views corrupted by the torch backend",
+                profile.cfat_staged_config, teacher, start="b_augmented_torch", bfg_pretrain=True, backend="torch"),
     ]
     return {arm.key: arm for arm in arms}
 
@@ -253,7 +267,7 @@ class Demo:
 
     def train_student(self, student: Student) -> str:
         """Train one student (after its BFG pre-training stage, when it has one); its final weights."""
-        overrides = self.profile.student_solver() + list(student.overrides)
+        overrides = self.profile.student_solver() + list(student.overrides) + list(TRAINING_BACKENDS[student.backend])
         if student.start is not None:
             start = os.path.join(self.output_dir, student.start, "model_final.pth")
             if not os.path.exists(start):  # its start is trained first (once, kept for the others)
@@ -261,13 +275,16 @@ class Demo:
                 self.train_student(all_arms(self.profile, self.teacher_dir)[student.start])
             overrides += ["MODEL.CFAT.STUDENT_WEIGHTS", start]
             if student.bfg_pretrain:
-                overrides += ["MODEL.CFAT.BFG_WEIGHTS", self.pretrain_bfg(student.start, start, student.bfg_form)]
+                overrides += ["MODEL.CFAT.BFG_WEIGHTS",
+                              self.pretrain_bfg(student.start, start, student.bfg_form, student.backend)]
         return self.train(student.key, student.config, os.path.join(self.output_dir, student.key), overrides)
 
-    def pretrain_bfg(self, start_key: str, start_weights: str, form: str = "project") -> str:
-        """The BFG pre-training stage from ``start_weights`` for a VAE of ``form`` (shared by every student
-        with that start and form)."""
-        key = f"bfg_from_{start_key}" + ("" if form == "project" else f"_{form}")
+    def pretrain_bfg(self, start_key: str, start_weights: str, form: str = "project",
+                     backend: str = "reference") -> str:
+        """The BFG pre-training stage from ``start_weights`` for a VAE of ``form``, its views corrupted by
+        ``backend`` (shared by every student with that start, form and backend)."""
+        key = f"bfg_from_{start_key}" + ("" if form == "project" else f"_{form}") + (
+            "" if backend == "reference" else f"_{backend}")
         self.echo(f"    BFG pre-training stage ({key})")
         p = self.profile
         return self.train(key, p.bfg_config, os.path.join(self.output_dir, key), [
@@ -275,7 +292,7 @@ class Demo:
             "TEST.EVAL_PERIOD", p.bfg_epochs, "SOLVER.IMS_PER_BATCH", p.batch,
             "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", p.student_clean_prob,
             "MODEL.CFAT.STUDENT_WEIGHTS", start_weights] + list(teacher_overrides(self.teacher_dir))
-            + list(VAE_FORMS[form]))
+            + list(VAE_FORMS[form]) + list(TRAINING_BACKENDS[backend]))
 
     def evaluate(self, student: Student, config: str, weights: str) -> dict:
         out = os.path.join(self.output_dir, student.key)
