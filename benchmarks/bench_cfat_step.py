@@ -8,10 +8,17 @@ near 1 + (teacher forward / student forward+backward), about 1.3. For ViT-small
 and ViT-base, FastReID's own ViT (``build_vit_backbone``, TransReID's) in
 FastReID's Baseline is timed beside them: the reference a FastReID user knows.
 ``--amp`` runs the steps under autocast as FastReID's AMP trainer does with the
-plugin's fix (float16 with a gradient scaler, or bfloat16).
+plugin's fix (float16 with a gradient scaler, or bfloat16). ``--corruptions torch`` adds CFAT
+with its student views corrupted inside the timed step by the torch backend on the batch's device
+(every view its own type and severity, drawn anew each step; none left clean: the upper bound),
+and prints its images/s against CFAT's on ready-made views (target: at least 0.95x).
+``--op-table N`` prints the N operators that take the most time in CFAT's and the Baseline's
+steps (torch.profiler): where CFAT's cost beyond the teacher's forward goes.
 
     python benchmarks/bench_cfat_step.py                       # CPU, ViT-tiny 128x64, batch 16
     python benchmarks/bench_cfat_step.py --size base --height 256 --width 128 --batch 64 --device cuda --amp bf16
+    python benchmarks/bench_cfat_step.py --size base --height 256 --width 128 --batch 64 --device cuda --amp bf16 \
+        --corruptions torch --op-table 15
 """
 import argparse
 import os
@@ -63,6 +70,7 @@ def fastreid_vit_cfg(args):
     return cfg
 
 
+CORRUPTED = "CFAT, views corrupted in step"
 AMP_DTYPES = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -74,12 +82,35 @@ def make_batch(args):
     return {k: v.to(args.device) for k, v in batch.items()}  # as FastReID's prefetcher hands them over
 
 
-class Stepper:
-    """One model with its optimizer; ``step()`` times forward + backward + update."""
+class TorchCorruptions:
+    """The student view of each step made in the step: every clean image corrupted by its own draw
+    (training types, severities 1-5) with the torch backend, on the batch's device."""
 
-    def __init__(self, model, batch, device: str, amp_dtype=None):
+    def __init__(self):
+        from cfat_plugin.data.corruptions import CORRUPTION_TYPES, RandomCorruption
+
+        self.spec = RandomCorruption(types=CORRUPTION_TYPES, seed=0)
+        self.calls = 0
+
+    def __call__(self, batch: dict) -> dict:
+        from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+
+        draws = [self.spec.draw(f"{self.calls}/{i}") for i in range(len(batch["clean_images"]))]
+        self.calls += 1
+        with torch.no_grad():
+            images = corrupt_batch(batch["clean_images"], [d.name for d in draws], [d.severity for d in draws],
+                                   [d.seed for d in draws])
+        return {**batch, "images": images}
+
+
+class Stepper:
+    """One model with its optimizer; ``step()`` times forward + backward + update (after ``prepare``, which
+    makes the step's views from the batch when given)."""
+
+    def __init__(self, model, batch, device: str, amp_dtype=None, prepare=None):
         self.model = model.train()
         self.batch = batch
+        self.prepare = prepare
         self.optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-3,
                                          momentum=0.9)
         self.device_type = "cuda" if device.startswith("cuda") else "cpu"
@@ -91,9 +122,10 @@ class Stepper:
     def step(self, record: bool) -> None:
         self.sync()
         start = time.perf_counter()
+        batch = self.prepare(self.batch) if self.prepare else self.batch
         with torch.autocast(self.device_type, dtype=self.amp_dtype or torch.float32,
                             enabled=self.amp_dtype is not None):
-            losses = self.model(self.batch)
+            losses = self.model(batch)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(sum(losses.values())).backward()
         self.scaler.step(self.optimizer)
@@ -113,6 +145,19 @@ def time_interleaved(steppers, warmup: int, steps: int) -> dict:
     return {name: statistics.median(s.times) for name, s in steppers.items()}
 
 
+def print_op_table(stepper: Stepper, rows: int, title: str) -> None:
+    """The operators of a few steps of ``stepper`` by total time on its device (CUDA time on a GPU)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if stepper.device_type == "cuda" else [])
+    with EventStorage(0), profile(activities=activities) as prof:
+        for _ in range(3):
+            stepper.step(record=False)
+    key = "self_cuda_time_total" if stepper.device_type == "cuda" else "self_cpu_time_total"
+    print(f"\n{title}: the {rows} operators with the most self time over 3 steps")
+    print(prof.key_averages().table(sort_by=key, row_limit=rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="tiny", choices=["tiny", "small", "base"])
@@ -125,6 +170,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--amp", default="none", choices=sorted(AMP_DTYPES), help="autocast dtype of the steps")
+    parser.add_argument("--corruptions", default="none", choices=["none", "torch"],
+                        help="torch: also time CFAT with its views corrupted in the step")
+    parser.add_argument("--op-table", type=int, default=0, help="print this many operators of CFAT's and the "
+                                                                    "Baseline's steps by time (0: none)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -146,20 +195,30 @@ def main() -> None:
         }
         if args.size in ("small", "base"):
             models["Baseline, FastReID's ViT"] = build_model(fastreid_vit_cfg(args))
+        if args.corruptions == "torch":
+            torch.manual_seed(0)
+            models[CORRUPTED] = build_model(c_cfg)
     batch = make_batch(args)
     print(f"device={args.device} threads={torch.get_num_threads()} ViT-{args.size} "
           f"{args.height}x{args.width} stride {args.stride} batch {args.batch} amp {args.amp}, median of "
           f"{args.steps} interleaved steps")
-    steppers = {name: Stepper(model, batch, args.device, AMP_DTYPES[args.amp]) for name, model in models.items()}
+    steppers = {name: Stepper(model, batch, args.device, AMP_DTYPES[args.amp],
+                              TorchCorruptions() if name == CORRUPTED else None) for name, model in models.items()}
     seconds = time_interleaved(steppers, args.warmup, args.steps)
     for name, sec in seconds.items():
-        print(f"  {name:<24s} {sec * 1000:9.1f} ms/step  {args.batch / sec:8.1f} images/s")
+        print(f"  {name:<30s} {sec * 1000:9.1f} ms/step  {args.batch / sec:8.1f} images/s")
     base = seconds["Baseline, plugin ViT"]
     print(f"CFAT / Baseline step-cost ratio: {seconds['CFAT'] / base:.2f}x "
           f"(CFAT / CameraAwareBaseline: {seconds['CFAT'] / seconds['CameraAwareBaseline']:.2f}x)")
     fastreid_vit = seconds.get("Baseline, FastReID's ViT")
     if fastreid_vit:
         print(f"Baseline step time, plugin ViT / FastReID's ViT: {base / fastreid_vit:.2f}x")
+    if CORRUPTED in seconds:
+        print(f"CFAT images/s with training corruptions in the step / on ready views: "
+              f"{seconds['CFAT'] / seconds[CORRUPTED]:.2f}x (target >= 0.95x)")
+    if args.op_table:
+        for name in ("CFAT", "Baseline, plugin ViT"):
+            print_op_table(steppers[name], args.op_table, name)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ def parse_args():
     return parser.parse_args()
 
 
-def one_epoch(config: str, workers: int, overrides: list) -> str:
-    """FastReID's last ``time: ... data_time: ...`` of one training epoch."""
+def epoch_times(config: str, workers: int, overrides: list) -> tuple:
+    """FastReID's last (``time``, ``data_time``) of one training epoch, seconds per iteration."""
     with tempfile.TemporaryDirectory() as out:
         # a process per run (its own loader workers and threads), through the package's entry point
         run = subprocess.run([sys.executable, "-m", "cfat_plugin.engine.train_net", "--config-file", config,
@@ -43,7 +43,13 @@ def one_epoch(config: str, workers: int, overrides: list) -> str:
     if run.returncode:
         raise SystemExit(run.stdout[-2000:] + run.stderr[-2000:])
     found = re.findall(r"time: ([0-9.]+)\s+data_time: ([0-9.]+)", run.stdout + run.stderr)
-    return f"{float(found[-1][0]):.3f} s/iter (data_time {float(found[-1][1]):.3f})"
+    return float(found[-1][0]), float(found[-1][1])
+
+
+def one_epoch(config: str, workers: int, overrides: list) -> str:
+    """FastReID's last ``time: ... data_time: ...`` of one training epoch."""
+    step, data = epoch_times(config, workers, overrides)
+    return f"{step:.3f} s/iter (data_time {data:.3f})"
 
 
 def main() -> None:

@@ -13,7 +13,14 @@ workers, at 128x64 and 256x128, in one run; prints a table, asserts nothing:
 
 A fourth column is the torch corruption alone on a collated batch (no loading).
 
+``--demo-step DATA_ROOT`` times whole training steps instead: one epoch of the demo's ResNet-18
+step (its size, batch, precision and in-process loading) on clean views, then as the augmented
+baseline (b) on corrupted views made by each backend, FastReID's own per-iteration ``time``
+(loading included) and ``data_time``. The target: corrupted steps at least 0.9x the clean
+steps' samples/s.
+
     python benchmarks/bench_training_corruptions.py [--workers 2] [--batches 8]
+    python benchmarks/bench_training_corruptions.py --demo-step output/demo/datasets
 """
 import argparse
 import os
@@ -50,12 +57,46 @@ def corruption_alone(batch: torch.Tensor, repeats: int, size=()) -> float:
     return samples / (time.perf_counter() - start)
 
 
+def demo_steps(data_root: str) -> None:
+    """One epoch per training-view source of the demo's (b) step; samples/s against the clean step's."""
+    from bench_loader_workers import epoch_times
+
+    from cfat_plugin.data.datasets.synthreid import SynthReID
+    from cfat_plugin.demo.pipeline import TRAINING_BACKENDS
+    from cfat_plugin.demo.profiles import get_profile
+
+    profile = get_profile("default")
+    SynthReID(root=data_root, preset=profile.synthreid_preset, seed=profile.seed)  # generated when missing
+    common = (["DATASETS.ROOT", os.path.abspath(data_root), "DATASETS.SYNTHREID.PRESET.MARKET",
+               profile.synthreid_preset, "SOLVER.IMS_PER_BATCH", str(profile.batch)]
+              + profile.precision_overrides() + list(profile.model_overrides))
+    corrupted = ["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB",
+                 str(profile.student_clean_prob)]
+    runs = [("clean views (teacher step)", []),
+            ("corrupted, reference backend", corrupted + list(TRAINING_BACKENDS["reference"])),
+            ("corrupted, torch backend", corrupted + list(TRAINING_BACKENDS["torch"]))]
+    print(f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}; the demo's ResNet-18 step: "
+          f"{' '.join(profile.model_overrides)}, batch {profile.batch}, precision {profile.resolved_precision()}, "
+          f"{profile.loader_workers} loader workers; one epoch each, FastReID's last per-iteration time")
+    print(f"{'training views':30s} {'s/iter':>7s} {'data_time':>9s} {'samples/s':>9s} {'vs clean':>8s}")
+    clean = None
+    for name, extra in runs:
+        step, data = epoch_times(profile.teacher_config, profile.loader_workers, common + extra)
+        rate = profile.batch / step
+        clean = clean or rate
+        print(f"{name:30s} {step:7.3f} {data:9.3f} {rate:9.1f} {rate / clean:7.2f}x", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", default=DEFAULT_ROOT, help="folder holding CUHK01's campus/")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batches", type=int, default=8, help="timed batches of 64 per loader")
+    parser.add_argument("--demo-step", metavar="DATA_ROOT", default=None,
+                        help="time the demo's training step instead, SynthReID in DATA_ROOT (made when missing)")
     args = parser.parse_args()
+    if args.demo_step:
+        return demo_steps(args.demo_step)
     if not os.path.isdir(os.path.join(args.data_root, "campus")):
         raise SystemExit(f"CUHK01 sample not found: {args.data_root}/campus")
     from fastreid.data import build_reid_train_loader

@@ -8,7 +8,10 @@
 #      probe reports what NCCL answers);
 #   5. CFAT's fine stage at ViT-B size: (c') staged CFAT, (c'-O) its fine stage in the released form
 #      and (d') coarse only, one training seed, short budget (benchmarks/cfat_ablation.py, profile
-#      vit_b_gpu: ViT-B from random initialisation on SynthReID at 256x128). Not yet run on a GPU.
+#      vit_b_gpu: ViT-B from random initialisation on SynthReID at 256x128). Not yet run on a GPU;
+#   6. training corruptions on the GPU: the ViT-B CFAT step with its views corrupted in the step by
+#      the torch backend against ready views (target >= 0.95x), and the operators that take CFAT's
+#      and the Baseline's step time (where CFAT's cost beyond the teacher's forward goes). Not yet run.
 # Usage (a GPU machine with torch; missing packages installed from ./.whl if it is there):
 #   OUT=/tmp/gpu bash benchmarks/gpu_checks.sh
 # A rehearsal of steps 1-2 on a CPU (the tiny data set, one epoch, no ViT-B, no NCCL):
@@ -67,6 +70,9 @@ step robustness-gpu 120 $PY tools/eval_robustness.py --config-file "$TEACHER/con
     step "vit-b-$amp" 45 $PY benchmarks/bench_cfat_step.py --size base --height 256 --width 128 \
         --batch 64 --steps 10 --warmup 3 --device cuda --amp $amp
 done
+[ "${VIT:-1}" = 1 ] && step vit-b-training-corruptions 90 $PY benchmarks/bench_cfat_step.py --size base \
+    --height 256 --width 128 --batch 64 --steps 10 --warmup 3 --device cuda --amp bf16 --corruptions torch \
+    --op-table 15
 [ "$DEVICE" = cuda ] && [ "${NCCL:-1}" = 1 ] && step nccl-ddp 40 $PY benchmarks/nccl_ddp_check.py
 [ "$DEVICE" = cuda ] && [ "${FINE:-1}" = 1 ] && step cfat-fine-vit-b 420 $PY benchmarks/cfat_ablation.py \
     --profile vit_b_gpu --seeds 0 --arms d_cfat_coarse_staged c_cfat_staged c_cfat_official \

@@ -60,6 +60,26 @@ def test_pose_branch_splits_after_layer1_and_the_others_after_layer2():
     assert bb(torch.rand(2, 3, 64, 32), with_pose=False)[2] is None
 
 
+def test_mobilenetv2_trunk_is_cut_at_resnet_strides_and_every_branch_starts_from_imagenet():
+    """The CPU comparison's ImageNet start: each branch a copy of the shipped weights, the maps at ResNet's strides."""
+    from cfat_plugin.modeling.backbones.mobilenetv2_imagenet import shipped_weights_path
+
+    cfg = load_config(os.path.join(REPO_ROOT, "projects", "RLQ", "synth_ltcc_mnv2.yml"), SMALL)
+    model = build_model(cfg)
+    bb, shipped = model.backbone, torch.load(shipped_weights_path(), map_location="cpu", weights_only=True)
+    state = bb.state_dict()
+    assert torch.equal(state["stem.0.0.weight"], shipped["features.0.0.weight"])
+    for key in ("layer2.5.conv.0.weight", "pose_branch.0.5.conv.0.weight"):  # shared /8 stage and the pose copy
+        assert torch.equal(state[key], shipped["features.5.conv.0.weight"])
+    for branch in ("clothes_branch", "identity_branch"):  # /16 stage and the final 1x1 conv, in each branch
+        assert torch.equal(state[f"{branch}.0.10.conv.0.weight"], shipped["features.10.conv.0.weight"])
+        assert torch.equal(state[f"{branch}.1.4.0.weight"], shipped["features.18.0.weight"])
+    assert bb.layer1(bb.stem(torch.rand(1, 3, 128, 64))).shape == (1, 24, 32, 16)  # /4, like ResNet's layer1
+    m1, m2, m3 = bb(torch.rand(2, 3, 128, 64))
+    assert m1.shape == m2.shape == m3.shape == (2, 1280, 8, 4)  # /16: last stride 1
+    assert bb.channels == 1280 and model.id_head.in_features == 2 * 1280  # MaxAvg: max and mean concatenated
+
+
 def test_test_feature_is_f1_and_f2_and_losses_follow_the_switches():
     torch.manual_seed(0)
     model = build_model(load_config(CPU_CONFIG, SMALL)).eval()

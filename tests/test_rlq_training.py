@@ -113,3 +113,22 @@ def test_comparison_tiny_profile_writes_a_table_and_resumes(tmp_path):
     assert (tmp_path / "out" / "comparison.png").stat().st_size > 0
     again = run_tool(args, env=env)  # everything is in the results file: nothing trains
     assert again.returncode == 0 and "seed 0:" not in again.stdout, again.stdout[-2000:]
+
+
+def test_comparison_profiles_pick_their_configs_and_the_replicas_arm_turns_them_off():
+    from cfat_plugin.engine import load_config
+    from cfat_plugin.rlq.comparison import ARMS, PROFILES, PROJECT, arm_options
+
+    def opts(profile, arm):
+        values = arm_options(PROFILES[profile], "/data", "/out", 0, 0, ARMS[arm][2], "/t.pth", ARMS[arm][3])
+        return dict(zip(values[::2], values[1::2]))
+
+    assert opts("imagenet", "rlq")["MODEL.RLQ.RECOLOUR.ENABLED"] == "True"  # as published
+    assert opts("imagenet", "rlq_noreplicas")["MODEL.RLQ.RECOLOUR.ENABLED"] == "False"
+    assert opts("default", "rlq")["MODEL.RLQ.RECOLOUR.ENABLED"] == "False"  # the committed table's recipe
+    assert opts("imagenet", "tad")["MODEL.TEACHER.CONFIG_FILE"].endswith("synth_ltcc_mnv2_base.yml")
+    assert "MODEL.TEACHER.CONFIG_FILE" not in opts("imagenet", "cap")
+    for name in ("base", "cap"):  # the base config has CAP off, the other on, on the same trunk
+        cfg = load_config(os.path.join(PROJECT, PROFILES["imagenet"][name]), [])
+        assert cfg.MODEL.BACKBONE.NAME == "build_rlq_multi_branch_mobilenetv2_backbone"
+        assert cfg.MODEL.RLQ.CAP.ENABLED == (name == "cap")

@@ -106,6 +106,24 @@ def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):
     assert _value(demo.calls[1][2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0"
 
 
+def test_torch_backend_arms_corrupt_with_it_in_every_stage_and_the_reference_arms_do_not(tmp_path):
+    profile = get_profile("tiny")
+    demo = RecordingDemo(profile, str(tmp_path), echo=lambda line: None)
+    arms = all_arms(profile, demo.teacher_dir)
+    demo.train_student(arms["c_cfat_staged_torch"])
+    demo.train_student(arms["c_cfat_staged"])
+    steps = [c[0] for c in demo.calls]
+    # the torch chain has its own start and BFG stage: nothing is shared with the reference chain
+    assert steps == ["b_augmented_torch", "bfg_from_b_augmented_torch_torch", "c_cfat_staged_torch",
+                     "b_augmented", "bfg_from_b_augmented", "c_cfat_staged"]
+    for step, _, overrides in demo.calls:
+        torch_chain = step.endswith("torch")
+        assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.BACKEND") == ("torch" if torch_chain else None)
+        assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE") == ("[128,64]" if torch_chain else None)
+    student = demo.calls[2][2]
+    assert _value(student, "MODEL.CFAT.STUDENT_WEIGHTS").endswith(os.path.join("b_augmented_torch", "model_final.pth"))
+
+
 def test_the_demo_table_names_every_stage_behind_each_model():
     from cfat_plugin.demo.pipeline import stage_chain
 

@@ -1,6 +1,6 @@
 """RLQ (Pathak & Rawat, BMVC 2025): coarse attribute prediction (CAP) + task-agnostic distillation (TAD).
 
-One module per component: :mod:`.multi_branch_resnet` (the clothes / identity / pose branches),
+One module per component: :mod:`.multi_branch` (the clothes / identity / pose branches),
 :mod:`.branch_embedding` (MaxAvg pooling + BN), :mod:`.losses` (τ-KL, pose disentanglement,
 normalised-MSE distillation, CAL), :mod:`.meta_arch` (the ``RLQ`` meta-architecture, CAP and TAD
 steps), :mod:`.attributes` (gender and pose-cluster labels), :mod:`.recolour` (recoloured replicas
@@ -16,11 +16,11 @@ from . import config, settings  # noqa: F401  (registers RLQ's keys and settings
 from .config import add_rlq_config
 from .lowquality import MIXTURES, LowQualityPair, draw_published
 from .meta_arch import RLQ
-from .multi_branch_resnet import MultiBranchResNet, build_rlq_multi_branch_backbone
+from .multi_branch import MultiBranchNet, build_rlq_multi_branch_backbone, build_rlq_multi_branch_mobilenetv2_backbone
 from .trainer import RLQTrainer
 
 register_distillation("RLQ")
 register_trainer("RLQ", RLQTrainer)
 
-__all__ = ["MIXTURES", "LowQualityPair", "MultiBranchResNet", "RLQ", "RLQTrainer", "add_rlq_config",
-           "build_rlq_multi_branch_backbone", "draw_published"]
+__all__ = ["MIXTURES", "LowQualityPair", "MultiBranchNet", "RLQ", "RLQTrainer", "add_rlq_config",
+           "build_rlq_multi_branch_backbone", "build_rlq_multi_branch_mobilenetv2_backbone", "draw_published"]

@@ -40,39 +40,47 @@ from .evaluation import SUMMARY
 
 PROJECT = os.path.join(REPO_ROOT, "projects", "RLQ")
 RESULTS = os.path.join(RESULTS_DIR, "rlq_comparison.json")
-ARMS = {  # key -> (title, config file, TAD on)
-    "base": ("base (ID + triplet + CAL)", "synth_ltcc_r18_base.yml", False),
-    "cap": ("+CAP", "synth_ltcc_r18.yml", False),
-    "tad": ("+TAD", "synth_ltcc_r18_base.yml", True),
-    "rlq": ("RLQ (CAP + TAD)", "synth_ltcc_r18.yml", True),
+ARMS = {  # key -> (title, CAP on, TAD on, recoloured replicas on: None = the profile's)
+    "base": ("base (ID + triplet + CAL)", False, False, None),
+    "cap": ("+CAP", True, False, None),
+    "tad": ("+TAD", False, True, None),
+    "rlq": ("RLQ (CAP + TAD)", True, True, None),
+    "rlq_noreplicas": ("RLQ without the recoloured replicas", True, True, False),
 }
-TITLES = {key: title for key, (title, _, _) in ARMS.items()}
+TITLES = {key: arm[0] for key, arm in ARMS.items()}
 HQ_METRICS = SUMMARY  # the clothes-changing scores RLQ's evaluation reports
 METRICS = HQ_METRICS + tuple("lq_" + m for m in HQ_METRICS)
 # Sizes: "default" is the comparison (fits 45 min on 2 cores for 4 arms x 3 seeds); "tiny" checks the script.
+# "imagenet" starts from the ImageNet MobileNetV2 with the published recoloured replicas on, at a size where
+# the base is off the floor and low-quality queries cost it (projects/RLQ/README.md says how it was chosen).
+R18 = {"base": "synth_ltcc_r18_base.yml", "cap": "synth_ltcc_r18.yml", "backbone": "ResNet-18 from scratch"}
+MNV2 = {"base": "synth_ltcc_mnv2_base.yml", "cap": "synth_ltcc_mnv2.yml", "backbone": "ImageNet MobileNetV2"}
 PROFILES = {
     "default": {"preset": "ltcc", "external": "external", "size": "[64, 32]", "epochs": 3, "cal_start": 2,
-                "steps": "[2]", "tad_sampling": 0.25, "batch": 32},
+                "steps": "[2]", "tad_sampling": 0.25, "batch": 32, "replicas": False, **R18},
     "tiny": {"preset": "ltcc-tiny", "external": "ltcc-tiny", "size": "[64, 32]", "epochs": 2, "cal_start": 1,
-             "steps": "[2]", "tad_sampling": 0.5, "batch": 16},
+             "steps": "[2]", "tad_sampling": 0.5, "batch": 16, "replicas": False, **R18},
+    "imagenet": {"preset": "ltcc", "external": "external", "size": "[128, 64]", "epochs": 4, "cal_start": 2,
+                 "steps": "[3]", "tad_sampling": 0.25, "batch": 32, "replicas": True, **MNV2},
 }
 
 
 def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: int, tad: bool,
-                teacher: str = "") -> list:
-    """Config overrides of one (arm, seed) run."""
+                teacher: str = "", replicas: Optional[bool] = None) -> list:
+    """Config overrides of one (arm, seed) run (``replicas`` None: the profile's)."""
     opts = ["DATASETS.ROOT", data_root, "OUTPUT_DIR", out, "SEED", str(seed),
             "DATASETS.SYNTHREID.PRESET.LTCC", profile["preset"], "DATASETS.SYNTHREID.PRESET.EXTERNAL", profile["external"],
             "INPUT.SIZE_TRAIN", profile["size"], "INPUT.SIZE_TEST", profile["size"],
             "SOLVER.MAX_EPOCH", str(profile["epochs"]), "SOLVER.STEPS", profile["steps"],
             "SOLVER.IMS_PER_BATCH", str(profile["batch"]), "SOLVER.CHECKPOINT_PERIOD", str(profile["epochs"]),
             "TEST.EVAL_PERIOD", str(profile["epochs"]), "MODEL.RLQ.CAL.START_EPOCH", str(profile["cal_start"]),
-            "MODEL.RLQ.LQ_TEST.SEED", str(test_seed)]
+            "MODEL.RLQ.LQ_TEST.SEED", str(test_seed),
+            "MODEL.RLQ.RECOLOUR.ENABLED", str(profile["replicas"] if replicas is None else replicas)]
     if tad:
         opts += ["MODEL.RLQ.TAD.ENABLED", "True", "MODEL.RLQ.TAD.SAMPLING", str(profile["tad_sampling"]),
                  "MODEL.RLQ.TAD.DATASET", "SynthLTCC" if profile["external"] == profile["preset"] else "SynthExternal",
                  "MODEL.TEACHER.ENABLED", "True",
-                 "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, ARMS["base"][1]), "MODEL.TEACHER.WEIGHTS", teacher]
+                 "MODEL.TEACHER.CONFIG_FILE", os.path.join(PROJECT, profile["base"]), "MODEL.TEACHER.WEIGHTS", teacher]
     return opts
 
 
@@ -105,12 +113,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--output-dir", default="output/rlq_comparison")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                         help="training seeds (5: the fewest a verdict is given on)")
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--arms", nargs="+", default=None, choices=list(ARMS),
+                        help="default: every arm; without rlq_noreplicas where the profile has no replicas")
     parser.add_argument("--test-seed", type=int, default=0, help="seed of the low-quality query draws")
     parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
-    parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
+    parser.add_argument("--results", default=None, help="results file; (arm, seed) pairs in it are not rerun; default: "
+                        "benchmarks/results/rlq_comparison.json (default profile), rlq_comparison_PROFILE.json (others)")
     parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
     args = parser.parse_args(argv)
+    if args.arms is None:
+        args.arms = [arm for arm in ARMS if PROFILES[args.profile]["replicas"] or arm != "rlq_noreplicas"]
+    if args.results is None:
+        args.results = RESULTS if args.profile == "default" else RESULTS.replace(".json", f"_{args.profile}.json")
     started = time.perf_counter()
     out = os.path.abspath(args.output_dir)
     if args.report_only:
@@ -126,8 +140,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
     text = tables(store.results, arms)
     note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
-            f"ResNet-18 from scratch at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
-            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; teacher = base seed 0; training seeds "
+            f"{profile['backbone']} at {profile['size']}, {profile['epochs']} epochs, CAL from epoch "
+            f"{profile['cal_start']}, TAD sampling {profile['tad_sampling']}; recoloured replicas {'on' if profile['replicas'] else 'off'}; teacher = base seed 0; training seeds "
             f"{seeds}; low-quality queries: seed {store.data.get('test_seed')}. With fewer than 5 paired seeds "
             f"a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
             f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
@@ -149,14 +163,14 @@ def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
     fingerprint = functools.lru_cache(maxsize=None)(weights_fingerprint)
 
     def train_and_score(arm: str, seed: int) -> dict:
-        title, config, tad = ARMS[arm]
+        _, cap, tad, replicas = ARMS[arm]
         if tad:
             try:
                 store.require("teacher", fingerprint(teacher))
             except ValueError as error:
                 sys.exit(f"error: {error}")
-        return score(config, arm_options(profile, data_root, os.path.join(out, f"seed{seed}", arm), seed,
-                                         args.test_seed, tad, teacher), seed)
+        return score(profile["cap" if cap else "base"], arm_options(
+            profile, data_root, os.path.join(out, f"seed{seed}", arm), seed, args.test_seed, tad, teacher, replicas), seed)
 
     run_missing(store, pairs, train_and_score, TITLES, echo=lambda line: print(line, flush=True))
 

@@ -48,13 +48,6 @@ from .losses import CosineClassifier, clothes_adversarial, clothes_classificatio
 NUM_GENDERS = 2
 
 
-def branch_channels(backbone: nn.Module) -> int:
-    """Channels of the branches' last stage (512 for ResNet-18, 2048 for ResNet-50)."""
-    last = backbone.clothes_branch[-1][-1]
-    bn = getattr(last, "bn3", None) or last.bn2
-    return bn.num_features
-
-
 def _teacher_keeping_rng(cfg) -> nn.Module:
     """The frozen teacher, built without drawing from the global RNG: a run with TAD starts from the
     same student weights as the same seed's run without it (paired comparisons)."""
@@ -75,7 +68,7 @@ class RLQ(nn.Module):
         self.__dict__["_teacher"] = None  # before Module.__init__ can call _apply
         super().__init__()
         self.backbone = backbone
-        width = 2 * branch_channels(backbone)
+        width = 2 * backbone.channels
         self.embed_f1, self.embed_f2, self.embed_f3 = (MaxAvgEmbedding(width // 2) for _ in range(3))
         self.classifier = linear_classifier(width, num_classes)  # identity classifier on f1
         self.id_head = linear_classifier(width, num_classes)  # identity head on f2

@@ -6,6 +6,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 
 from ..utils.config_keys import register_settings_check
 from .lowquality import MIXTURES
+from .multi_branch import BACKBONES
 
 
 @register_settings_check
@@ -14,8 +15,8 @@ def check_rlq(cfg: CfgNode, problems: List[str], training: bool) -> None:
     if cfg.MODEL.META_ARCHITECTURE != "RLQ":
         return
     rlq = cfg.MODEL.RLQ
-    if cfg.MODEL.BACKBONE.NAME != "build_rlq_multi_branch_backbone":
-        problems.append(f"MODEL.BACKBONE.NAME: {cfg.MODEL.BACKBONE.NAME!r}; RLQ needs build_rlq_multi_branch_backbone")
+    if cfg.MODEL.BACKBONE.NAME not in BACKBONES:
+        problems.append(f"MODEL.BACKBONE.NAME: {cfg.MODEL.BACKBONE.NAME!r}; RLQ needs one of {', '.join(BACKBONES)}")
     for key, value in (("TAD.MIXTURE", rlq.TAD.MIXTURE), ("LQ_TEST.MIXTURE", rlq.LQ_TEST.MIXTURE)):
         if value not in MIXTURES:
             problems.append(f"MODEL.RLQ.{key}: {value!r}; valid: {', '.join(sorted(MIXTURES))}")
