@@ -50,9 +50,15 @@ _SHOES = ("shoes", "sneakers", "trainers")
 _BAGS = {"backpack": ("backpack", "rucksack"), "shoulder": ("shoulder bag", "messenger bag"),
          "handbag": ("handbag", "purse")}
 _LOGO_SHAPES = {"disc": "round", "square": "square", "bar": "bar-shaped", "triangle": "triangular"}
+SIDE = "side"  # the view a caption names for "left" and "right"
 _VIEWS = {"front": ("facing the camera", "walking towards the camera"),
           "back": ("seen from behind", "walking away from the camera"),
           "left": ("seen from the side", "in profile"), "right": ("seen from the side", "in profile")}
+
+
+def worded_view(view: str) -> str:
+    """The view as captions word it: left and right are both :data:`SIDE`."""
+    return SIDE if view in ("left", "right") else view
 
 
 def caption_facts(ident: Identity, pose: Pose) -> dict[str, str]:
@@ -73,10 +79,15 @@ def caption_facts(ident: Identity, pose: Pose) -> dict[str, str]:
 
 
 class _Writer:
-    """One caption's choices: synonyms, dropout and order, all from one stream."""
+    """One caption's choices: synonyms, dropout and order, all from one stream; ``named`` collects the
+    facts the caption names (:func:`describe`)."""
 
-    def __init__(self, rng: np.random.Generator, dropout: float) -> None:
-        self.rng, self.dropout = rng, dropout
+    def __init__(self, rng: np.random.Generator, dropout: float, named: dict[str, str]) -> None:
+        self.rng, self.dropout, self.named = rng, dropout, named
+
+    def name(self, facts: dict, *keys: str) -> None:
+        """Record that the caption names these facts (no draw: the text does not change)."""
+        self.named.update({k: facts[k] for k in keys})
 
     def pick(self, options):
         return options[int(self.rng.integers(len(options)))]
@@ -94,11 +105,15 @@ def _a(phrase: str) -> str:
 
 
 def _hair(f: dict, w: _Writer) -> str:
+    w.name(f, "hair")
     if f["hair"] == "cap":
+        w.name(f, "cap_color")
         return _a(f"{w.color(f['cap_color'])} {w.pick(('cap', 'baseball cap'))}")
     if f["hair"] == "bald":
         return w.pick(("a shaved head", "a bald head"))
     color = f"{f['hair_color']} " if w.keep() else ""
+    if color:
+        w.name(f, "hair_color")
     if f["hair"] == "ponytail":
         return w.pick((f"{color}hair in a ponytail", _a(f"{color}ponytail")))
     return f"{f['hair']} {color}hair"
@@ -107,6 +122,7 @@ def _hair(f: dict, w: _Writer) -> str:
 def _upper(f: dict, w: _Writer) -> str:
     c1, noun = w.color(f["upper_color"]), w.pick(_UPPER_NOUNS[f["upper"]])
     pattern = f["pattern"] if f["pattern"] != "solid" and w.keep() else "solid"
+    w.name(f, "upper", "upper_color", *(("pattern", "upper_color2") if pattern != "solid" else ()))
     c2 = w.color(f["upper_color2"]) if pattern != "solid" else ""
     if pattern == "hstripes":
         text = w.pick((_a(f"{c1} and {c2} striped {noun}"), _a(f"{c1} {noun} with {c2} horizontal stripes")))
@@ -118,15 +134,19 @@ def _upper(f: dict, w: _Writer) -> str:
         text = w.pick((_a(f"{c1} {noun} with {c2} shoulders"), _a(f"two-tone {c1} and {c2} {noun}")))
     elif pattern == "logo":
         shape = f"{_LOGO_SHAPES[f['logo_shape']]} " if w.keep() else ""
+        if shape:
+            w.name(f, "logo_shape")
         text = _a(f"{c1} {noun}") + " with " + _a(f"{shape}{c2} logo") + w.pick((" on the front", " on the chest"))
     else:
         text = _a(f"{c1} {noun}")
     if f["inner_color"] and w.keep():
+        w.name(f, "inner_color")
         text += f" over {_a(w.color(f['inner_color']))} {w.pick(('shirt', 'top'))}"
     return text
 
 
 def _lower(f: dict, w: _Writer) -> str:
+    w.name(f, "lower", "lower_color")
     if f["lower"] == "trousers" and f["lower_color"] == "denim":
         return w.pick(("jeans", "blue jeans", "denim trousers"))
     color = w.color(f["lower_color"])
@@ -143,10 +163,15 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def describe(facts: dict[str, str], rng: np.random.Generator, dropout: float = 0.3) -> str:
-    """One caption of an image with these :func:`caption_facts`."""
-    w = _Writer(rng, dropout)
+def describe(facts: dict[str, str], rng: np.random.Generator, dropout: float = 0.3,
+             named: dict[str, str] | None = None) -> str:
+    """One caption of an image with these :func:`caption_facts`; a ``named`` dict is filled with the facts
+    the caption names (``view`` from the side as :data:`SIDE`: the words do not tell left from right), so
+    what a caption says can be scored against the images without parsing it back."""
+    w = _Writer(rng, dropout, {} if named is None else named)
     gender = facts["gender"] if facts["gender"] and w.keep(0.5) else ""
+    if gender:
+        w.name(facts, "gender")
     subject = f"{w.pick(('a', 'the', 'this'))} {w.pick(GENDER_NOUNS[gender])}"
     pron, poss = PRONOUNS[gender]
     garments = [_upper(facts, w), _lower(facts, w)]
@@ -154,13 +179,20 @@ def describe(facts: dict[str, str], rng: np.random.Generator, dropout: float = 0
         garments.reverse()
     hair = _hair(facts, w) if w.keep() else ""
     shoes = f"{w.color(facts['shoes'])} {w.pick(_SHOES)}" if w.keep() else ""
+    if shoes:
+        w.name(facts, "shoes")
     bag = ""
     if facts["bag"] != "none" and w.keep():
+        w.name(facts, "bag")
         color = f"{w.color(facts['bag_color'])} " if w.keep(0.5) else ""
+        if color:
+            w.name(facts, "bag_color")
         bag = _a(f"{color}{w.pick(_BAGS[facts['bag']])}")
         if facts["bag"] == "backpack" and w.rng.random() < 0.3:
             bag += f" on {poss} back"
     view = w.pick(_VIEWS[facts["view"]]) if w.keep() and w.rng.random() < 0.5 else ""
+    if view:
+        w.named["view"] = worded_view(facts["view"])
 
     if w.rng.random() < 0.3:  # one fragment, CUHK-PEDES's terse style
         dressed = " wearing " if " in " in hair else w.pick((" in ", " wearing "))  # not "in a ponytail in"
@@ -186,7 +218,10 @@ def describe(facts: dict[str, str], rng: np.random.Generator, dropout: float = 0
 
 
 def image_captions(seed: int, pid: int, camid: int, index: int, facts: dict[str, str], dropout: float = 0.3,
-                   count: int = CAPTIONS_PER_IMAGE) -> list[str]:
-    """The ``count`` captions of one image, caption ``k`` from the stream ``(pid, camid, index, k)``."""
-    return [describe(facts, streams.stream(seed, streams.CAPTION, pid, camid, index, k), dropout)
+                   count: int = CAPTIONS_PER_IMAGE, named: list[dict[str, str]] | None = None) -> list[str]:
+    """The ``count`` captions of one image, caption ``k`` from the stream ``(pid, camid, index, k)``;
+    a ``named`` list gets the facts each caption names (:func:`describe`)."""
+    named = [] if named is None else named
+    named[:] = [{} for _ in range(count)]
+    return [describe(facts, streams.stream(seed, streams.CAPTION, pid, camid, index, k), dropout, named[k])
             for k in range(count)]
