@@ -132,3 +132,15 @@ def test_comparison_profiles_pick_their_configs_and_the_replicas_arm_turns_them_
         cfg = load_config(os.path.join(PROJECT, PROFILES["imagenet"][name]), [])
         assert cfg.MODEL.BACKBONE.NAME == "build_rlq_multi_branch_mobilenetv2_backbone"
         assert cfg.MODEL.RLQ.CAP.ENABLED == (name == "cap")
+
+
+def test_epochs_option_moves_the_step_and_cal_start_and_leaves_the_profile_as_it_is_otherwise():
+    from cfat_plugin.rlq.comparison import PROFILES, with_epochs
+
+    imagenet = PROFILES["imagenet"]
+    longer = with_epochs(imagenet, 8)
+    assert (longer["epochs"], longer["steps"], longer["cal_start"]) == (8, "[6]", 4)
+    assert with_epochs(PROFILES["default"], 3) is PROFILES["default"]  # its own count: its own step and CAL start
+    assert with_epochs(imagenet, None) is imagenet
+    with pytest.raises(SystemExit, match="at least 2"):
+        with_epochs(imagenet, 1)

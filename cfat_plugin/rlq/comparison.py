@@ -65,6 +65,16 @@ PROFILES = {
 }
 
 
+def with_epochs(profile: dict, epochs: Optional[int]) -> dict:
+    """``profile`` trained for ``epochs`` (None: its own): the learning-rate step at 3/4 and CAL from half
+    of them."""
+    if epochs is None or epochs == profile["epochs"]:
+        return profile
+    if epochs < 2:
+        sys.exit(f"error: --epochs must be at least 2 (CAL starts halfway), got {epochs}")
+    return {**profile, "epochs": epochs, "steps": f"[{int(epochs * 0.75)}]", "cal_start": epochs // 2}
+
+
 def arm_options(profile: dict, data_root: str, out: str, seed: int, test_seed: int, tad: bool,
                 teacher: str = "", replicas: Optional[bool] = None) -> list:
     """Config overrides of one (arm, seed) run (``replicas`` None: the profile's)."""
@@ -117,6 +127,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                         help="default: every arm; without rlq_noreplicas where the profile has no replicas")
     parser.add_argument("--test-seed", type=int, default=0, help="seed of the low-quality query draws")
     parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="train this many epochs instead of the profile's (kept in the results file)")
     parser.add_argument("--results", default=None, help="results file; (arm, seed) pairs in it are not rerun; default: "
                         "benchmarks/results/rlq_comparison.json (default profile), rlq_comparison_PROFILE.json (others)")
     parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
@@ -131,12 +143,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         store = SeedResults(args.results)
     else:
         try:
-            store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed})
+            store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed,
+                                               "epochs": with_epochs(PROFILES[args.profile], args.epochs)["epochs"]})
         except ValueError as error:
             sys.exit(f"error: {error}")
         train_all(store, args, out)
     arms = store.arms_present(args.arms)
-    profile = PROFILES[store.data.get("profile", args.profile)]
+    profile = with_epochs(PROFILES[store.data.get("profile", args.profile)], store.data.get("epochs"))
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
     text = tables(store.results, arms)
     note = (f"\nSynthReID `{profile['preset']}` (target) and `{profile['external']}` (TAD's external set); "
@@ -152,7 +165,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
     """Train and score every missing (arm, seed), base seed 0 first: its weights are TAD's teacher."""
-    profile = PROFILES[args.profile]
+    profile = with_epochs(PROFILES[args.profile], args.epochs)
     data_root = os.path.join(out, "datasets")
     os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
     teacher = os.path.join(out, "seed0", "base", "model_final.pth")
