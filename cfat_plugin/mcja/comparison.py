@@ -6,7 +6,8 @@ Arms, each adding one part to the previous one (``ARMS``):
   modalities;
 - ``vimc``: + VIMC on the visible training images;
 - ``mda``: + MDA in the backbone;
-- ``mcja``: + the CMR loss, which replaces the triplet loss (published: CE + CMR) = MCJA;
+- ``mda_ce``: the triplet loss dropped (CE alone): what ``mcja`` changes besides adding CMR;
+- ``mcja``: + the CMR loss in the triplet's place (published: CE + CMR) = MCJA;
 - ``mser``: the ``mcja`` model tested with MSER (nothing trained).
 
 Every model is trained with ``SEED`` = the seed (same sampler order and the same ResNet weights at the
@@ -40,8 +41,9 @@ logger = logging.getLogger(__name__)
 
 CONFIG = os.path.join(REPO_ROOT, "projects", "MCJA", "synthsysu_r18.yml")
 RESULTS = os.path.join(RESULTS_DIR, "mcja_comparison.json")
-ARMS = ("baseline", "vimc", "mda", "mcja", "mser")
+ARMS = ("baseline", "vimc", "mda", "mda_ce", "mcja", "mser")
 TITLES = {"baseline": "baseline (GeM + BNNeck, CE + triplet)", "vimc": "+ VIMC", "mda": "+ MDA",
+          "mda_ce": "- triplet (CE only)",
           "mcja": "+ CMR (= MCJA; CE + CMR)", "mser": "+ MSER (test time)"}
 _BASELINE = ["MODEL.MCJA.VIMC.ENABLED", "False", "MODEL.MCJA.MDA.ENABLED", "False", "MODEL.MCJA.CMR.ENABLED", "False",
              "MODEL.LOSSES.NAME", '("CrossEntropyLoss", "TripletLoss")']
@@ -49,6 +51,8 @@ ARM_OVERRIDES = {
     "baseline": _BASELINE,
     "vimc": _BASELINE + ["MODEL.MCJA.VIMC.ENABLED", "True"],
     "mda": _BASELINE + ["MODEL.MCJA.VIMC.ENABLED", "True", "MODEL.MCJA.MDA.ENABLED", "True"],
+    "mda_ce": _BASELINE + ["MODEL.MCJA.VIMC.ENABLED", "True", "MODEL.MCJA.MDA.ENABLED", "True",
+                           "MODEL.LOSSES.NAME", '("CrossEntropyLoss",)'],
     "mcja": [],  # the config as it is: VIMC, MDA, CE + CMR
 }
 CELLS = ("all_1shot_ir_to_rgb", "all_1shot_rgb_to_ir", "indoor_1shot_ir_to_rgb", "indoor_1shot_rgb_to_ir")
