@@ -14,16 +14,17 @@ workers, at 128x64 and 256x128, in one run; prints a table, asserts nothing:
 A fourth column is the torch corruption alone on a collated batch (no loading).
 
 ``--demo-step DATA_ROOT`` times whole training steps instead: one epoch of the demo's ResNet-18
-step (its size, batch, precision and in-process loading) on clean views, then as the augmented
-baseline (b) on corrupted views made by each backend, FastReID's own per-iteration ``time``
-(loading included) and ``data_time``. The target: corrupted steps at least 0.9x the clean
-steps' samples/s.
+step (its size, batch, precision and in-process loading) on clean views; on paired views with
+none corrupted (what the second view alone costs); then as the augmented baseline (b) on
+corrupted views made by each backend. FastReID's own per-iteration ``time`` (loading included)
+and ``data_time``. The target: corrupted steps at least 0.9x the clean steps' samples/s.
 
     python benchmarks/bench_training_corruptions.py [--workers 2] [--batches 8]
-    python benchmarks/bench_training_corruptions.py --demo-step output/demo/datasets
+    python benchmarks/bench_training_corruptions.py --demo-step output/demo/datasets [--repeats 3]
 """
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -57,8 +58,9 @@ def corruption_alone(batch: torch.Tensor, repeats: int, size=()) -> float:
     return samples / (time.perf_counter() - start)
 
 
-def demo_steps(data_root: str) -> None:
-    """One epoch per training-view source of the demo's (b) step; samples/s against the clean step's."""
+def demo_steps(data_root: str, repeats: int) -> None:
+    """One epoch per training-view source of the demo's (b) step, the sources taking turns ``repeats`` times
+    (load changes hit all alike); the median per source, samples/s against the clean step's."""
     from bench_loader_workers import epoch_times
 
     from cfat_plugin.data.datasets.synthreid import SynthReID
@@ -72,19 +74,26 @@ def demo_steps(data_root: str) -> None:
               + profile.precision_overrides() + list(profile.model_overrides))
     corrupted = ["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB",
                  str(profile.student_clean_prob)]
+    paired_only = ["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", "1.0"]
     runs = [("clean views (teacher step)", []),
+            ("paired views, none corrupted", paired_only + list(TRAINING_BACKENDS["torch"])),
             ("corrupted, reference backend", corrupted + list(TRAINING_BACKENDS["reference"])),
             ("corrupted, torch backend", corrupted + list(TRAINING_BACKENDS["torch"]))]
     print(f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}; the demo's ResNet-18 step: "
           f"{' '.join(profile.model_overrides)}, batch {profile.batch}, precision {profile.resolved_precision()}, "
-          f"{profile.loader_workers} loader workers; one epoch each, FastReID's last per-iteration time")
-    print(f"{'training views':30s} {'s/iter':>7s} {'data_time':>9s} {'samples/s':>9s} {'vs clean':>8s}")
-    clean = None
-    for name, extra in runs:
-        step, data = epoch_times(profile.teacher_config, profile.loader_workers, common + extra)
+          f"{profile.loader_workers} loader workers; one epoch per run, FastReID's last per-iteration time, "
+          f"median of {repeats} runs taking turns")
+    times = {name: [] for name, _ in runs}
+    for turn in range(repeats):
+        for name, extra in runs:
+            times[name].append(epoch_times(profile.teacher_config, profile.loader_workers, common + extra))
+            print(f"  turn {turn + 1}: {name}: {times[name][-1][0]:.3f} s/iter", flush=True)
+    print(f"{'training views':32s} {'s/iter':>7s} {'data_time':>9s} {'samples/s':>9s} {'vs clean':>8s}")
+    clean = profile.batch / statistics.median(t for t, _ in times[runs[0][0]])
+    for name, _ in runs:
+        step, data = (statistics.median(column) for column in zip(*times[name]))
         rate = profile.batch / step
-        clean = clean or rate
-        print(f"{name:30s} {step:7.3f} {data:9.3f} {rate:9.1f} {rate / clean:7.2f}x", flush=True)
+        print(f"{name:32s} {step:7.3f} {data:9.3f} {rate:9.1f} {rate / clean:7.2f}x", flush=True)
 
 
 def main() -> None:
@@ -94,9 +103,10 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=8, help="timed batches of 64 per loader")
     parser.add_argument("--demo-step", metavar="DATA_ROOT", default=None,
                         help="time the demo's training step instead, SynthReID in DATA_ROOT (made when missing)")
+    parser.add_argument("--repeats", type=int, default=3, help="--demo-step: runs per training-view source")
     args = parser.parse_args()
     if args.demo_step:
-        return demo_steps(args.demo_step)
+        return demo_steps(args.demo_step, args.repeats)
     if not os.path.isdir(os.path.join(args.data_root, "campus")):
         raise SystemExit(f"CUHK01 sample not found: {args.data_root}/campus")
     from fastreid.data import build_reid_train_loader
