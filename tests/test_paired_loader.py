@@ -19,16 +19,16 @@ def _cfg(base, *opts):
     return cfg
 
 
-def test_the_default_training_views_are_corrupted_by_torch_at_market_size(tiny_baseline_cfg):
+def test_the_default_training_views_are_corrupted_by_the_reference_in_the_dataset(tiny_baseline_cfg):
     from cfat_plugin.data.batch_corruption import CorruptingLoader
 
     cfg = tiny_baseline_cfg.clone()
     cfg.defrost()
     cfg.DATASETS.CORRUPTION.TRAIN.ENABLED = True
-    assert cfg.DATASETS.CORRUPTION.TRAIN.BACKEND == "torch" and list(cfg.DATASETS.CORRUPTION.TRAIN.TORCH_SIZE) == [128, 64]
+    assert cfg.DATASETS.CORRUPTION.TRAIN.BACKEND == "reference" and list(cfg.DATASETS.CORRUPTION.TRAIN.TORCH_SIZE) == []
     np.random.seed(0)
     loader = build_paired_train_loader(cfg)
-    assert isinstance(loader, CorruptingLoader) and loader.transform.size == (128, 64)
+    assert not isinstance(loader, CorruptingLoader) and loader.dataset.backend == "reference"
 
 
 def _batches(cfg, count, sampler_seed=0):

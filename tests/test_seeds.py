@@ -107,7 +107,7 @@ def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):
 
 
 def test_every_stage_says_which_backend_corrupts_its_views_the_profiles_unless_the_arm_names_one(tmp_path):
-    profile = get_profile("tiny", training_backend="reference")  # as the backends comparison ran
+    profile = get_profile("tiny")
     demo = RecordingDemo(profile, str(tmp_path), echo=lambda line: None)
     arms = all_arms(profile, demo.teacher_dir)
     demo.train_student(arms["c_cfat_staged_torch"])
@@ -122,10 +122,8 @@ def test_every_stage_says_which_backend_corrupts_its_views_the_profiles_unless_t
         assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE") == ("[128,64]" if torch_chain else None)
     student = demo.calls[2][2]
     assert _value(student, "MODEL.CFAT.STUDENT_WEIGHTS").endswith(os.path.join("b_augmented_torch", "model_final.pth"))
-    # the demo's own profile corrupts with torch; the profiles of recorded tables keep the reference
-    assert get_profile("default").training_backend == "torch"
-    assert get_profile("recorded").training_backend == get_profile("cuhk01_mnv2").training_backend == "reference"
-    demo = RecordingDemo(get_profile("tiny"), str(tmp_path / "torch"), echo=lambda line: None)
+    # a profile on the torch backend: its own arms corrupt with torch, and their BFG stage has the plain name
+    demo = RecordingDemo(get_profile("tiny", training_backend="torch"), str(tmp_path / "torch"), echo=lambda line: None)
     demo.train_student(all_arms(demo.profile, demo.teacher_dir)["c_cfat_staged"])
     assert [c[0] for c in demo.calls] == ["b_augmented", "bfg_from_b_augmented", "c_cfat_staged"]
     assert all(_value(c[2], "DATASETS.CORRUPTION.TRAIN.BACKEND") == "torch" for c in demo.calls)

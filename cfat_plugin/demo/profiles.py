@@ -87,9 +87,9 @@ class DemoProfile:
     # PyTorch's layout: the whole training step was no faster in channels-last order (README).
     channels_last: bool = True
     # What corrupts the students' training views (``pipeline.TRAINING_BACKENDS``) where an arm does not say:
-    # torch, the batch after collation (the same accuracy as the reference over 5 paired seeds, faster);
-    # "reference" in the profiles whose recorded tables ran it.
-    training_backend: str = "torch"
+    # the reference, one image at a time (torch, the batch after collation, trained (c') 0.5 corrupted mAP
+    # lower over 5 paired seeds: projects/CFAT/README.md, "Training corruptions in torch").
+    training_backend: str = "reference"
     # Data-loader worker processes of every step: on 2 cores, loading in the main process beats
     # workers that compete with torch's threads (benchmarks/bench_loader_workers.py).
     loader_workers: int = 0
@@ -146,7 +146,7 @@ PROFILES: Dict[str, DemoProfile] = {
     # grid. The profile of the seed tables recorded until then (benchmarks/cfat_ablation.py runs it unless
     # told otherwise, so that their commands still make them).
     "recorded": DemoProfile(channels_last=False, repeats=2, grid_types=GRID_SEEN_TYPES + HELD_OUT_TYPES,
-                            model_overrides=[], training_backend="reference"),
+                            model_overrides=[]),
     # Minutes on 2 cores: the tiny SynthReID at 64x32, three cheap corruption types in the grid.
     "tiny": DemoProfile(
         synthreid_preset="tiny", teacher_epochs=3, teacher_warmup_iters=0, student_epochs=2,
@@ -160,10 +160,10 @@ PROFILES: Dict[str, DemoProfile] = {
         dataset="CUHK01", teacher_config="projects/CFAT/cuhk01_mnv2_teacher.yml",
         cfat_config="projects/CFAT/cuhk01_mnv2.yml", cfat_staged_config="projects/CFAT/cuhk01_mnv2_staged.yml",
         bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False, repeats=2, channels_last=False,
-        model_overrides=[], training_backend="reference"),
+        model_overrides=[]),
     # One GPU, minutes: the demo's comparison with the ReID ViT at ViT-B size, 256x128, from random
     # initialisation (no ImageNet weights on a machine without downloads), data loaded by 12 workers (the
-    # corrupted views are made on the GPU, by the torch backend). benchmarks/gpu_checks.sh runs c' against d'.
+    # corrupted views are made on the CPU). benchmarks/gpu_checks.sh runs c' against d' with it.
     "vit_b_gpu": DemoProfile(
         teacher_config="projects/CFAT/synthreid_teacher.yml", cfat_config="projects/CFAT/synthreid.yml",
         cfat_staged_config="projects/CFAT/synthreid_vit_staged.yml", bfg_config="projects/CFAT/synthreid_vit_bfg.yml",
