@@ -104,14 +104,15 @@ def synth_overrides(root: Path, seed: int) -> list:
     """What every SynthReID model here shares: the demo's set at 64x32, float32, the corrupted test draw.
 
     The corrupted test set is the clean one with each query under one random cheap type and severity
-    (draw seed 0) against the clean gallery; training views are drawn from the same types.
+    (draw seed 0) against the clean gallery; training views are drawn from the same types, corrupted by
+    the reference backend the margins were measured with.
     """
     types = str(list(CHEAP_TYPES))
     return ["DATASETS.ROOT", str(root), "DATASETS.SYNTHREID.PRESET.MARKET", "demo", "DATASETS.SYNTHREID.SEED", "0",
             "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]", "INPUT.PADDING.SIZE", "3",
             "SOLVER.AMP.ENABLED", "False", "TEST.AMP.ENABLED", "False", "DATALOADER.NUM_WORKERS", "0",
-            "SEED", str(seed), "DATASETS.CORRUPTION.TRAIN.SEED", str(seed),
-            "DATASETS.CORRUPTION.TRAIN.TYPES", types, "DATASETS.CORRUPTION.TEST.TYPES", types,
+            "SEED", str(seed), "DATASETS.CORRUPTION.TRAIN.SEED", str(seed), "DATASETS.CORRUPTION.TRAIN.BACKEND",
+            "reference", "DATASETS.CORRUPTION.TRAIN.TYPES", types, "DATASETS.CORRUPTION.TEST.TYPES", types,
             "DATASETS.TESTS", '("SynthReID", "SynthReIDC")', "DATASETS.CORRUPTION.TEST.SETTING", "query",
             "DATASETS.CORRUPTION.TEST.SEED", "0", "DATASETS.CORRUPTION.TEST.CACHE_DIR", str(root / "cache"),
             "DATASETS.CORRUPTION.TEST.NUM_WORKERS", "1", "SOLVER.IMS_PER_BATCH", "32", "SOLVER.WARMUP_ITERS", "0"]

@@ -10,11 +10,25 @@ DETERMINISTIC_INPUT = ["INPUT.FLIP.ENABLED", "False", "INPUT.PADDING.ENABLED", "
 
 
 def _cfg(base, *opts):
+    """Paired views corrupted by the reference backend (each test of the torch one says so) at the input size."""
     cfg = base.clone()
     cfg.defrost()
     cfg.merge_from_list(["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.SEED", "5",
+                         "DATASETS.CORRUPTION.TRAIN.BACKEND", "reference", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[]",
                          *opts])
     return cfg
+
+
+def test_the_default_training_views_are_corrupted_by_the_reference_in_the_dataset(tiny_baseline_cfg):
+    from cfat_plugin.data.batch_corruption import CorruptingLoader
+
+    cfg = tiny_baseline_cfg.clone()
+    cfg.defrost()
+    cfg.DATASETS.CORRUPTION.TRAIN.ENABLED = True
+    assert cfg.DATASETS.CORRUPTION.TRAIN.BACKEND == "reference" and list(cfg.DATASETS.CORRUPTION.TRAIN.TORCH_SIZE) == []
+    np.random.seed(0)
+    loader = build_paired_train_loader(cfg)
+    assert not isinstance(loader, CorruptingLoader) and loader.dataset.backend == "reference"
 
 
 def _batches(cfg, count, sampler_seed=0):

@@ -106,7 +106,7 @@ def test_coarse_only_staged_arm_has_no_bfg_stage(tmp_path):
     assert _value(demo.calls[1][2], "MODEL.CFAT.LOSS.KL.SCALE") == "0.0"
 
 
-def test_torch_backend_arms_corrupt_with_it_in_every_stage_and_the_reference_arms_do_not(tmp_path):
+def test_every_stage_says_which_backend_corrupts_its_views_the_profiles_unless_the_arm_names_one(tmp_path):
     profile = get_profile("tiny")
     demo = RecordingDemo(profile, str(tmp_path), echo=lambda line: None)
     arms = all_arms(profile, demo.teacher_dir)
@@ -118,10 +118,15 @@ def test_torch_backend_arms_corrupt_with_it_in_every_stage_and_the_reference_arm
                      "b_augmented", "bfg_from_b_augmented", "c_cfat_staged"]
     for step, _, overrides in demo.calls:
         torch_chain = step.endswith("torch")
-        assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.BACKEND") == ("torch" if torch_chain else None)
+        assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.BACKEND") == ("torch" if torch_chain else "reference")
         assert _value(overrides, "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE") == ("[128,64]" if torch_chain else None)
     student = demo.calls[2][2]
     assert _value(student, "MODEL.CFAT.STUDENT_WEIGHTS").endswith(os.path.join("b_augmented_torch", "model_final.pth"))
+    # a profile on the torch backend: its own arms corrupt with torch, and their BFG stage has the plain name
+    demo = RecordingDemo(get_profile("tiny", training_backend="torch"), str(tmp_path / "torch"), echo=lambda line: None)
+    demo.train_student(all_arms(demo.profile, demo.teacher_dir)["c_cfat_staged"])
+    assert [c[0] for c in demo.calls] == ["b_augmented", "bfg_from_b_augmented", "c_cfat_staged"]
+    assert all(_value(c[2], "DATASETS.CORRUPTION.TRAIN.BACKEND") == "torch" for c in demo.calls)
 
 
 def test_the_demo_table_names_every_stage_behind_each_model():

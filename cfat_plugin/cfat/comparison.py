@@ -16,15 +16,16 @@ import time
 from typing import Optional, Sequence
 
 from ..demo import Demo, get_profile
-from ..demo.pipeline import ablation_results_path, all_arms
+from ..demo.pipeline import TRAINING_BACKENDS, ablation_results_path, all_arms
 from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
 
 METRICS = ("clean_mAP", "corrupted_mAP", "seen_mAP", "held_out_mAP")
 # The fine stage in the released form and its two controls (projects/CFAT/README.md, "The fine stage in the
 # released form"): asked for by name, in neither comparison's default arms.
 OFFICIAL_ARMS = ("c_cfat_official", "c_cfat_official_noce2", "d_cfat_coarse_ce2")
-# (b) and (c') with their training views corrupted by the torch backend, each compared with its
-# reference-backend twin (projects/CFAT/README.md, "Training corruptions in torch"): asked for by name.
+# (b) and (c') with their training views corrupted by the torch backend, each compared with its twin on the
+# profile's backend (projects/CFAT/README.md, "Training corruptions in torch", ran them with
+# --training-backend reference): asked for by name.
 BACKEND_ARMS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged"}
 
 ABLATION_HELP = """Does CFAT's fine stage matter? Every arm trained with several training seeds, paired, one teacher.
@@ -124,8 +125,11 @@ def _echo(line: str) -> None:
 
 
 def profile_changes(args: argparse.Namespace) -> dict:
-    """The profile fields the ablation's command line sets: the test draw's seed and, when given, the clean share."""
+    """The profile fields the ablation's command line sets: the test draw's seed and, when given, the clean share
+    and the training-view backend."""
     changes = {"seed": args.test_seed}
+    if args.training_backend is not None:
+        changes["training_backend"] = args.training_backend
     if args.clean_prob is not None:
         if not 0.0 <= args.clean_prob < 1.0:
             sys.exit(f"error: --clean-prob must lie in [0, 1), got {args.clean_prob}")
@@ -147,6 +151,9 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--clean-prob", type=float, default=None,
                         help="share of the students' views left clean (default: the profile's, 0.7; the released "
                              "code: 1/21 = 0.0476); kept in the results file, which refuses another")
+    parser.add_argument("--training-backend", default=None, choices=sorted(TRAINING_BACKENDS),
+                        help="what corrupts the training views of arms that do not name one (default: the "
+                             "profile's: reference for recorded, torch for default); kept in the results file")
     parser.add_argument("--results", default=None,
                         help="results file, kept in the repository so that a run can be continued in pieces: "
                              "arm/seed pairs already in it are not rerun (only with the same teacher); default: "
@@ -166,6 +173,7 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     twins = tuple(dict.fromkeys(BACKEND_ARMS[arm] for arm in arms if arm in BACKEND_ARMS))
     text = seed_tables(store.results, arms, ABLATION_REFERENCES + twins, METRICS, titles)
     note = (f"\nSynthReID ({base.synthreid_preset}); students' clean share {store.data.get('clean_prob', 0.7)}; "
+            f"training views corrupted by the {store.data.get('backend', 'reference')} backend unless the arm says; "
             f"one teacher (seed {store.data.get('test_seed')}, "
             f"{store.data.get('teacher')}); students {base.student_epochs} epochs; training seeds {seeds}; test "
             f"draws: seed {store.data.get('test_seed')}, {base.repeats} draws, the same for every model. Precision "
@@ -185,7 +193,7 @@ def train_ablation(args: argparse.Namespace, base, out: str) -> SeedResults:
     arms = all_arms(base, shared.teacher_dir)
     identity = {"teacher": weights_fingerprint(os.path.join(shared.teacher_dir, "model_final.pth")),
                 "test_seed": args.test_seed, "profile": args.profile, "precision": base.resolved_precision(),
-                "clean_prob": base.student_clean_prob}
+                "clean_prob": base.student_clean_prob, "backend": base.training_backend}
     try:
         store = SeedResults(args.results, identity)
     except ValueError as error:
@@ -244,7 +252,8 @@ def cuhk01_main(argv: Optional[Sequence[str]] = None) -> None:
     else:
         try:
             store = SeedResults(args.results, {"profile": args.profile, "test_seed": args.test_seed,
-                                               "precision": base.resolved_precision()})
+                                               "precision": base.resolved_precision(),
+                                               "backend": base.training_backend})
             train_cuhk01(store, args, changes, titles, out)
         except ValueError as error:  # results of another set-up or teacher in the file
             sys.exit(f"error: {error}")

@@ -38,7 +38,8 @@ class Student:
     (``MODEL.CFAT.STUDENT_WEIGHTS``, the published corruption-trained start); ``bfg_pretrain``: run the
     BFG pre-training stage from that same start first and load its VAE (``MODEL.CFAT.BFG_WEIGHTS``);
     ``bfg_form``: the VAE's form for that stage (``VAE_FORMS``), so that it pre-trains the VAE the student uses;
-    ``backend``: what makes its corrupted training views (``TRAINING_BACKENDS``), in every stage it trains.
+    ``backend``: what makes its corrupted training views (``TRAINING_BACKENDS``), in every stage it trains;
+    None: the profile's ``training_backend``.
     """
 
     key: str
@@ -48,7 +49,7 @@ class Student:
     start: Optional[str] = None
     bfg_pretrain: bool = False
     bfg_form: str = "project"
-    backend: str = "reference"
+    backend: Optional[str] = None
 
 
 # CFAT's fine stage off: coarse alignment alone (the ablation).
@@ -96,9 +97,10 @@ def alignment_weight(config_file: str) -> float:
 
 # Who corrupts the training views: the reference (numpy, one image at a time in the loader) or the torch
 # corruptions on the collated batch, at Market-1501's crop size as a stand-in for the native size the
-# reference corrupts at (SynthReID's crops are 128-192 pixels tall).
+# reference corrupts at (SynthReID's crops are 128-192 pixels tall). Both spelt out: the config's
+# default is not what a recorded table ran.
 TRAINING_BACKENDS = {
-    "reference": (),
+    "reference": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "reference"),
     "torch": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[128,64]"),
 }
 
@@ -267,7 +269,8 @@ class Demo:
 
     def train_student(self, student: Student) -> str:
         """Train one student (after its BFG pre-training stage, when it has one); its final weights."""
-        overrides = self.profile.student_solver() + list(student.overrides) + list(TRAINING_BACKENDS[student.backend])
+        backend = student.backend or self.profile.training_backend
+        overrides = self.profile.student_solver() + list(student.overrides) + list(TRAINING_BACKENDS[backend])
         if student.start is not None:
             start = os.path.join(self.output_dir, student.start, "model_final.pth")
             if not os.path.exists(start):  # its start is trained first (once, kept for the others)
@@ -276,15 +279,16 @@ class Demo:
             overrides += ["MODEL.CFAT.STUDENT_WEIGHTS", start]
             if student.bfg_pretrain:
                 overrides += ["MODEL.CFAT.BFG_WEIGHTS",
-                              self.pretrain_bfg(student.start, start, student.bfg_form, student.backend)]
+                              self.pretrain_bfg(student.start, start, student.bfg_form, backend)]
         return self.train(student.key, student.config, os.path.join(self.output_dir, student.key), overrides)
 
     def pretrain_bfg(self, start_key: str, start_weights: str, form: str = "project",
-                     backend: str = "reference") -> str:
+                     backend: Optional[str] = None) -> str:
         """The BFG pre-training stage from ``start_weights`` for a VAE of ``form``, its views corrupted by
-        ``backend`` (shared by every student with that start, form and backend)."""
+        ``backend`` (None: the profile's; shared by every student with that start, form and backend)."""
+        backend = backend or self.profile.training_backend
         key = f"bfg_from_{start_key}" + ("" if form == "project" else f"_{form}") + (
-            "" if backend == "reference" else f"_{backend}")
+            "" if backend == self.profile.training_backend else f"_{backend}")
         self.echo(f"    BFG pre-training stage ({key})")
         p = self.profile
         return self.train(key, p.bfg_config, os.path.join(self.output_dir, key), [

@@ -86,6 +86,10 @@ class DemoProfile:
     # (MODEL.CHANNELS_LAST): 1.2x faster in float32 (benchmarks/bench_precision.py). Training keeps
     # PyTorch's layout: the whole training step was no faster in channels-last order (README).
     channels_last: bool = True
+    # What corrupts the students' training views (``pipeline.TRAINING_BACKENDS``) where an arm does not say:
+    # the reference, one image at a time (torch, the batch after collation, trained (c') 0.5 corrupted mAP
+    # lower over 5 paired seeds: projects/CFAT/README.md, "Training corruptions in torch").
+    training_backend: str = "reference"
     # Data-loader worker processes of every step: on 2 cores, loading in the main process beats
     # workers that compete with torch's threads (benchmarks/bench_loader_workers.py).
     loader_workers: int = 0
@@ -158,8 +162,8 @@ PROFILES: Dict[str, DemoProfile] = {
         bfg_config="projects/CFAT/cuhk01_mnv2_bfg.yml", grid=False, repeats=2, channels_last=False,
         model_overrides=[]),
     # One GPU, minutes: the demo's comparison with the ReID ViT at ViT-B size, 256x128, from random
-    # initialisation (no ImageNet weights on a machine without downloads), data loaded by 12 workers
-    # (the corrupted views are made on the CPU). benchmarks/gpu_checks.sh runs c' against d' with it.
+    # initialisation (no ImageNet weights on a machine without downloads), data loaded by 12 workers (the
+    # corrupted views are made on the CPU). benchmarks/gpu_checks.sh runs c' against d' with it.
     "vit_b_gpu": DemoProfile(
         teacher_config="projects/CFAT/synthreid_teacher.yml", cfat_config="projects/CFAT/synthreid.yml",
         cfat_staged_config="projects/CFAT/synthreid_vit_staged.yml", bfg_config="projects/CFAT/synthreid_vit_bfg.yml",
