@@ -170,7 +170,8 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     titles = {key: arm.title for key, arm in all_arms(base, "").items()}
     arms = store.arms_present(args.arms)
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
-    twins = tuple(dict.fromkeys(BACKEND_ARMS[arm] for arm in arms if arm in BACKEND_ARMS))
+    twins = tuple(dict.fromkeys(BACKEND_ARMS[arm] for arm in arms
+                                if arm in BACKEND_ARMS and BACKEND_ARMS[arm] not in ABLATION_REFERENCES))
     text = seed_tables(store.results, arms, ABLATION_REFERENCES + twins, METRICS, titles)
     note = (f"\nSynthReID ({base.synthreid_preset}); students' clean share {store.data.get('clean_prob', 0.7)}; "
             f"training views corrupted by the {store.data.get('backend', 'reference')} backend unless the arm says; "
