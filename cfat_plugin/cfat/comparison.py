@@ -153,7 +153,7 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
                              "code: 1/21 = 0.0476); kept in the results file, which refuses another")
     parser.add_argument("--training-backend", default=None, choices=sorted(TRAINING_BACKENDS),
                         help="what corrupts the training views of arms that do not name one (default: the "
-                             "profile's: reference for recorded, torch for default); kept in the results file")
+                             "profile's, reference); kept in the results file")
     parser.add_argument("--results", default=None,
                         help="results file, kept in the repository so that a run can be continued in pieces: "
                              "arm/seed pairs already in it are not rerun (only with the same teacher); default: "

@@ -97,8 +97,8 @@ def alignment_weight(config_file: str) -> float:
 
 # Who corrupts the training views: the reference (numpy, one image at a time in the loader) or the torch
 # corruptions on the collated batch, at Market-1501's crop size as a stand-in for the native size the
-# reference corrupts at (SynthReID's crops are 128-192 pixels tall). Both spelt out: the config's
-# default is not what a recorded table ran.
+# reference corrupts at (SynthReID's crops are 128-192 pixels tall). Both spelt out, so that every stage
+# runs what its results file says whatever the config's default.
 TRAINING_BACKENDS = {
     "reference": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "reference"),
     "torch": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[128,64]"),
