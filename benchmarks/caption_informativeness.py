@@ -12,7 +12,6 @@ trains on (``DATASETS.SYNTHREID.PRESET.PEDES``, ``DATASETS.SYNTHREID.SEED``).
 Results: printed, and ``caption_informativeness.md`` / ``.json`` in the output folder.
 """
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch  # noqa: E402
 from cfat_plugin.cffa.caption_oracle import DRAWS, load_test_split, oracle_scores, oracle_table  # noqa: E402
 from cfat_plugin.data.synthetic import ensure_dataset, folder_name, preset  # noqa: E402
 from cfat_plugin.engine import load_config  # noqa: E402
+from cfat_plugin.experiments import write_table_report  # noqa: E402
 
 CONFIG = "projects/CFFA/synth_pedes_cpu.yml"
 
@@ -52,17 +52,10 @@ def main(argv=None) -> int:
     title = (f"SynthPEDES {name} seed {seed} (digest {manifest['digest'][:12]}): {len(split.named)} test captions, "
              f"{len(split.image_pids)} test images, {len(set(split.image_pids))} ids; ties: {args.draws} draws")
     table = oracle_table(scores)
-    print(title)
-    print(table)
-    os.makedirs(args.output_dir, exist_ok=True)
-    out = os.path.join(args.output_dir, "caption_informativeness")
-    with open(out + ".md", "w") as fh:
-        fh.write(f"{title}\n\n{table}\n")
-    with open(out + ".json", "w") as fh:
-        json.dump({"preset": name, "seed": seed, "digest": manifest["digest"], "captions": len(split.named),
-                   "images": len(split.image_pids), "ids": len(set(split.image_pids)), "draws": args.draws,
-                   "scores": scores}, fh, indent=2)
-    print(f"wrote {out}.md and {out}.json")
+    write_table_report(args.output_dir, "caption_informativeness", title, table,
+                       {"preset": name, "seed": seed, "digest": manifest["digest"], "captions": len(split.named),
+                        "images": len(split.image_pids), "ids": len(set(split.image_pids)), "draws": args.draws,
+                        "scores": scores})
     return 0
 
 

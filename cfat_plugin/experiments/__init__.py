@@ -5,8 +5,9 @@ Part of the shared core: it imports no method. Each method's comparison (``<meth
 how one of its arms is trained and scored and hands the rest to this package.
 """
 from .seed_runs import (REPO_ROOT, RESULTS_DIR, SeedResults, axis_label, run_missing, short_name, weights_fingerprint,
-                        write_report)
+                        write_report, write_table_report)
 from .seeds import MIN_SEEDS, PerSeed, mean_std, paired_difference, seed_tables, verdict
 
 __all__ = ["MIN_SEEDS", "PerSeed", "REPO_ROOT", "RESULTS_DIR", "SeedResults", "axis_label", "mean_std", "paired_difference", "run_missing",
-           "seed_tables", "short_name", "verdict", "weights_fingerprint", "write_report"]
+           "seed_tables", "short_name", "verdict", "weights_fingerprint", "write_report",
+           "write_table_report"]

@@ -182,3 +182,18 @@ def write_report(output_dir: str, name: str, heading: str, tables: str, note: st
     write_csv(store.results, present, table, unit)
     plot_seeds(store.results, present, titles, plot_metric, png, unit)
     return [md, table, png]
+
+
+def write_table_report(output_dir: str, name: str, title: str, table: str, data: Dict[str, object]) -> str:
+    """Print ``title`` and ``table`` and write them to ``<name>.md`` and ``data`` to ``<name>.json`` in
+    ``output_dir`` (the one-off measurements that train nothing); returns the path without extension."""
+    print(title)
+    print(table)
+    os.makedirs(output_dir, exist_ok=True)
+    out = os.path.join(output_dir, name)
+    with atomic_open(out + ".md") as fh:
+        fh.write(f"{title}\n\n{table}\n")
+    with atomic_open(out + ".json") as fh:
+        json.dump(data, fh, indent=2)
+    print(f"wrote {out}.md and {out}.json")
+    return out
