@@ -26,7 +26,8 @@ OFFICIAL_ARMS = ("c_cfat_official", "c_cfat_official_noce2", "d_cfat_coarse_ce2"
 # (b) and (c') with their training views corrupted by the torch backend, each compared with its twin on the
 # profile's backend (projects/CFAT/README.md, "Training corruptions in torch", ran them with
 # --training-backend reference): asked for by name.
-BACKEND_ARMS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged"}
+BACKEND_ARMS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged",
+                "b_augmented_torch160": "b_augmented", "c_cfat_staged_torch160": "c_cfat_staged"}
 
 ABLATION_HELP = """Does CFAT's fine stage matter? Every arm trained with several training seeds, paired, one teacher.
 

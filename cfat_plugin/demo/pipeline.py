@@ -102,6 +102,8 @@ def alignment_weight(config_file: str) -> float:
 TRAINING_BACKENDS = {
     "reference": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "reference"),
     "torch": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[128,64]"),
+    # nearer the middle of SynthReID's native heights, where the reference's damage is made
+    "torch_160x80": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[160,80]"),
 }
 
 NO_SECOND_CE = ("MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0")
@@ -153,6 +155,11 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
                 profile.teacher_config, augmented, backend="torch"),
         Student("c_cfat_staged_torch", "(c'-T) CFAT staged, views corrupted by the torch backend",
                 profile.cfat_staged_config, teacher, start="b_augmented_torch", bfg_pretrain=True, backend="torch"),
+        Student("b_augmented_torch160", "(b-T160) (b), views corrupted by the torch backend at 160x80",
+                profile.teacher_config, augmented, backend="torch_160x80"),
+        Student("c_cfat_staged_torch160", "(c'-T160) (c'), views corrupted by the torch backend at 160x80",
+                profile.cfat_staged_config, teacher, start="b_augmented_torch160", bfg_pretrain=True,
+                backend="torch_160x80"),
     ]
     return {arm.key: arm for arm in arms}
 
