@@ -93,13 +93,12 @@ class TorchCorruptions:
         self.calls = 0
 
     def __call__(self, batch: dict) -> dict:
-        from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+        from cfat_plugin.data.corruptions.torch_backend import corrupt_drawn
 
         draws = [self.spec.draw(f"{self.calls}/{i}") for i in range(len(batch["clean_images"]))]
         self.calls += 1
         with torch.no_grad():
-            images = corrupt_batch(batch["clean_images"], [d.name for d in draws], [d.severity for d in draws],
-                                   [d.seed for d in draws])
+            images = corrupt_drawn(batch["clean_images"], draws)
         return {**batch, "images": images}
 
 

@@ -44,16 +44,14 @@ RUNS = (((128, 64), ()), ((256, 128), ()), ((256, 128), (128, 64)))
 
 def corruption_alone(batch: torch.Tensor, repeats: int, size=()) -> float:
     """Samples/s of ``corrupt_batch`` on one batch, each image its own benchmark draw."""
-    from cfat_plugin.data.corruptions.torch_backend import corrupt_batch
+    from cfat_plugin.data.corruptions.torch_backend import corrupt_batch, corrupt_drawn
 
     spec = RandomCorruption(seed=0)
     warm = batch[:len(CORRUPTION_TYPES)]  # warm-up: caches (frost photos, kernels), lazy imports
     corrupt_batch(warm, list(CORRUPTION_TYPES)[:len(warm)], [3] * len(warm), [0] * len(warm))
     start, samples = time.perf_counter(), 0
     for repeat in range(repeats):
-        draws = [spec.draw(f"{repeat}/{i}") for i in range(len(batch))]
-        corrupt_batch(batch, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws],
-                      size or None)
+        corrupt_drawn(batch, [spec.draw(f"{repeat}/{i}") for i in range(len(batch))], size or None)
         samples += len(batch)
     return samples / (time.perf_counter() - start)
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from cfat_plugin.data.corruptions import CORRUPTION_TYPES, SEVERITIES, corrupt
 from cfat_plugin.data.corruptions.seeding import seeded_global_numpy
-from cfat_plugin.data.corruptions.torch_backend import corrupt_batch, torch_twins
+from cfat_plugin.data.corruptions.torch_backend import corrupt_batch, corrupt_drawn, torch_twins
 from cfat_plugin.data.corruptions.torch_backend.blur import MOTION
 from cfat_plugin.data.corruptions.torch_backend.ops import motion_blur_angles
 from cfat_plugin.data.corruptions.torch_backend.weather import FOG, frost_texture, frost_with, fog_from_field
@@ -143,6 +143,16 @@ def test_each_image_depends_only_on_its_own_draw(images):
         alone = corrupt_batch(batch[i:i + 1], [names[i]], [severities[i]], [seeds[i]])
         assert torch.equal(alone[0], out[i]), names[i]
         assert torch.equal(out[i], out[i].floor()) and 0 <= out[i].min() and out[i].max() <= 255
+
+
+def test_benchmark_draws_corrupt_each_image_under_its_own_type_severity_and_seed(images):
+    from cfat_plugin.data.corruptions import RandomCorruption
+
+    draws = [RandomCorruption(seed=3).draw(f"0/{i}") for i in range(4)]
+    batch = as_batch(images[:4])
+    expected = corrupt_batch(batch, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws])
+    assert torch.equal(corrupt_drawn(batch, draws), expected)
+    assert not torch.equal(corrupt_drawn(batch, draws), batch)
 
 
 def test_small_images_are_corrupted_at_the_reference_minimum_size():

@@ -27,6 +27,7 @@ from ..data.synthetic.clothes import dressed_identity
 from ..data.synthetic.clothes_plan import draw_seed
 from ..data.synthetic.layouts import pedes
 from ..data.synthetic.person import Pose
+from ..evaluation.fact_agreement import fact_agreement
 from .evaluation import METRICS, rank_metrics
 
 ROWS = ("caption facts", "all facts (ceiling)", "chance")
@@ -91,14 +92,7 @@ def load_test_split(folder: str | Path) -> TestSplit:
 
 def fact_similarity(queries: List[Dict[str, str]], gallery: List[Dict[str, str]]) -> torch.Tensor:
     """Queries x gallery: how many of each query's facts the gallery item has, with the same value."""
-    sim = torch.zeros(len(queries), len(gallery))
-    for key in sorted({k for q in queries for k in q}):
-        values = sorted({q[key] for q in queries if key in q} | {g[key] for g in gallery if key in g})
-        code = {v: i for i, v in enumerate(values)}
-        q = torch.tensor([code.get(f.get(key), -1) for f in queries])
-        g = torch.tensor([code.get(f.get(key), -2) for f in gallery])
-        sim += (q[:, None] == g[None, :]).float()
-    return sim
+    return torch.from_numpy(fact_agreement(queries, gallery)).float()
 
 
 def tie_broken_metrics(sim: torch.Tensor, q_pids: torch.Tensor, g_pids: torch.Tensor, draws: int = DRAWS,

@@ -39,6 +39,7 @@ from ..data.synthetic.clothes import dressed_identity, sample_biometrics
 from ..data.synthetic.clothes_plan import draw_seed
 from ..data.synthetic.spec import SynthSpec
 from ..evaluation.clothes_changing import evaluate_clothes
+from ..evaluation.fact_agreement import fact_agreement
 
 PERSISTENT = ("gender", "skin", "hair_style", "hair_color")
 # (low, high) of each body measure over both genders (clothes.sample_biometrics)
@@ -85,14 +86,7 @@ class OracleImage:
 
 def agreement(query: Sequence[OracleImage], gallery: Sequence[OracleImage], keys: Sequence[str]) -> np.ndarray:
     """Query x gallery count of ``keys`` on which two images agree."""
-    out = np.zeros((len(query), len(gallery)))
-    for key in keys:
-        q = [str(t.cues[key]) for t in query]
-        g = [str(t.cues[key]) for t in gallery]
-        values = {v: i for i, v in enumerate(sorted(set(q) | set(g)))}
-        qi, gi = np.array([values[v] for v in q]), np.array([values[v] for v in g])
-        out += qi[:, None] == gi[None, :]
-    return out
+    return fact_agreement(*([{k: t.cues[k] for k in keys} for t in images] for images in (query, gallery)))
 
 
 def score(query: Sequence[OracleImage], gallery: Sequence[OracleImage], keys: Sequence[str], setting: str,

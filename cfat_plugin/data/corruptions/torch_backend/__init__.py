@@ -6,7 +6,7 @@ damage in distribution (tests/test_corruptions_torch.py). Test sets stay on
 the reference implementation, which defines the protocol.
 """
 from . import blur, digital, noise, rain, weather  # noqa: F401  (registration)
-from .batch import corrupt_batch, generator_for
+from .batch import corrupt_batch, corrupt_drawn, generator_for
 from .registry import get_torch_twin, register_torch_twin, torch_twins
 
-__all__ = ["corrupt_batch", "generator_for", "get_torch_twin", "register_torch_twin", "torch_twins"]
+__all__ = ["corrupt_batch", "corrupt_drawn", "generator_for", "get_torch_twin", "register_torch_twin", "torch_twins"]

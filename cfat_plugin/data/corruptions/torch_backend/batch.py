@@ -49,6 +49,12 @@ def corrupt_batch(images: torch.Tensor, names: Sequence[str], severities: Sequen
     return out.clamp_(0, 255).floor_()
 
 
+def corrupt_drawn(images: torch.Tensor, draws: Sequence, size: Optional[Sequence[int]] = None) -> torch.Tensor:
+    """:func:`corrupt_batch` with image i under ``draws[i]``, a draw of the benchmark's specs (its ``name``,
+    ``severity`` and ``seed``): how a batch gets the damage the benchmark's test images get."""
+    return corrupt_batch(images, [d.name for d in draws], [d.severity for d in draws], [d.seed for d in draws], size)
+
+
 def work_size(images: torch.Tensor, name: str, size: Optional[Sequence[int]]) -> Tuple[int, int]:
     """Where ``name`` corrupts ``images``: ``size`` or their own, enlarged to the reference's minimum side
     (32 px, imagecorruptions' limit; rain has its own rule)."""
