@@ -16,7 +16,8 @@ A fourth column is the torch corruption alone on a collated batch (no loading).
 ``--demo-step DATA_ROOT`` times whole training steps instead: one epoch of the demo's ResNet-18
 step (its size, batch, precision and in-process loading) on clean views; on paired views with
 none corrupted (what the second view alone costs); then as the augmented baseline (b) on
-corrupted views made by each backend. FastReID's own per-iteration ``time`` (loading included)
+corrupted views made by each backend, with and without the clean view (b) never reads
+(``DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW``). FastReID's own per-iteration ``time`` (loading included)
 and ``data_time``. The target: corrupted steps at least 0.9x the clean steps' samples/s.
 
     python benchmarks/bench_training_corruptions.py [--workers 2] [--batches 8]
@@ -73,10 +74,14 @@ def demo_steps(data_root: str, repeats: int) -> None:
     corrupted = ["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB",
                  str(profile.student_clean_prob)]
     paired_only = ["DATASETS.CORRUPTION.TRAIN.ENABLED", "True", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", "1.0"]
+    alone = ["DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW", "False"]  # (b) never reads the teacher's view
     runs = [("clean views (teacher step)", []),
             ("paired views, none corrupted", paired_only + list(TRAINING_BACKENDS["torch"])),
             ("corrupted, reference backend", corrupted + list(TRAINING_BACKENDS["reference"])),
-            ("corrupted, torch backend", corrupted + list(TRAINING_BACKENDS["torch"]))]
+            ("corrupted, reference, no clean view", corrupted + alone + list(TRAINING_BACKENDS["reference"])),
+            ("corrupted, torch backend 128x64", corrupted + list(TRAINING_BACKENDS["torch"])),
+            ("corrupted, torch backend 160x80", corrupted + list(TRAINING_BACKENDS["torch_160x80"])),
+            ("corrupted, torch 160x80, no clean view", corrupted + alone + list(TRAINING_BACKENDS["torch_160x80"]))]
     print(f"{os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}; the demo's ResNet-18 step: "
           f"{' '.join(profile.model_overrides)}, batch {profile.batch}, precision {profile.resolved_precision()}, "
           f"{profile.loader_workers} loader workers; one epoch per run, FastReID's last per-iteration time, "
@@ -86,12 +91,12 @@ def demo_steps(data_root: str, repeats: int) -> None:
         for name, extra in runs:
             times[name].append(epoch_times(profile.teacher_config, profile.loader_workers, common + extra))
             print(f"  turn {turn + 1}: {name}: {times[name][-1][0]:.3f} s/iter", flush=True)
-    print(f"{'training views':32s} {'s/iter':>7s} {'data_time':>9s} {'samples/s':>9s} {'vs clean':>8s}")
+    print(f"{'training views':40s} {'s/iter':>7s} {'data_time':>9s} {'samples/s':>9s} {'vs clean':>8s}")
     clean = profile.batch / statistics.median(t for t, _ in times[runs[0][0]])
     for name, _ in runs:
         step, data = (statistics.median(column) for column in zip(*times[name]))
         rate = profile.batch / step
-        print(f"{name:32s} {step:7.3f} {data:9.3f} {rate:9.1f} {rate / clean:7.2f}x", flush=True)
+        print(f"{name:40s} {step:7.3f} {data:9.3f} {rate:9.1f} {rate / clean:7.2f}x", flush=True)
 
 
 def main() -> None:

@@ -264,6 +264,19 @@ def test_teacher_and_student_widths_must_match_without_a_projection(tmp_path):
                                    opts + ["MODEL.CFAT.TEACHER_PROJECTION", "lin"]))
 
 
+
+def test_cfat_without_the_clean_view_is_refused_before_training():
+    from cfat_plugin.engine import load_config
+    from cfat_plugin.engine.validate import SettingsError, check_settings
+
+    opts = ["MODEL.META_ARCHITECTURE", "CFAT", "DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW", "False"]
+    with pytest.raises(SettingsError) as raised:
+        check_settings(load_config(os.path.join(REPO_ROOT, BASELINE_CFG), opts))
+    assert raised.value.problems == ["DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW: False, but CFAT's teacher reads the "
+                                     "clean view; valid: True"]
+    check_settings(load_config(os.path.join(REPO_ROOT, BASELINE_CFG), opts[2:]))  # a student alone may drop it
+    check_settings(load_config(os.path.join(REPO_ROOT, BASELINE_CFG), opts), training=False)
+
 # ---- numerical trouble ------------------------------------------------------------------------
 @pytest.mark.slow
 def test_nan_loss_stops_with_iteration_and_terms_and_keeps_the_last_good_checkpoint(small_cuhk01, tmp_path,

@@ -97,6 +97,20 @@ def test_same_geometry_replays_the_augmentation(tiny_baseline_cfg):
     assert differing >= 8
 
 
+
+@pytest.mark.parametrize("backend", ["reference", "torch"])
+def test_without_the_clean_view_the_student_view_is_unchanged(tiny_baseline_cfg, backend):
+    opts = [*DETERMINISTIC_INPUT, "DATASETS.CORRUPTION.TRAIN.BACKEND", backend]
+    _, with_clean = _batches(_cfg(tiny_baseline_cfg, *opts), 2)
+    loader, alone = _batches(_cfg(tiny_baseline_cfg, *opts, "DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW", "False"), 2)
+    assert not loader.dataset.clean_view
+    for one, other in zip(with_clean, alone):
+        assert set(one) - set(other) == {"clean_images"} and set(other) <= set(one)
+        assert one["img_paths"] == other["img_paths"]
+        for key in set(other) - {"img_paths"}:
+            assert torch.equal(one[key], other[key]), key
+        assert (other["corruption_types"] >= 0).sum() >= 8
+
 def test_held_out_types_and_chosen_severities(tiny_baseline_cfg):
     cfg = _cfg(tiny_baseline_cfg, "DATASETS.CORRUPTION.TRAIN.TYPES", "['fog', 'rain']",
                "DATASETS.CORRUPTION.TRAIN.SEVERITIES", "[5]", "DATASETS.CORRUPTION.TRAIN.CLEAN_PROB", "0.0")

@@ -28,3 +28,11 @@ def check_teacher_width(cfg: CfgNode, problems: List[str], training: bool) -> No
     if width != cfg.MODEL.BACKBONE.FEAT_DIM:
         problems.append(f"MODEL.BACKBONE.FEAT_DIM: the student is {cfg.MODEL.BACKBONE.FEAT_DIM}-d but the teacher "
                         f"({teacher_file}) is {width}-d; valid: {width}, or MODEL.CFAT.TEACHER_PROJECTION linear")
+
+
+@register_settings_check
+def check_clean_view(cfg: CfgNode, problems: List[str], training: bool) -> None:
+    """CFAT's teacher reads the clean view: a paired loader without it would fail at the first step."""
+    if training and cfg.MODEL.META_ARCHITECTURE == "CFAT" and not cfg.DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW:
+        problems.append("DATASETS.CORRUPTION.TRAIN.CLEAN_VIEW: False, but CFAT's teacher reads the clean view; "
+                        "valid: True")

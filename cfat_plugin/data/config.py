@@ -97,6 +97,9 @@ def _add_corruption_config(cfg: CN) -> None:
     train.CLEAN_PROB = 1.0 / 21.0  # the "corrupted" view left clean; 1/21: the published draw (clean + 20 types)
     train.SAME_GEOMETRY = False  # both views share one random flip/crop/erasing (False: independent, as published)
     train.SEED = 0  # draws are a function of (SEED, sampler position, index)
+    # Also load the clean view, the teacher's input. False: a student trained alone (the augmented baseline)
+    # gets its corrupted view only, one augmentation less per sample; CFAT needs it True.
+    train.CLEAN_VIEW = True
     # Who corrupts the student's view. reference: imagecorruptions (the test sets' code) in the loader workers,
     # one image at a time at its native size. torch: the collated batch on its device, same draws and the same
     # damage in distribution (cfat_plugin/data/corruptions/torch_backend); on the CPU about a third of the

@@ -6,7 +6,9 @@ batching, collation and DDP sharding. Each item is the stock dict plus:
 
 - ``images``: the corrupted view, the student's input (so FastReID's stock
   ``Baseline`` trained on this loader *is* the corruption-augmented baseline);
-- ``clean_images``: the clean view, the teacher's input;
+- ``clean_images``: the clean view, the teacher's input (left out with
+  ``clean_view=False``: a student trained alone, such as the augmented
+  baseline, never reads it, and it costs a second augmentation per sample);
 - ``corruption_types``: index of the drawn type in ``dataset.types`` (-1: clean);
 - ``corruption_severities``: its severity (0: clean);
 - ``corruption_seeds`` (``backend="torch"`` only): the draw's seed (0: clean).
@@ -57,7 +59,7 @@ class PairedCorruptionDataset(CommDataset):
     def __init__(self, img_items: Sequence[tuple], transform=None, relabel: bool = True,
                  types: Sequence[str] = CORRUPTION_TYPES, severities: Sequence[int] = SEVERITIES,
                  clean_prob: float = 0.0, same_geometry: bool = False, seed: int = 0,
-                 backend: str = "reference"):
+                 backend: str = "reference", clean_view: bool = True):
         super().__init__(img_items, transform, relabel)
         self.types = tuple(types) or CORRUPTION_TYPES
         self.severities = tuple(int(s) for s in severities) or SEVERITIES
@@ -71,6 +73,7 @@ class PairedCorruptionDataset(CommDataset):
         self.same_geometry = bool(same_geometry)
         self.seed = check_seed(seed)
         self.backend = check_backend(backend, self.types)
+        self.clean_view = bool(clean_view)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -103,6 +106,8 @@ class PairedCorruptionDataset(CommDataset):
     def _transform_pair(self, clean: Image.Image, corrupted: Image.Image):
         if self.transform is None:
             return clean, corrupted
+        if not self.clean_view:
+            return None, self.transform(corrupted)
         if not self.same_geometry:
             return self.transform(clean), self.transform(corrupted)
         # Replay the same random numbers for the second view, whichever RNG a transform uses.
@@ -124,13 +129,14 @@ class PairedCorruptionDataset(CommDataset):
             pid, camid = self.pid_dict[pid], self.cam_dict[camid]
         item = {
             "images": corrupted,
-            "clean_images": clean,
             "targets": pid,
             "camids": camid,
             "img_paths": path,
             "corruption_types": -1 if draw is None else self.types.index(draw.name),
             "corruption_severities": 0 if draw is None else draw.severity,
         }
+        if self.clean_view:
+            item["clean_images"] = clean
         if self.backend == "torch":
             item["corruption_seeds"] = 0 if draw is None else draw.seed
         return item
@@ -167,6 +173,7 @@ def paired_dataset_kwargs(cfg) -> dict:
         "same_geometry": bool(node.SAME_GEOMETRY),
         "seed": int(node.SEED),
         "backend": str(node.BACKEND),
+        "clean_view": bool(node.CLEAN_VIEW),
     }
 
 
@@ -198,7 +205,8 @@ def build_paired_train_loader(cfg, *, train_items: Optional[Sequence[tuple]] = N
     logger.info(f"Paired training views: {len(options['types'])} corruption types, severities "
                 f"{list(options['severities'])}, clean probability {options['clean_prob']:.3f}, "
                 f"same geometry {options['same_geometry']}, seed {options['seed']}, "
-                f"corrupted by the {train_set.backend} backend")
+                f"corrupted by the {train_set.backend} backend"
+                + ("" if train_set.clean_view else ", no clean view (the student trains alone)"))
     # The stock sampler for this config, wrapped to tag each index with its stream position.
     sampler = data_build._train_loader_from_config(cfg, train_set=train_set, transforms=transforms)["sampler"]
     loader = data_build.build_reid_train_loader(cfg, train_set=train_set, sampler=PositionTaggedSampler(sampler))
