@@ -43,6 +43,15 @@ def test_stage2_without_stage1_weights_stops_before_anything_is_read(tmp_path):
         "MODEL.DIL.REPLAY.MODE: 'banks'; valid: bank, shuffle, synthetic"
 
 
+def test_stage2_without_stage1_start_reads_stage1_only_for_a_replay_through_its_networks():
+    base = ["MODEL.DIL.BASELINE_WEIGHTS", "", "MODEL.DIL.STAGE1_WEIGHTS", "", "MODEL.DIL.STAGE1_INIT", "False"]
+    assert _problems(STAGE2, *base, "MODEL.DIL.REPLAY.KL", "0.0") == []  # the dual branch alone
+    assert _problems(STAGE2, *base, "MODEL.DIL.REPLAY.MODE", "synthetic") == []  # deg(x): no generator
+    assert _problems(STAGE2, *base) == [  # the bank replay draws through stage I's networks
+        "MODEL.DIL.STAGE1_WEIGHTS: empty; stage II starts from stage I: train it first (its config's "
+        "OUTPUT_DIR/model_final.pth)"]
+
+
 def test_stage1_weights_of_another_shape_name_the_keys(tmp_path, one_torch_thread):
     from fastreid.modeling import build_model
     from fastreid.utils.checkpoint import Checkpointer

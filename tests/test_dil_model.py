@@ -128,3 +128,25 @@ def test_stage2_model_trains_three_branches_and_returns_both_bottlenecks(one_tor
     assert model.sen_classifier.bottleneck[0].in_features == 512  # ResNet-18's layer4
     assert model.fuse_classifier.bottleneck[0].in_features == 512 + 256  # [f_sen; f_inv]
     assert not any(k.startswith(("replay", "_replay")) for k in model.state_dict())
+
+
+def test_stage2_without_stage1_start_takes_trunk_and_sensitive_branch_from_the_baseline(tmp_path, one_torch_thread):
+    from fastreid.modeling import build_model
+    from fastreid.utils.checkpoint import Checkpointer
+
+    torch.manual_seed(0)
+    baseline = build_model(load_config("projects/DIL/synth_mlr_r18_baseline.yml", ["MODEL.HEADS.NUM_CLASSES", "10"]))
+    Checkpointer(baseline, save_dir=str(tmp_path)).save("baseline")
+    cfg = load_config(STAGE2, ["MODEL.DIL.BASELINE_WEIGHTS", str(tmp_path / "baseline.pth"), "MODEL.DIL.STAGE1_WEIGHTS",
+                               "", "MODEL.DIL.STAGE1_INIT", "False", "MODEL.DIL.REPLAY.KL", "0.0",
+                               "MODEL.HEADS.NUM_CLASSES", "10"])
+    model = build_model(cfg)
+    assert model.replay is None
+    start = baseline.backbone.state_dict()
+    for name, tensor in model.trunk.state_dict().items():  # stem..layer3: the baseline's
+        assert torch.equal(tensor, start[name]), name
+    for name, tensor in model.sensitive.state_dict().items():  # layer4: the baseline's
+        assert torch.equal(tensor, start["layer4." + name]), name
+    torch.manual_seed(1)
+    other = build_model(cfg)  # the invariant head as built: another draw gives other weights
+    assert not torch.equal(next(model.content_head.parameters()), next(other.content_head.parameters()))

@@ -16,6 +16,11 @@ def add_dil_config(cfg: CN) -> None:
     # Stage II: the stage I checkpoint (its model_final.pth): E_con's trunk, content head and classifier
     # start the invariant branch; its E_con, E_deg and G make the memory replay. Required by stage II.
     add_key(dil, "STAGE1_WEIGHTS", "")
+    # Whether stage II's trunk, invariant head and classifier start from stage I (published). False: the
+    # trunk starts from the baseline and the invariant head and classifier from random weights (the dual
+    # branch without stage I, a comparison's arm); STAGE1_WEIGHTS is then read only by a bank or shuffle
+    # replay (REPLAY.KL > 0), which draws through stage I's networks.
+    add_key(dil, "STAGE1_INIT", True)
 
     # ---- E_con: the content encoder's head (content_encoder.py) ----
     add_key(dil, "CONTENT_DIM", 128)  # channels of the content map c (published 128)

@@ -3,7 +3,9 @@
 One ResNet trunk (stem..layer3) feeds two branches:
 
 - the **degradation-invariant** branch: stage I's content head, identity path -> f_inv
-  (``MODEL.DIL.INV_DIM``); trunk, head and classifier start from stage I (``MODEL.DIL.STAGE1_WEIGHTS``);
+  (``MODEL.DIL.INV_DIM``); trunk, head and classifier start from stage I (``MODEL.DIL.STAGE1_WEIGHTS``;
+  with ``MODEL.DIL.STAGE1_INIT False`` the trunk starts from the baseline, head and classifier from random
+  weights);
 - the **degradation-sensitive** branch: the baseline's layer4 and average pooling -> f_sen
   (``MODEL.DIL.BASELINE_WEIGHTS``);
 
@@ -38,7 +40,8 @@ from .degradation import SyntheticDegradation
 from .losses import replay_consistency_kl
 from .memory_bank import MemoryReplay
 from .stage1 import build_stage1_networks
-from .weights import STAGE1_TO_STAGE2, checkpoint_state, load_baseline, load_mapped, weights_from_elsewhere
+from .weights import (STAGE1_TO_STAGE2, checkpoint_state, load_baseline, load_mapped, reads_stage1,
+                      weights_from_elsewhere)
 
 BRANCHES = ("fuse", "inv", "sen")
 REPLAY_NETWORKS = ("content_encoder", "degradation_encoder", "generator")
@@ -106,8 +109,11 @@ class DIL(nn.Module):
         parts.inv_classifier = ClassBlock(d.INV_DIM, cfg.MODEL.HEADS.NUM_CLASSES, d.BOTTLENECK)
         replay = None
         if cfg.MODEL.TEACHER.ENABLED:  # training: start from the other stages (see the module docstring)
-            state = checkpoint_state(d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS")
-            load_mapped(parts, state, STAGE1_TO_STAGE2, d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS")
+            state = checkpoint_state(d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS") if reads_stage1(cfg) else {}
+            if d.STAGE1_INIT:
+                load_mapped(parts, state, STAGE1_TO_STAGE2, d.STAGE1_WEIGHTS, "MODEL.DIL.STAGE1_WEIGHTS")
+            else:  # no stage I start: the baseline's trunk, the invariant head and classifier as built
+                load_baseline(parts.trunk, d.BASELINE_WEIGHTS, "trunk")
             load_baseline(resnet.layer4, d.BASELINE_WEIGHTS, "layer4")
             if d.REPLAY.KL > 0:
                 replay = build_replay(cfg, state)

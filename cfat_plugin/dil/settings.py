@@ -7,6 +7,7 @@ from fastreid.config import CfgNode
 from ..utils.config_keys import register_settings_check
 from .degradation import TYPES, check_downsample_range
 from .memory_bank import MODES
+from .weights import reads_stage1
 
 STAGES = ("DILStage1", "DIL")
 
@@ -14,7 +15,7 @@ STAGES = ("DILStage1", "DIL")
 @register_settings_check
 def check_dil(cfg: CfgNode, problems: List[str], training: bool) -> None:
     """Degradation range and types, replay mode, discriminator depth against the input size, the backbone, and
-    (training stage II) the stage I checkpoint."""
+    (training stage II) the stage I checkpoint where it is read (``weights.reads_stage1``)."""
     if cfg.MODEL.META_ARCHITECTURE not in STAGES:
         return
     d = cfg.MODEL.DIL
@@ -51,13 +52,14 @@ def check_dil(cfg: CfgNode, problems: List[str], training: bool) -> None:
                             f"{list(cfg.INPUT.SIZE_TRAIN)}); lower MODEL.DIL.DIS.SCALES or LAYERS")
         if training and cfg.SOLVER.AMP.ENABLED:
             problems.append("SOLVER.AMP.ENABLED: DILStage1Trainer steps in float32; set it False")
-    if cfg.MODEL.META_ARCHITECTURE == "DIL" and training:
+    if cfg.MODEL.META_ARCHITECTURE == "DIL" and training and reads_stage1(cfg):
         if not d.STAGE1_WEIGHTS:
             problems.append("MODEL.DIL.STAGE1_WEIGHTS: empty; stage II starts from stage I: train it first "
                             "(its config's OUTPUT_DIR/model_final.pth)")
         elif not os.path.isfile(d.STAGE1_WEIGHTS):
             problems.append(f"MODEL.DIL.STAGE1_WEIGHTS: file not found: {os.path.abspath(d.STAGE1_WEIGHTS)}; train "
                             f"stage I first")
+    if cfg.MODEL.META_ARCHITECTURE == "DIL" and training:
         if not cfg.MODEL.TEACHER.ENABLED:
             problems.append("MODEL.TEACHER.ENABLED: False builds stage II without its stage I and baseline weights "
                             "(what --eval-only does); set it True to train")

@@ -31,6 +31,13 @@ STAGE1_TO_STAGE2 = {"content_encoder.trunk.": "trunk.", "content_encoder.head.":
                     "content_encoder.classifier.": "inv_classifier."}
 
 
+def reads_stage1(cfg) -> bool:
+    """Whether training stage II reads ``MODEL.DIL.STAGE1_WEIGHTS``: to start from it (``STAGE1_INIT``), or for
+    a replay through stage I's networks (``bank``, ``shuffle``; ``synthetic`` needs none)."""
+    d = cfg.MODEL.DIL
+    return bool(d.STAGE1_INIT) or (d.REPLAY.KL > 0 and d.REPLAY.MODE != "synthetic")
+
+
 def checkpoint_state(path: str, key: str) -> Dict[str, torch.Tensor]:
     """The model tensors of the checkpoint ``path`` (named by its config ``key`` in errors)."""
     import os

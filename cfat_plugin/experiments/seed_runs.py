@@ -10,6 +10,7 @@ rest once for all of them:
   killed run loses at most the model in progress and a rerun trains only what is missing; it
   refuses to mix results of another profile, test draw or teacher (``identity``, ``require``);
 - :func:`run_missing`: the loop over (arm, seed) pairs, with progress lines and wall times;
+- :func:`comparison_parser`: the command line they share;
 - :func:`write_report`: the Markdown tables, a CSV of every (arm, seed) and a plot of one metric
   (each seed a line across the arms, so pairing shows; mean ± std beside it);
 - :func:`weights_fingerprint`: a hash of a model's weights, so that results that build on one model (a
@@ -17,6 +18,7 @@ rest once for all of them:
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -107,6 +109,21 @@ def run_missing(store: SeedResults, pairs: Iterable[Tuple[str, int]], train_and_
         seconds = round(time.perf_counter() - start)
         store.record(arm, seed, metrics, seconds)
         echo(f"  {seconds} s: " + "  ".join(f"{m} {v:.2f}" for m, v in metrics.items()))
+
+
+def comparison_parser(description: str, output_dir: str, arms: Sequence[str], profiles: Sequence[str],
+                      results: str) -> argparse.ArgumentParser:
+    """The command line every comparison over training seeds shares (``--output-dir``, ``--seeds``, ``--arms``,
+    ``--profile``, ``--results``, ``--report-only``); a comparison adds its own options to it."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", default=output_dir)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="training seeds (5: the fewest a verdict is given on)")
+    parser.add_argument("--arms", nargs="+", default=list(arms), choices=list(arms))
+    parser.add_argument("--profile", default="default", choices=sorted(profiles))
+    parser.add_argument("--results", default=results, help="results file; (arm, seed) pairs in it are not rerun")
+    parser.add_argument("--report-only", action="store_true", help="train nothing, report what --results holds")
+    return parser
 
 
 def write_csv(results: Dict[str, PerSeed], arms: Sequence[str], path: str, unit: str = "seed") -> None:

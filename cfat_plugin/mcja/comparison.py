@@ -27,7 +27,6 @@ arm and seed) and ``comparison.png`` (all-search IR->RGB mAP per arm, a line per
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import time
@@ -35,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..data.synthetic.layouts.sysu import SEEDED_DRAWS
-from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, write_report
+from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parser, run_missing, seed_tables, train_arm,
+                           write_report)
 
 logger = logging.getLogger(__name__)
 
@@ -96,26 +96,6 @@ def arm_config(arm: str, seed: int, root: str, output_dir: str, profile: Profile
     return cfg
 
 
-def train_arm(cfg, iters_per_epoch: Optional[int] = None):
-    """Train with the project's trainer (its loader and hooks), without its end-of-training test."""
-    from fastreid.utils.env import seed_all_rng
-
-    from ..engine.trainer import trainer_for
-
-    class TrainOnly(trainer_for(cfg)):
-        @classmethod
-        def test(cls, cfg, model):
-            return {}
-
-    os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
-    seed_all_rng(None if cfg.SEED < 0 else cfg.SEED)  # SEED -1: a random seed, as FastReID's default_setup
-    trainer = TrainOnly(cfg)
-    if iters_per_epoch:  # a short epoch (the test suite's tiny profiles); None: the whole training set
-        trainer.iters_per_epoch = iters_per_epoch
-    trainer.train()
-    return trainer.model.eval()
-
-
 def scores(cfg, model, profile: Profile, mser: bool = False) -> Dict[str, float]:
     """The comparison's figures of a trained model (``METRICS``), with or without MSER."""
     from ..data.datasets.sysu_mm01 import SynthSYSU
@@ -164,15 +144,8 @@ def comparison_table(results: dict, arms: Sequence[str] = ARMS, metrics: Sequenc
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """``benchmarks/mcja_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = comparison_parser(__doc__, "output/mcja_comparison", ARMS, PROFILES, RESULTS)
     parser.add_argument("--root", default="datasets", help="data root (SynthReID-sysu-s0 is generated there)")
-    parser.add_argument("--output-dir", default="output/mcja_comparison")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="training seeds (5: the fewest a verdict is given on)")
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
-    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
-    parser.add_argument("--results", default=RESULTS, help="results file; (arm, seed) pairs in it are not rerun")
-    parser.add_argument("--report-only", action="store_true", help="train nothing, print the table of --results")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if not args.report_only:

@@ -226,7 +226,8 @@ class SynthSpec:
 # "pedes": CUHK-PEDES-shaped, two captions per image (train / val / test ids disjoint).
 # "sysu", "regdb": visible-infrared sets in SYSU-MM01's and RegDB's shapes and layouts.
 # "lowres": the demo (same seed, ids, cameras 1-3 byte-identical) with camera 4 natively low-resolution.
-# "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's).
+# "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's);
+# "mlr-x1": the same with the queries at full size (below).
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -260,6 +261,10 @@ PRESETS: dict[str, SynthSpec] = {
     "mlr-tiny": SynthSpec(layout="mlr", num_train_ids=8, num_test_ids=6, num_cameras=2, images_per_camera=(2, 3),
                           num_distractors=0, num_junk=0, downsample_factors=MLR_FACTORS),
 }
+# The factor-1 controls: the same plan with nothing down-sampled (the plan draws the same numbers whatever the
+# factors), so the queries are the same people, poses and cameras at full size and the gallery is
+# byte-identical: a model's score on them is its full-resolution score on the same test.
+PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,)) for name in ("mlr", "mlr-tiny")})
 
 
 def preset(name: str, **changes: Any) -> SynthSpec:

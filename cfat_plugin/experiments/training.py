@@ -1,0 +1,34 @@
+"""Training one arm of a comparison in this process: the project's trainer without its end-of-training test.
+
+A comparison scores its models itself (on its own test sets, or on several), so the trainer's own test at
+the end of training would only cost time.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import torch
+
+
+def train_arm(cfg, iters_per_epoch: Optional[int] = None) -> "torch.nn.Module":
+    """Train with the project's trainer (its loader and hooks), without its end-of-training test; the
+    trained model in eval mode. ``iters_per_epoch``: a short epoch (the test suite's tiny profiles); None:
+    the whole training set per epoch (FastReID's)."""
+    from fastreid.utils.env import seed_all_rng
+
+    from ..engine.trainer import trainer_for
+
+    class TrainOnly(trainer_for(cfg)):
+        @classmethod
+        def test(cls, cfg, model):
+            return {}
+
+    os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
+    seed_all_rng(None if cfg.SEED < 0 else cfg.SEED)  # SEED -1: a random seed, as FastReID's default_setup
+    trainer = TrainOnly(cfg)
+    if iters_per_epoch:
+        trainer.iters_per_epoch = iters_per_epoch
+    trainer.train()
+    return trainer.model.eval()
