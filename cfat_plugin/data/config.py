@@ -103,9 +103,10 @@ def _add_corruption_config(cfg: CN) -> None:
     # Who corrupts the student's view. reference: imagecorruptions (the test sets' code) in the loader workers,
     # one image at a time at its native size. torch: the collated batch on its device, same draws and the same
     # damage in distribution (cfat_plugin/data/corruptions/torch_backend); on the CPU about a third of the
-    # reference's time per image, and none of the workers'. Over 5 paired seeds of the demo it trained (b)
-    # as well; (c') 0.5 corrupted mAP lower at TORCH_SIZE [128, 64], a tie at [160, 80] that rests on one
-    # seed (projects/CFAT/README.md, "Training corruptions in torch"), so the reference stays the default.
+    # reference's time per image, and none of the workers'. Over 10 paired seeds of the demo at TORCH_SIZE
+    # [160, 80] it ties the reference ((c') -0.21 +- 0.13 corrupted mAP), so the demo uses it; at [128, 64]
+    # (c') was 0.5 lower (projects/CFAT/README.md, "Training corruptions in torch"). The reference stays the
+    # default here: the size that matches it depends on the data set's native crops (TORCH_SIZE below).
     train.BACKEND = "reference"
     # [H, W] the torch backend corrupts at (each corrupted view resized there and back), standing for the
     # native size the reference corrupts at: [128, 64] is Market-1501's (blur radii, drops and grain are in

@@ -368,7 +368,8 @@ class Demo:
         plan = students(self.profile, self.teacher_dir)
         total = 2 + sum(1 + (s.config is not None) for s in plan)
         self.echo(f"Precision: {self.profile.resolved_precision()} (profile: {self.profile.precision}); "
-                  f"seed {self.profile.seed}; output {self.output_dir}")
+                  f"seed {self.profile.seed}; training views corrupted by {self.profile.training_backend}; "
+                  f"output {self.output_dir}")
         self.echo(f"Expected duration: {self.profile.expected_duration()}")
         self.echo(f"[1/{total}] SynthReID ({self.profile.synthreid_preset}) in {self.datasets_root}")
         self.prepare_data()
