@@ -1,4 +1,5 @@
 """Comparing arms over training seeds (cfat_plugin.experiments.seeds) and how the demo wires CFAT's stages."""
+import json
 import math
 import os
 
@@ -142,8 +143,6 @@ def test_the_demo_table_names_every_stage_behind_each_model():
 
 
 def test_seed_spread_note_reads_the_benchmarks_file(tmp_path):
-    import json
-
     from cfat_plugin.demo.compare import seed_spread_note
 
     path = tmp_path / "ablation.json"
@@ -153,6 +152,23 @@ def test_seed_spread_note_reads_the_benchmarks_file(tmp_path):
     note = seed_spread_note(["a_teacher", "b_augmented", "c_cfat_staged"], str(path))
     assert "c_cfat_staged 25.00 ± 1.41 (2 seeds)" in note and "b_augmented" not in note
     assert seed_spread_note(["c_cfat_staged"], str(tmp_path / "missing.json")) == ""
+    # a table key read under another arm of the file (the torch twin of the demo's model)
+    twin = seed_spread_note(["b_augmented", "c_cfat_staged"], str(path), {"b_augmented": "c_cfat_staged"})
+    assert "b_augmented 25.00 ± 1.41 (2 seeds)" in twin and "benchmarks/results/ablation.json" in twin
+
+
+def test_the_demo_quotes_the_seeds_of_its_own_training_backend():
+    from cfat_plugin.demo.compare import seed_spread_note
+    from cfat_plugin.demo.pipeline import SEED_SPREAD_SOURCES
+
+    profile = get_profile("default")
+    path, arms = SEED_SPREAD_SOURCES[profile.training_backend]
+    with open(path) as f:
+        saved = json.load(f)
+    assert all(saved["results"].get(arm) for arm in arms.values())
+    assert {s.backend for s in all_arms(profile, "").values() if s.key in arms.values()} == {profile.training_backend}
+    note = seed_spread_note(["a_teacher", "b_augmented", "c_cfat_staged", "d_cfat_coarse_staged"], path, arms)
+    assert "b_augmented" in note and "c_cfat_staged" in note and "d_cfat_coarse_staged" not in note
 
 
 def test_a_profile_on_a_real_data_set_reads_it_from_its_root(tmp_path, cuhk01_root):

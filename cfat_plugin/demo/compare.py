@@ -48,13 +48,13 @@ def _precision_note(profile: DemoProfile) -> str:
     return "float32"
 
 
-def seed_spread_note(keys: List[str], results_path: str) -> str:
+def seed_spread_note(keys: List[str], results_path: str, arms: Optional[Dict[str, str]] = None) -> str:
     """The spread over training seeds of the table's trained models, from the seeds benchmark's file.
 
     The table's +- is over test draws of one trained model; this is the other spread, measured by
-    ``benchmarks/cfat_ablation.py`` (each arm trained once per seed at the ``recorded`` profile: the demo's
-    training recipe, its models channels-first, two test draws).
-    Empty when the file or the arms are missing.
+    ``benchmarks/cfat_ablation.py`` (each arm trained once per seed with the demo's recipe and training-view
+    backend). ``arms``: the file's arm for a table key where they differ (the torch twins); a key is
+    reported under its own name. Empty when the file or the arms are missing.
     """
     try:
         with open(results_path) as f:
@@ -63,15 +63,15 @@ def seed_spread_note(keys: List[str], results_path: str) -> str:
         return ""
     parts = []
     for key in keys:
-        per_seed = saved.get("results", {}).get(key)
+        per_seed = saved.get("results", {}).get((arms or {}).get(key, key))
         if per_seed and len(per_seed) > 1:
             mean, std = mean_std([r["corrupted_mAP"] for r in per_seed.values()])
             parts.append(f"{key} {mean:.2f} ± {std:.2f} ({len(per_seed)} seeds)")
     if not parts:
         return ""
-    return ("Over training seeds (benchmarks/cfat_ablation.py: the same training recipe, two test draws; corrupted "
-            "mAP mean ± std "
-            "of the seeds' draw means): " + "; ".join(parts) + ". Paired differences: projects/CFAT/README.md.")
+    return (f"Over training seeds (benchmarks/results/{os.path.basename(results_path)}, benchmarks/cfat_ablation.py "
+            f"with the same training recipe and training-view corruptions; corrupted mAP mean ± std over the "
+            f"seeds): " + "; ".join(parts) + ". Paired differences: projects/CFAT/README.md.")
 
 
 def markdown(rows: list, profile: DemoProfile, chains: Optional[Dict[str, str]] = None, spread: str = "") -> str:

@@ -27,7 +27,13 @@ def ablation_results_path(profile_name: str) -> str:
     return os.path.join(RESULTS_DIR, f"cfat_ablation{suffix}.json")
 
 
-ABLATION_RESULTS = ablation_results_path("default")  # the note beside the demo's table: its own recipe
+# The note beside the demo's table, by the backend of its training views: the seeds file of its own recipe,
+# and the file's arm for a table key where the two differ.
+SEED_SPREAD_SOURCES = {
+    "reference": (ablation_results_path("default"), {}),
+    "torch_160x80": (os.path.join(RESULTS_DIR, "cfat_training_backends.json"),
+                     {"b_augmented": "b_augmented_torch160", "c_cfat_staged": "c_cfat_staged_torch160"}),
+}
 
 
 @dataclass(frozen=True)
@@ -392,7 +398,8 @@ class Demo:
         arms = all_arms(self.profile, self.teacher_dir)
         chains = {s.key: stage_chain(s, self.profile, arms) for s in plan}
         comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings, chains,
-                                      seed_spread_note(list(summaries), ABLATION_RESULTS))
+                                      seed_spread_note(list(summaries), *SEED_SPREAD_SOURCES.get(
+                                          self.profile.training_backend, ("", {}))))
         with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
             json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
                        "timings_s": self.timings, "rank_lists": sheet}, f, indent=1)
