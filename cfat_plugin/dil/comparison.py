@@ -107,6 +107,9 @@ PROFILES = {
     "128x64": Profile("mlr", "mlr-x1", {"all": ["INPUT.SIZE_TRAIN", "[128, 64]", "INPUT.SIZE_TEST", "[128, 64]",
                                                 "INPUT.PADDING.SIZE", "10"]},
                       about="the CPU configs at 128x64"),
+    # The generated people as alike as the generator makes them (difficulty 1), so that cues finer than
+    # clothing colour, which down-sampling may erase, decide more matches.
+    "hard": Profile("mlr-hard", "mlr-hard-x1", about="the CPU configs on the mlr-hard set (difficulty 1)"),
     # the test suite's end-to-end check: two iterations of each model at 32x16
     "tiny": Profile("mlr-tiny", "mlr-tiny-x1", {"all": _TINY, "baseline": _SMALL_BATCH, "stage2": _SMALL_BATCH,
                                                 "stage1": ["SOLVER.IMS_PER_BATCH", "4"]},

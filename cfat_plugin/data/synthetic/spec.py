@@ -227,7 +227,8 @@ class SynthSpec:
 # "sysu", "regdb": visible-infrared sets in SYSU-MM01's and RegDB's shapes and layouts.
 # "lowres": the demo (same seed, ids, cameras 1-3 byte-identical) with camera 4 natively low-resolution.
 # "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's);
-# "mlr-x1": the same with the queries at full size (below).
+# "mlr-x1": the same with the queries at full size (below); "mlr-hard": identities as alike as the generator
+# makes them (difficulty 1: most wear one of 16 shared outfits with one change), so that finer cues count.
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -264,7 +265,8 @@ PRESETS: dict[str, SynthSpec] = {
 # The factor-1 controls: the same plan with nothing down-sampled (the plan draws the same numbers whatever the
 # factors), so the queries are the same people, poses and cameras at full size and the gallery is
 # byte-identical: a model's score on them is its full-resolution score on the same test.
-PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,)) for name in ("mlr", "mlr-tiny")})
+PRESETS["mlr-hard"] = PRESETS["mlr"].replace(difficulty=1.0)
+PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,)) for name in ("mlr", "mlr-tiny", "mlr-hard")})
 
 
 def preset(name: str, **changes: Any) -> SynthSpec:
