@@ -159,10 +159,11 @@ def test_seed_spread_note_reads_the_benchmarks_file(tmp_path):
 
 def test_the_demo_quotes_the_seeds_of_its_own_training_backend():
     from cfat_plugin.demo.compare import seed_spread_note
-    from cfat_plugin.demo.pipeline import SEED_SPREAD_SOURCES
+    from cfat_plugin.demo.pipeline import SEED_SPREAD_FILES, backend_twins
 
     profile = get_profile("default")
-    path, arms = SEED_SPREAD_SOURCES[profile.training_backend]
+    path, arms = SEED_SPREAD_FILES[profile.training_backend], backend_twins(profile.training_backend,
+                                                                            all_arms(profile, ""))
     with open(path) as f:
         saved = json.load(f)
     assert all(saved["results"].get(arm) for arm in arms.values())

@@ -16,18 +16,13 @@ import time
 from typing import Optional, Sequence
 
 from ..demo import Demo, get_profile
-from ..demo.pipeline import TRAINING_BACKENDS, ablation_results_path, all_arms
+from ..demo.pipeline import BACKEND_TWINS, TRAINING_BACKENDS, ablation_results_path, all_arms
 from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
 
 METRICS = ("clean_mAP", "corrupted_mAP", "seen_mAP", "held_out_mAP")
 # The fine stage in the released form and its two controls (projects/CFAT/README.md, "The fine stage in the
 # released form"): asked for by name, in neither comparison's default arms.
 OFFICIAL_ARMS = ("c_cfat_official", "c_cfat_official_noce2", "d_cfat_coarse_ce2")
-# (b) and (c') with their training views corrupted by the torch backend, each compared with its twin on the
-# profile's backend (projects/CFAT/README.md, "Training corruptions in torch", ran them with
-# --training-backend reference): asked for by name.
-BACKEND_ARMS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged",
-                "b_augmented_torch160": "b_augmented", "c_cfat_staged_torch160": "c_cfat_staged"}
 
 ABLATION_HELP = """Does CFAT's fine stage matter? Every arm trained with several training seeds, paired, one teacher.
 
@@ -144,7 +139,7 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--output-dir", default="output/ablation")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="training seeds")
     parser.add_argument("--arms", nargs="+", default=list(ABLATION_ARMS),
-                        choices=sorted(set(ABLATION_ARMS + OFFICIAL_ARMS + tuple(BACKEND_ARMS))))
+                        choices=sorted(set(ABLATION_ARMS + OFFICIAL_ARMS + tuple(BACKEND_TWINS))))
     parser.add_argument("--test-seed", type=int, default=0, help="data set and test draws (fixed for all)")
     parser.add_argument("--profile", default="recorded",
                         help="demo profile: recorded (the demo's recipe as the committed tables ran it: "
@@ -154,7 +149,8 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
                              "code: 1/21 = 0.0476); kept in the results file, which refuses another")
     parser.add_argument("--training-backend", default=None, choices=sorted(TRAINING_BACKENDS),
                         help="what corrupts the training views of arms that do not name one (default: the "
-                             "profile's, reference); kept in the results file")
+                             "profile's: torch_160x80 for default, reference for the others); kept in the "
+                             "results file")
     parser.add_argument("--results", default=None,
                         help="results file, kept in the repository so that a run can be continued in pieces: "
                              "arm/seed pairs already in it are not rerun (only with the same teacher); default: "
@@ -171,8 +167,9 @@ def ablation_main(argv: Optional[Sequence[str]] = None) -> None:
     titles = {key: arm.title for key, arm in all_arms(base, "").items()}
     arms = store.arms_present(args.arms)
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
-    twins = tuple(dict.fromkeys(BACKEND_ARMS[arm] for arm in arms
-                                if arm in BACKEND_ARMS and BACKEND_ARMS[arm] not in ABLATION_REFERENCES))
+    # an arm of BACKEND_TWINS (asked for by name) is also compared with its twin on the profile's backend
+    twins = tuple(dict.fromkeys(BACKEND_TWINS[arm] for arm in arms
+                                if arm in BACKEND_TWINS and BACKEND_TWINS[arm] not in ABLATION_REFERENCES))
     text = seed_tables(store.results, arms, ABLATION_REFERENCES + twins, METRICS, titles)
     note = (f"\nSynthReID ({base.synthreid_preset}); students' clean share {store.data.get('clean_prob', 0.7)}; "
             f"training views corrupted by the {store.data.get('backend', 'reference')} backend unless the arm says; "

@@ -27,12 +27,11 @@ def ablation_results_path(profile_name: str) -> str:
     return os.path.join(RESULTS_DIR, f"cfat_ablation{suffix}.json")
 
 
-# The note beside the demo's table, by the backend of its training views: the seeds file of its own recipe,
-# and the file's arm for a table key where the two differ.
-SEED_SPREAD_SOURCES = {
-    "reference": (ablation_results_path("default"), {}),
-    "torch_160x80": (os.path.join(RESULTS_DIR, "cfat_training_backends.json"),
-                     {"b_augmented": "b_augmented_torch160", "c_cfat_staged": "c_cfat_staged_torch160"}),
+# The note beside the demo's table, by the backend of its training views: the seeds file of its own recipe
+# (its models read under their BACKEND_TWINS there, see backend_twins).
+SEED_SPREAD_FILES = {
+    "reference": ablation_results_path("default"),
+    "torch_160x80": os.path.join(RESULTS_DIR, "cfat_training_backends.json"),
 }
 
 
@@ -112,6 +111,11 @@ TRAINING_BACKENDS = {
     "torch_160x80": ("DATASETS.CORRUPTION.TRAIN.BACKEND", "torch", "DATASETS.CORRUPTION.TRAIN.TORCH_SIZE", "[160,80]"),
 }
 
+# (b) and (c') with their training views corrupted by a named backend -> their twin on the profile's backend
+# (projects/CFAT/README.md, "Training corruptions in torch").
+BACKEND_TWINS = {"b_augmented_torch": "b_augmented", "c_cfat_staged_torch": "c_cfat_staged",
+                 "b_augmented_torch160": "b_augmented", "c_cfat_staged_torch160": "c_cfat_staged"}
+
 NO_SECOND_CE = ("MODEL.CFAT.LOSS.RECON_ID.SCALE", "0.0")
 # The control for the released model's second student CE: coarse only, the student's CE doubled.
 STUDENT_CE_TWICE = ("MODEL.LOSSES.CE.SCALE", "2.0")
@@ -171,6 +175,12 @@ def all_arms(profile: DemoProfile, teacher_dir: str) -> Dict[str, Student]:
 
 
 ALL_ARM_KEYS = tuple(all_arms(DemoProfile(), ""))
+
+
+def backend_twins(backend: str, arms: Dict[str, Student]) -> Dict[str, str]:
+    """Each model of the demo -> its twin trained with ``backend`` named (``BACKEND_TWINS``); none for a
+    backend no arm names."""
+    return {model: twin for twin, model in BACKEND_TWINS.items() if arms[twin].backend == backend}
 
 
 def stage_chain(student: Student, profile: DemoProfile, arms: Dict[str, Student]) -> str:
@@ -398,8 +408,9 @@ class Demo:
         arms = all_arms(self.profile, self.teacher_dir)
         chains = {s.key: stage_chain(s, self.profile, arms) for s in plan}
         comparison = write_comparison(summaries, self.profile, self.output_dir, self.timings, chains,
-                                      seed_spread_note(list(summaries), *SEED_SPREAD_SOURCES.get(
-                                          self.profile.training_backend, ("", {}))))
+                                      seed_spread_note(list(summaries),
+                                                       SEED_SPREAD_FILES.get(self.profile.training_backend, ""),
+                                                       backend_twins(self.profile.training_backend, arms)))
         with open(os.path.join(self.output_dir, "demo.json"), "w") as f:
             json.dump({"profile": asdict(self.profile), "precision": self.profile.resolved_precision(),
                        "timings_s": self.timings, "rank_lists": sheet}, f, indent=1)
