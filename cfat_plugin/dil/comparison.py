@@ -110,6 +110,9 @@ PROFILES = {
     # The generated people as alike as the generator makes them (difficulty 1), so that cues finer than
     # clothing colour, which down-sampling may erase, decide more matches.
     "hard": Profile("mlr-hard", "mlr-hard-x1", about="the CPU configs on the mlr-hard set (difficulty 1)"),
+    # People told apart only by details a few pixels wide (their top's pattern and period, their shoes), in
+    # crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling by 2-4 erases.
+    "fine": Profile("mlr-fine", "mlr-fine-x1", about="the CPU configs on the mlr-fine set (fine identity cues)"),
     # the test suite's end-to-end check: two iterations of each model at 32x16
     "tiny": Profile("mlr-tiny", "mlr-tiny-x1", {"all": _TINY, "baseline": _SMALL_BATCH, "stage2": _SMALL_BATCH,
                                                 "stage1": ["SOLVER.IMS_PER_BATCH", "4"]},

@@ -33,6 +33,7 @@ from PIL import Image, ImageDraw
 from . import rng as streams
 from .clothes import dressed_identity
 from .clothes_plan import draw_seed
+from .fine_identity import sample_fine_identity
 from .camera import PANORAMA_SIZE, Camera, apply_sensor, panorama, sample_camera
 from .identity import Identity, sample_identity
 from .infrared import apply_ir_sensor, nir_identity, nir_paint, nir_panorama, sample_ir_camera
@@ -249,6 +250,13 @@ def lowres_modality(look: Modality, spec: SynthSpec, camera: Camera, noise_keys:
         look.sensor(img, rng, light), lr, noise_rng))
 
 
+def person_identity(spec: SynthSpec, pid: int) -> Identity:
+    """The look of identity ``pid`` in a one-outfit layout, drawn as ``spec.identity_cues`` says."""
+    if spec.identity_cues == "fine":
+        return sample_fine_identity(spec.seed, pid, spec.difficulty)
+    return sample_identity(spec.seed, pid, spec.difficulty)
+
+
 def render_record(spec: SynthSpec, record: ImageRecord) -> Image.Image:
     """The image of ``record``; identical on every call, process and machine. A record with
     ``scale`` above 1 (MLR-CUHK03's low-resolution images) is down-sampled by it."""
@@ -262,11 +270,11 @@ def render_record(spec: SynthSpec, record: ImageRecord) -> Image.Image:
     look = _modality(spec, camera, (_KINDS.index(record.kind), record.pid + 1, record.camid, record.index))
     if record.kind == "person":
         rng = streams.stream(spec.seed, streams.IMAGE, record.pid, record.camid, record.index)
-        ident = sample_identity(spec.seed, record.pid, spec.difficulty)
+        ident = person_identity(spec, record.pid)
         return _render_person_crop(spec, camera, ident, record.pid, record.index, rng, look)[0]
     if record.kind == "junk":
         rng = streams.stream(spec.seed, streams.JUNK, record.index, 1)
-        ident = sample_identity(spec.seed, record.source, spec.difficulty)
+        ident = person_identity(spec, record.source)
         return _render_person_crop(spec, camera, ident, record.source, int(rng.integers(8)), rng, look,
                                    misplace=True)[0]
     rng = streams.stream(spec.seed, streams.DISTRACTOR, record.index, 1)

@@ -40,6 +40,9 @@ LOWRES_CAMERA = 40  # one natively low-resolution camera: its extra blur, noise 
 LOWRES_TRACKLET = 41  # the crop height of one identity in a low-resolution camera, keyed (pid, cam)
 LOWRES_SENSOR = 42  # one low-resolution frame's extra sensor noise
 MLR_PLAN = 43  # MLR-CUHK03 layout: an identity's low-resolution camera, image counts, down-sampling factors
+# Identities told apart only by fine detail (``identity_cues="fine"``): tags 50..59.
+FINE_IDENTITY = 50  # which look-alike family an identity belongs to, and its own fine details
+FINE_FAMILY = 51  # the shared look (outfit, colours, body) of one such family
 
 
 def stream(seed: int, tag: int, *keys: int) -> np.random.Generator:

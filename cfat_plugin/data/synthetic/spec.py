@@ -35,6 +35,7 @@ MAX_PEDES_IDS = 99_999
 MLR_CAMERAS = 2  # MLR-CUHK03: each person in one CUHK03 camera pair, one camera of it down-sampled
 MLR_FACTORS = (2, 3, 4)  # MLR-CUHK03's down-sampling factors
 MAX_FACTOR = 8
+IDENTITY_CUES = ("all", "fine")  # what tells people apart: everything, or only details a low resolution erases
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class SynthSpec:
     (``lowres.py``); the other cameras are byte-identical to a spec without them.
     ``downsample_factors`` (the ``mlr`` layout only, and required there) are
     the factors an MLR-CUHK03 low-resolution image is down-sampled by, one
-    drawn per image. These three fields come before ``caption_dropout`` so that
+    drawn per image. ``identity_cues="fine"`` draws look-alike families that
+    differ only in details a low resolution erases (``fine_identity.py``; the
+    Market and MLR layouts). These fields come before ``caption_dropout`` so that
     it stays last (its test); the manifest stores the spec by name, not order.
     """
 
@@ -80,6 +83,7 @@ class SynthSpec:
     lowres_cameras: tuple[int, ...] = ()
     lowres_height_range: tuple[int, int] = (32, 64)
     downsample_factors: tuple[int, ...] = ()
+    identity_cues: str = "all"  # "all": people differ in colours, build and details; "fine": in details only
     caption_dropout: float = 0.3  # the last field (tests/test_captions.py)
 
     def __post_init__(self) -> None:
@@ -115,6 +119,10 @@ class SynthSpec:
             self._validate_pedes(need)
         else:
             self._validate_clothes(need)
+        need(self.identity_cues in IDENTITY_CUES, f"identity_cues must be one of {IDENTITY_CUES}, "
+             f"got {self.identity_cues!r}")
+        need(self.identity_cues == "all" or self.layout in ("market", "mlr"),
+             f"identity_cues='fine' is for the market and mlr layouts, not {self.layout!r}")
         need(isinstance(self.caption_dropout, (int, float)) and 0.0 <= self.caption_dropout <= 1.0,
              f"caption_dropout must be in [0, 1], got {self.caption_dropout!r}")
         need(2 <= self.min_cameras_per_id <= self.num_cameras,
@@ -228,7 +236,9 @@ class SynthSpec:
 # "lowres": the demo (same seed, ids, cameras 1-3 byte-identical) with camera 4 natively low-resolution.
 # "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's);
 # "mlr-x1": the same with the queries at full size (below); "mlr-hard": identities as alike as the generator
-# makes them (difficulty 1: most wear one of 16 shared outfits with one change), so that finer cues count.
+# makes them (difficulty 1: most wear one of 16 shared outfits with one change), so that finer cues count;
+# "mlr-fine": people told apart only by details a few pixels wide (their top's pattern and period, their
+# shoes; fine_identity.py), crops 64-96 px high so that a 64x32 input keeps those details at full size.
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
@@ -266,7 +276,9 @@ PRESETS: dict[str, SynthSpec] = {
 # factors), so the queries are the same people, poses and cameras at full size and the gallery is
 # byte-identical: a model's score on them is its full-resolution score on the same test.
 PRESETS["mlr-hard"] = PRESETS["mlr"].replace(difficulty=1.0)
-PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,)) for name in ("mlr", "mlr-tiny", "mlr-hard")})
+PRESETS["mlr-fine"] = PRESETS["mlr"].replace(identity_cues="fine", height_range=(64, 96))
+PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,))
+                for name in ("mlr", "mlr-tiny", "mlr-hard", "mlr-fine")})
 
 
 def preset(name: str, **changes: Any) -> SynthSpec:
