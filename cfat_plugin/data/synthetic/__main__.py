@@ -27,7 +27,7 @@ _KNOBS = {
     "height_range": "height_range", "quality": "jpeg_quality", "outfits": "outfits_per_id",
     "caption_dropout": "caption_dropout", "ir_cameras": "ir_cameras",
     "lowres_cameras": "lowres_cameras", "lowres_height_range": "lowres_height_range",
-    "downsample_factors": "downsample_factors",
+    "downsample_factors": "downsample_factors", "identity_cues": "identity_cues",
 }
 
 
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crop heights of the low-resolution cameras (default 32 64)")
     p.add_argument("--downsample-factors", type=int, nargs="+", metavar="F",
                    help="factors the low-resolution images of the mlr preset are down-sampled by (default 2 3 4)")
+    p.add_argument("--identity-cues", choices=("all", "fine"),
+                   help="what tells people apart: all (default) or only details down-sampling erases (market, mlr)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")

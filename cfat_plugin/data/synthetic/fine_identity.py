@@ -7,7 +7,7 @@ recover. With ``identity_cues="fine"`` every person belongs to a look-alike
 family that fixes everything a small image still shows (colours, garment
 kinds, hair, bag, body, gait) and differs from the rest of the family only in
 the pattern of the top (horizontal stripes, vertical stripes or checks, at one
-of four periods, all in the family's two colours) and the tone of the shoes:
+of four periods, in the family's colour and black or white) and the tone of the shoes:
 details a few pixels wide at full resolution and below one pixel after
 down-sampling by 3 or 4.
 """
@@ -16,11 +16,19 @@ from __future__ import annotations
 import dataclasses
 
 from . import rng as streams
-from .identity import SHOE_TONES, Identity, _jitter, num_families, sample_identity
+from .identity import CLOTH_PALETTE, SHOE_TONES, Identity, _jitter, num_families, sample_identity
 
 FINE_PATTERNS = ("hstripes", "vstripes", "checks")  # the top's patterns; each mixes the same two colours
 # Stripe or check periods as fractions of the person's height: 3 to 7.5 px for a person 75 px tall.
 FINE_PERIODS = (0.04, 0.055, 0.075, 0.1)
+# The pattern's second colour: whichever of these is farther from the top's colour, so that the pattern is
+# plain to see at full resolution (a navy-on-black stripe would hide what tells the person apart).
+CONTRAST = ("black", "white")
+
+
+def contrast_color(color: tuple) -> str:
+    """The name in :data:`CONTRAST` farthest from ``color``."""
+    return max(CONTRAST, key=lambda name: sum((a - b) ** 2 for a, b in zip(CLOTH_PALETTE[name][0], color)))
 
 
 def sample_fine_identity(seed: int, pid: int, difficulty: float) -> Identity:
@@ -31,6 +39,9 @@ def sample_fine_identity(seed: int, pid: int, difficulty: float) -> Identity:
     pattern = FINE_PATTERNS[int(rng.integers(len(FINE_PATTERNS)))]
     period = FINE_PERIODS[int(rng.integers(len(FINE_PERIODS)))]
     shoes = int(rng.integers(len(SHOE_TONES)))
-    outfit = {**shared.outfit_names(), "upper_pattern": pattern, "pattern_scale": period, "shoes": shoes}
+    second = contrast_color(shared.upper_color)
+    outfit = {**shared.outfit_names(), "upper_pattern": pattern, "pattern_scale": period, "shoes": shoes,
+              "upper_color2": second}
     return dataclasses.replace(shared, upper_pattern=pattern, pattern_scale=period,
+                               upper_color2=CLOTH_PALETTE[second][0],
                                shoe_color=_jitter(SHOE_TONES[shoes], rng, 6.0), outfit=tuple(sorted(outfit.items())))
