@@ -6,10 +6,10 @@ model almost nothing, and a method that targets low resolution has nothing to
 recover. With ``identity_cues="fine"`` every person belongs to a look-alike
 family that fixes everything a small image still shows (colours, garment
 kinds, hair, bag, body, gait) and differs from the rest of the family only in
-the pattern of the top (horizontal stripes, vertical stripes or checks, at one
-of four periods, in the family's colour and black or white) and the tone of the shoes:
-details a few pixels wide at full resolution and below one pixel after
-down-sampling by 3 or 4.
+the pattern of the jacket (horizontal stripes, vertical stripes or checks, at
+one of four periods, in the family's colour and black or white), the colour of
+the shirt in the jacket's opening and the tone of the shoes: details a few
+pixels wide at full resolution and below one pixel after down-sampling by 3 or 4.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .identity import CLOTH_PALETTE, SHOE_TONES, Identity, _jitter, num_families
 FINE_PATTERNS = ("hstripes", "vstripes", "checks")  # the top's patterns; each mixes the same two colours
 # Stripe or check periods as fractions of the person's height: 3 to 7.5 px for a person 75 px tall.
 FINE_PERIODS = (0.04, 0.055, 0.075, 0.1)
+# The shirt seen in the opening of the jacket every family wears: a strip 3 px wide on a person 75 px tall.
+INNER_COLORS = ("white", "red", "yellow", "green", "blue", "orange", "pink", "purple")
 # The pattern's second colour: whichever of these is farther from the top's colour, so that the pattern is
 # plain to see at full resolution (a navy-on-black stripe would hide what tells the person apart).
 CONTRAST = ("black", "white")
@@ -40,8 +42,9 @@ def sample_fine_identity(seed: int, pid: int, difficulty: float) -> Identity:
     period = FINE_PERIODS[int(rng.integers(len(FINE_PERIODS)))]
     shoes = int(rng.integers(len(SHOE_TONES)))
     second = contrast_color(shared.upper_color)
+    inner = INNER_COLORS[int(rng.integers(len(INNER_COLORS)))]
     outfit = {**shared.outfit_names(), "upper_pattern": pattern, "pattern_scale": period, "shoes": shoes,
-              "upper_color2": second}
-    return dataclasses.replace(shared, upper_pattern=pattern, pattern_scale=period,
-                               upper_color2=CLOTH_PALETTE[second][0],
+              "upper_color2": second, "upper_type": "jacket", "inner_color": inner}
+    return dataclasses.replace(shared, upper_pattern=pattern, pattern_scale=period, upper_type="jacket",
+                               upper_color2=CLOTH_PALETTE[second][0], inner_color=CLOTH_PALETTE[inner][0],
                                shoe_color=_jitter(SHOE_TONES[shoes], rng, 6.0), outfit=tuple(sorted(outfit.items())))
