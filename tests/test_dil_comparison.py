@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-ARMS = ["baseline", "dual", "stage1_init", "dil"]  # the baseline arm scores the shared baseline
+# the baseline arm scores the shared baseline, full_res the one trained on the factor-1 twin
+ARMS = ["baseline", "full_res", "dual", "stage1_init", "dil"]
 
 
 @pytest.mark.slow
@@ -27,16 +28,17 @@ def test_tiny_comparison_trains_each_model_once_and_a_rerun_trains_nothing(tmp_p
             "--output-dir", str(out), "--results", str(results)]
     comparison.main(argv)
     # the baseline and stage I once each, shared by the arms that start from them; each arm once
-    assert trained == ["baseline", "dual", "stage1", "stage1_init", "dil"]
+    assert trained == ["baseline", "baseline_x1", "dual", "stage1", "stage1_init", "dil"]
     data = json.loads(results.read_text())
     assert sorted(data["results"]) == sorted(ARMS)
     for arm in ARMS:
         row = data["results"][arm]["0"]
-        views = ("",) if arm == "baseline" else ("", "inv_", "sen_")  # fused, invariant, sensitive
+        views = ("",) if arm in ("baseline", "full_res") else ("", "inv_", "sen_")  # fused, invariant, sensitive
         expected = {f"{x1}{view}{m}" for x1 in ("", "x1_") for view in views for m in comparison.METRICS}
         assert set(row) == expected
         assert all(math.isfinite(v) and 0.0 <= v <= 100.0 for v in row.values()), row
     assert set(data["baseline_weights"]) == {"0"} and set(data["stage1_weights"]) == {"0"}
+    assert set(data["baseline_x1_weights"]) == {"0"} and data["baseline_x1_weights"] != data["baseline_weights"]
     assert {"baseline/0", "stage1/0", "dil/0"} <= set(data["seconds"])
     # the factor-1 control read its own set: the same queries at full size
     folders = sorted(os.listdir(tmp_path / "data"))
@@ -53,4 +55,5 @@ def test_tiny_comparison_trains_each_model_once_and_a_rerun_trains_nothing(tmp_p
     comparison.main(argv + ["--report-only"])
     report = (out / "comparison.md").read_text()
     assert "Factor-1 control" in report and "+ bank replay (= DIL)" in report
+    assert "What low resolution costs" in report
     assert (out / "comparison.csv").is_file() and (out / "comparison.png").is_file()

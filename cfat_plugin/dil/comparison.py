@@ -59,18 +59,23 @@ STAGE2 = "synth_mlr_r18.yml"
 # The models trained once per seed and shared: name -> (config, overrides).
 SHARED = {
     "baseline": ("synth_mlr_r18_baseline.yml", []),
+    "baseline_x1": ("synth_mlr_r18_baseline.yml", []),  # trained on the factor-1 twin: no low resolution at all
     "stage1": ("synth_mlr_r18_stage1.yml", []),
     "stage1_noinv": ("synth_mlr_r18_stage1.yml", ["MODEL.DIL.STAGE1.LOSS.INVARIANCE", "0.0"]),
 }
-# arm -> (title, the stage I it starts from ("" none), stage II overrides; None: the baseline itself)
+# arm -> (title, the stage I it starts from, stage II overrides); overrides None: the shared model named second,
+# scored as it is
 ARMS: Dict[str, Tuple[str, str, Optional[List[str]]]] = {
-    "baseline": ("baseline (ResNet-18, CE + triplet)", "", None),
+    "baseline": ("baseline (ResNet-18, CE + triplet)", "baseline", None),
     "dual": ("dual branch (no stage I, no replay)", "",
              ["MODEL.DIL.STAGE1_INIT", "False", "MODEL.DIL.REPLAY.KL", "0.0"]),
     "stage1_init": ("+ stage I start", "stage1", ["MODEL.DIL.REPLAY.KL", "0.0"]),
     "dil": ("+ bank replay (= DIL)", "stage1", []),
     "synthetic_replay": ("DIL, synthetic down-sampling replay", "stage1", ["MODEL.DIL.REPLAY.MODE", "synthetic"]),
     "no_invariance": ("DIL, stage I without invariance", "stage1_noinv", []),
+    # what low resolution costs: the baseline trained on the factor-1 twin (the same people, every image at
+    # full size), a reference beside the arms rather than an arm of the ladder
+    "full_res": ("baseline trained at full resolution (reference)", "baseline_x1", None),
 }
 TITLES = {arm: spec[0] for arm, spec in ARMS.items()}
 LADDER = ("baseline", "dual", "stage1_init", "dil")  # each adds one part to the one before
@@ -112,7 +117,10 @@ PROFILES = {
     "hard": Profile("mlr-hard", "mlr-hard-x1", about="the CPU configs on the mlr-hard set (difficulty 1)"),
     # People told apart only by details a few pixels wide (their top's pattern and period, their shoes), in
     # crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling by 2-4 erases.
-    "fine": Profile("mlr-fine", "mlr-fine-x1", about="the CPU configs on the mlr-fine set (fine identity cues)"),
+    # The baseline trains 12 epochs (6 leave it short of what it learns by 20 on this set).
+    "fine": Profile("mlr-fine", "mlr-fine-x1", {"baseline": ["SOLVER.MAX_EPOCH", "12", "SOLVER.STEPS", "[9]",
+                                                             "SOLVER.CHECKPOINT_PERIOD", "12", "TEST.EVAL_PERIOD", "12"]},
+                    about="the CPU configs on the mlr-fine set (fine identity cues), the baseline 12 epochs"),
     # the test suite's end-to-end check: two iterations of each model at 32x16
     "tiny": Profile("mlr-tiny", "mlr-tiny-x1", {"all": _TINY, "baseline": _SMALL_BATCH, "stage2": _SMALL_BATCH,
                                                 "stage1": ["SOLVER.IMS_PER_BATCH", "4"]},
@@ -131,13 +139,13 @@ def weights_of(output_dir: str, seed: int, name: str) -> str:
 
 
 def model_config(config: str, stage: str, seed: int, root: str, out: str, profile: Profile,
-                 options: Sequence[str] = ()):
+                 options: Sequence[str] = (), preset: str = ""):
     """The frozen config of one trained model (``stage``: baseline, stage1 or stage2, which profile options
-    apply); the readers follow it from here on."""
+    apply) on ``preset`` (default: the profile's); the readers follow it from here on."""
     from ..engine import apply_runtime_config, load_config
 
     opts = ["DATASETS.ROOT", root, "OUTPUT_DIR", out, "SEED", str(seed), "DATASETS.SYNTHREID.PRESET.MLR",
-            profile.preset] + profile.options.get("all", []) + profile.options.get(stage, []) + list(options)
+            preset or profile.preset] + profile.options.get("all", []) + profile.options.get(stage, []) + list(options)
     cfg = load_config(os.path.join(PROJECT, config), opts)
     apply_runtime_config(cfg)
     cfg.freeze()
@@ -183,7 +191,7 @@ class Comparison:
         weights = weights_of(self.out, seed, name)
         if not os.path.isfile(weights):
             config, options = SHARED[name]
-            if name == "baseline":
+            if name.startswith("baseline"):
                 stage = "baseline"
                 if self.pretrain:
                     options = options + ["MODEL.BACKBONE.PRETRAIN", "True", "MODEL.BACKBONE.PRETRAIN_PATH",
@@ -194,12 +202,16 @@ class Comparison:
             self.echo(f"  seed {seed}: training the shared {name}")
             start = time.perf_counter()
             train_arm(model_config(config, stage, seed, self.root, model_dir(self.out, seed, name), self.profile,
-                                   options), self.profile.iters_per_epoch)
+                                   options, self.preset_of(name)), self.profile.iters_per_epoch)
             self.store.data["seconds"][f"{name}/{seed}"] = round(time.perf_counter() - start)
             self.fingerprint.cache_clear()
         self.store.require(f"{name}_weights", self.fingerprint(weights), seed=seed)
         self.store.save()
         return weights
+
+    def preset_of(self, name: str) -> str:
+        """The set the shared model ``name`` trains on: the factor-1 twin for ``baseline_x1``."""
+        return self.profile.control if name == "baseline_x1" else self.profile.preset
 
     def train_and_score(self, arm: str, seed: int) -> Dict[str, float]:
         """One arm of one seed: trained (the baseline arm scores the shared baseline), then scored on the
@@ -207,12 +219,13 @@ class Comparison:
         from ..engine.entry_points import build_eval_model
 
         _, stage1, overrides = ARMS[arm]
-        baseline = self.shared("baseline", seed)
-        if overrides is None:  # the baseline arm: the shared model, scored
-            cfg = model_config(SHARED["baseline"][0], "baseline", seed, self.root,
-                               model_dir(self.out, seed, "baseline"), self.profile, ["MODEL.WEIGHTS", baseline])
+        if overrides is None:  # a shared model, scored
+            weights = self.shared(stage1, seed)
+            cfg = model_config(SHARED[stage1][0], "baseline", seed, self.root, model_dir(self.out, seed, stage1),
+                               self.profile, ["MODEL.WEIGHTS", weights])
             model = build_eval_model(cfg)
         else:
+            baseline = self.shared("baseline", seed)
             options = ["MODEL.DIL.BASELINE_WEIGHTS", baseline,
                        "MODEL.DIL.STAGE1_WEIGHTS", self.shared(stage1, seed) if stage1 else ""] + overrides
             cfg = model_config(STAGE2, "stage2", seed, self.root, model_dir(self.out, seed, arm), self.profile,
@@ -265,6 +278,12 @@ def comparison_tables(results: dict, arms: Sequence[str]) -> str:
                   "baseline_x1": TITLES["baseline"] + ", full-resolution queries"}
         text += "\nThe baseline's loss to low resolution:\n\n" + seed_tables(pair, ["baseline_x1", "baseline"],
                                                                             ("baseline_x1",), METRICS, titles)
+    if "full_res" in control and "baseline" in results:
+        pair = {"full_res": control["full_res"], "baseline": results["baseline"]}
+        titles = {"full_res": "baseline trained and tested at full resolution",
+                  "baseline": TITLES["baseline"] + ", MLR training set, low-resolution queries"}
+        text += ("\nWhat low resolution costs (no low-resolution image in training or test against the MLR "
+                 "protocol):\n\n" + seed_tables(pair, ["full_res", "baseline"], ("full_res",), METRICS, titles))
     return text
 
 
