@@ -11,7 +11,8 @@ trunk is FastReID's ResNet, so MobileNetV2 is not an option). Per seed, trained 
 - the baseline (``synth_mlr_r18_baseline.yml``): an arm of its own, and the trunk and sensitive branch every
   DIL model starts from;
 - stage I (``synth_mlr_r18_stage1.yml``) on that baseline, shared by the stage II arms that start from it;
-- stage I with ``MODEL.DIL.STAGE1.LOSS.INVARIANCE 0`` (the ``no_invariance`` arm's).
+- stage I with ``MODEL.DIL.STAGE1.LOSS.INVARIANCE 0`` (the ``no_invariance`` arm's);
+- the baseline on the factor-1 twin (the ``full_res`` reference's).
 
 Arms (``ARMS``; stage II is ``synth_mlr_r18.yml`` with the overrides named):
 
@@ -23,7 +24,10 @@ Arms (``ARMS``; stage II is ``synth_mlr_r18.yml`` with the overrides named):
 - ``dil``: + the memory-bank replay, the published defaults (= DIL);
 - ``synthetic_replay``: the replay replaced by plain synthetic down-sampling (``REPLAY.MODE synthetic``:
   x_aug = deg(x), factor ~ U(3, 5), no generator);
-- ``no_invariance``: DIL on the stage I trained without its invariance loss.
+- ``no_invariance``: DIL on the stage I trained without its invariance loss;
+- ``full_res``: a reference, not a part: the baseline trained on the factor-1 twin (``baseline_x1``, shared:
+  the same people with no image down-sampled), so that its ``x1_`` score says what the low resolution of the
+  MLR protocol costs, in training and test together.
 
 Every model trains with ``SEED`` = the seed (same sampler order and start in every arm of a seed: paired).
 Scores: Rank-1/5/10/20 and mAP of the single-shot test, of the fused feature (the baseline's only one; columns
