@@ -40,9 +40,13 @@ def mlr_root(tmp_path_factory) -> Path:
 
 def test_new_fields_keep_defaults_and_caption_dropout_last():
     fields = list(SynthSpec().to_dict())
-    assert fields[-4:] == ["lowres_cameras", "lowres_height_range", "downsample_factors", "caption_dropout"]
+    assert fields[-5:] == ["lowres_cameras", "lowres_height_range", "downsample_factors", "identity_cues",
+                           "caption_dropout"]
     spec = SynthSpec()
     assert (spec.lowres_cameras, spec.lowres_height_range, spec.downsample_factors) == ((), (32, 64), ())
+    assert spec.identity_cues == "all"
+    older = {k: v for k, v in preset("mlr").to_dict().items() if k != "identity_cues"}  # a manifest from before
+    assert SynthSpec.from_dict(older) == preset("mlr")
     for name in ("lowres", "mlr", "mlr-tiny"):
         assert SynthSpec.from_dict(preset(name).to_dict()) == preset(name)
     assert preset("lowres").replace(lowres_cameras=()) == preset("demo")
