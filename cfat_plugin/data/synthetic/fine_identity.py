@@ -18,7 +18,7 @@ import dataclasses
 from . import rng as streams
 from .identity import CLOTH_PALETTE, SHOE_TONES, Identity, _jitter, num_families, sample_identity
 
-FINE_PATTERNS = ("hstripes", "vstripes", "checks")  # the top's patterns; each mixes the same two colours
+FINE_PATTERNS = ("hstripes", "vstripes", "checks")  # the jacket's patterns; each mixes the same two colours
 # Stripe or check periods as fractions of the person's height: 3 to 7.5 px for a person 75 px tall.
 FINE_PERIODS = (0.04, 0.055, 0.075, 0.1)
 # The shirt seen in the opening of the jacket every family wears: a strip 3 px wide on a person 75 px tall.
@@ -34,7 +34,8 @@ def contrast_color(color: tuple) -> str:
 
 
 def sample_fine_identity(seed: int, pid: int, difficulty: float) -> Identity:
-    """The look of identity ``pid``: its family's look with its own top pattern, period and shoe tone."""
+    """The look of identity ``pid``: its family's look with its own jacket pattern and period, shirt colour
+    and shoe tone."""
     rng = streams.stream(seed, streams.FINE_IDENTITY, pid)
     family = int(rng.integers(num_families(difficulty)))
     shared = sample_identity(seed, family, difficulty, tag=streams.FINE_FAMILY)
