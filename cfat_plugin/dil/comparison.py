@@ -60,12 +60,13 @@ from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parse
 PROJECT = os.path.join(REPO_ROOT, "projects", "DIL")
 RESULTS = os.path.join(RESULTS_DIR, "dil_comparison.json")
 STAGE2 = "synth_mlr_r18.yml"
-# The models trained once per seed and shared: name -> (config, overrides).
-SHARED = {
-    "baseline": ("synth_mlr_r18_baseline.yml", []),
-    "baseline_x1": ("synth_mlr_r18_baseline.yml", []),  # trained on the factor-1 twin: no low resolution at all
-    "stage1": ("synth_mlr_r18_stage1.yml", []),
-    "stage1_noinv": ("synth_mlr_r18_stage1.yml", ["MODEL.DIL.STAGE1.LOSS.INVARIANCE", "0.0"]),
+# The models trained once per seed and shared: name -> (config, overrides, which profile options apply
+# ("baseline" or "stage1"), trained on the factor-1 twin instead of the profile's set).
+SHARED: Dict[str, Tuple[str, List[str], str, bool]] = {
+    "baseline": ("synth_mlr_r18_baseline.yml", [], "baseline", False),
+    "baseline_x1": ("synth_mlr_r18_baseline.yml", [], "baseline", True),  # no low resolution at all
+    "stage1": ("synth_mlr_r18_stage1.yml", [], "stage1", False),
+    "stage1_noinv": ("synth_mlr_r18_stage1.yml", ["MODEL.DIL.STAGE1.LOSS.INVARIANCE", "0.0"], "stage1", False),
 }
 # arm -> (title, the stage I it starts from, stage II overrides); overrides None: the shared model named second,
 # scored as it is
@@ -119,8 +120,8 @@ PROFILES = {
     # The generated people as alike as the generator makes them (difficulty 1), so that cues finer than
     # clothing colour, which down-sampling may erase, decide more matches.
     "hard": Profile("mlr-hard", "mlr-hard-x1", about="the CPU configs on the mlr-hard set (difficulty 1)"),
-    # People told apart only by details a few pixels wide (their top's pattern and period, their shoes), in
-    # crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling by 2-4 erases.
+    # People told apart only by details a few pixels wide (their jacket's pattern and period, the shirt in its
+    # opening, their shoes), in crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling by 2-4 erases.
     # The baseline trains 12 epochs (6 leave it short of what it learns by 20 on this set).
     "fine": Profile("mlr-fine", "mlr-fine-x1", {"baseline": ["SOLVER.MAX_EPOCH", "12", "SOLVER.STEPS", "[9]",
                                                              "SOLVER.CHECKPOINT_PERIOD", "12", "TEST.EVAL_PERIOD", "12"]},
@@ -194,28 +195,23 @@ class Comparison:
         seed, so arms built on two trainings of it are never mixed (``ResultsFileError``)."""
         weights = weights_of(self.out, seed, name)
         if not os.path.isfile(weights):
-            config, options = SHARED[name]
-            if name.startswith("baseline"):
-                stage = "baseline"
+            config, options, stage, on_control = SHARED[name]
+            if stage == "baseline":
                 if self.pretrain:
                     options = options + ["MODEL.BACKBONE.PRETRAIN", "True", "MODEL.BACKBONE.PRETRAIN_PATH",
                                          self.pretrain]
             else:
-                stage = "stage1"
                 options = options + ["MODEL.DIL.BASELINE_WEIGHTS", self.shared("baseline", seed)]
             self.echo(f"  seed {seed}: training the shared {name}")
             start = time.perf_counter()
             train_arm(model_config(config, stage, seed, self.root, model_dir(self.out, seed, name), self.profile,
-                                   options, self.preset_of(name)), self.profile.iters_per_epoch)
+                                   options, self.profile.control if on_control else self.profile.preset),
+                      self.profile.iters_per_epoch)
             self.store.data["seconds"][f"{name}/{seed}"] = round(time.perf_counter() - start)
             self.fingerprint.cache_clear()
         self.store.require(f"{name}_weights", self.fingerprint(weights), seed=seed)
         self.store.save()
         return weights
-
-    def preset_of(self, name: str) -> str:
-        """The set the shared model ``name`` trains on: the factor-1 twin for ``baseline_x1``."""
-        return self.profile.control if name == "baseline_x1" else self.profile.preset
 
     def train_and_score(self, arm: str, seed: int) -> Dict[str, float]:
         """One arm of one seed: trained (the baseline arm scores the shared baseline), then scored on the
@@ -225,8 +221,9 @@ class Comparison:
         _, stage1, overrides = ARMS[arm]
         if overrides is None:  # a shared model, scored
             weights = self.shared(stage1, seed)
-            cfg = model_config(SHARED[stage1][0], "baseline", seed, self.root, model_dir(self.out, seed, stage1),
-                               self.profile, ["MODEL.WEIGHTS", weights])
+            config, _, stage, _ = SHARED[stage1]
+            cfg = model_config(config, stage, seed, self.root, model_dir(self.out, seed, stage1), self.profile,
+                               ["MODEL.WEIGHTS", weights])
             model = build_eval_model(cfg)
         else:
             baseline = self.shared("baseline", seed)

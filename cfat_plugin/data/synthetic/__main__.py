@@ -17,7 +17,7 @@ from .captions import CAPTIONS_PER_IMAGE
 from .generate import CONTACT_SHEET, MANIFEST, generate
 from .layouts import mlr, pedes, plan_dataset
 from .plan import SPLITS, summarize
-from .spec import PRESETS, VISIBLE_INFRARED_LAYOUTS, folder_name, preset
+from .spec import IDENTITY_CUES, PRESETS, VISIBLE_INFRARED_LAYOUTS, folder_name, preset
 
 # CLI flag -> SynthSpec field, for the knobs that override the preset
 _KNOBS = {
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crop heights of the low-resolution cameras (default 32 64)")
     p.add_argument("--downsample-factors", type=int, nargs="+", metavar="F",
                    help="factors the low-resolution images of the mlr preset are down-sampled by (default 2 3 4)")
-    p.add_argument("--identity-cues", choices=("all", "fine"),
+    p.add_argument("--identity-cues", choices=IDENTITY_CUES,
                    help="what tells people apart: all (default) or only details down-sampling erases (market, mlr)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")

@@ -237,8 +237,8 @@ class SynthSpec:
 # "mlr": MLR-CUHK03's protocol and layout, with the demo's seed and ids (its test ids are the demo's);
 # "mlr-x1": the same with the queries at full size (below); "mlr-hard": identities as alike as the generator
 # makes them (difficulty 1: most wear one of 16 shared outfits with one change), so that finer cues count;
-# "mlr-fine": people told apart only by details a few pixels wide (their top's pattern and period, their
-# shoes; fine_identity.py), crops 64-96 px high so that a 64x32 input keeps those details at full size.
+# "mlr-fine": people told apart only by details a few pixels wide (their jacket's pattern and period, the
+# shirt in its opening, their shoes; fine_identity.py), crops 64-96 px high so that a 64x32 input keeps those details at full size.
 _CLOTHES = dict(num_distractors=0, num_junk=0, min_cameras_per_id=2)
 PRESETS: dict[str, SynthSpec] = {
     "demo": SynthSpec(),
