@@ -63,6 +63,11 @@ PROFILES = {
     "imagenet": {"preset": "ltcc", "external": "external", "size": "[128, 64]", "epochs": 4, "cal_start": 2,
                  "steps": "[3]", "tad_sampling": 0.25, "batch": 32, "replicas": True, **MNV2},
 }
+# "persistent": the ImageNet profile on the set whose people keep visible cues across outfits, 3 epochs (the
+# base measured first, projects/RLQ/README.md); "persistent-small": the same at 96x48, where it sits on the bar.
+PROFILES["persistent"] = {**PROFILES["imagenet"], "preset": "ltcc-persistent", "epochs": 3, "steps": "[2]",
+                          "cal_start": 1}
+PROFILES["persistent-small"] = {**PROFILES["persistent"], "size": "[96, 48]"}
 
 
 def with_epochs(profile: dict, epochs: Optional[int]) -> dict:
@@ -164,12 +169,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
-    """Train and score every missing (arm, seed), base seed 0 first: its weights are TAD's teacher."""
+    """Train and score every missing (arm, seed); base seed 0 first where a TAD arm runs: its weights are the
+    teacher."""
     profile = with_epochs(PROFILES[args.profile], args.epochs)
     data_root = os.path.join(out, "datasets")
     os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
     teacher = os.path.join(out, "seed0", "base", "model_final.pth")
-    pairs = [("base", 0)] + [(a, s) for s in args.seeds for a in args.arms if (a, s) != ("base", 0)]
+    needs_teacher = any(ARMS[a][2] for a in args.arms)
+    pairs = ([("base", 0)] if needs_teacher else []) + [
+        (a, s) for s in args.seeds for a in args.arms if not (needs_teacher and (a, s) == ("base", 0))]
     if not os.path.exists(teacher) and any(ARMS[a][2] and not store.has(a, s) for a, s in pairs):
         store.results.get("base", {}).pop("0", None)  # the teacher's weights are gone: train base seed 0 again
     # base seed 0 trains first and its weights do not change after: hash them once, not per TAD run

@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--downsample-factors", type=int, nargs="+", metavar="F",
                    help="factors the low-resolution images of the mlr preset are down-sampled by (default 2 3 4)")
     p.add_argument("--identity-cues", choices=IDENTITY_CUES,
-                   help="what tells people apart: all (default) or only details down-sampling erases (market, mlr)")
+                   help="what tells people apart: all (default), only details down-sampling erases (market, mlr), "
+                        "or what people keep across outfits made plain to see (ltcc, prcc)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all CPUs); output is the same")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.add_argument("--no-contact-sheet", action="store_true")

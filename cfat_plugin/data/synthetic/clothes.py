@@ -17,6 +17,7 @@ import numpy as np
 from . import rng as streams
 from .identity import (BAGS, CLOTH_PALETTE, HAIR_STYLES, HAIR_TONES, SHOE_TONES, SKIN_TONES, Identity,
                        _jitter, _pick, _pick_cloth, garments)
+from .persistent_cues import persistent_biometrics, persistent_outfit
 
 GENDERS = ("female", "male")
 
@@ -88,14 +89,18 @@ def num_outfits(seed: int, pid: int, outfits_per_id: tuple[int, int]) -> int:
     return int(streams.stream(seed, streams.WARDROBE, pid).integers(lo, hi + 1))
 
 
-def dressed_identity(seed: int, pid: int, k: int, difficulty: float) -> Identity:
+def dressed_identity(seed: int, pid: int, k: int, difficulty: float, cues: str = "all") -> Identity:
     """Identity ``pid`` wearing outfit ``k``: its biometrics and that outfit's colours.
 
     ``Identity.outfit`` holds the names behind both (gender, clothes index,
-    garments), for attribute labels.
+    garments), for attribute labels. ``cues="persistent"`` makes what the person
+    keeps plain to see (``persistent_cues.py``).
     """
     body = sample_biometrics(seed, pid)
     outfit = sample_outfit(seed, pid, k, body["gender"])
+    if cues == "persistent":
+        body = persistent_biometrics(seed, pid, body)
+        outfit = persistent_outfit(outfit, body)
     rng = streams.stream(seed, streams.OUTFIT, pid, k, 1)  # colour jitter of this outfit
     sd = _JITTER_SD + 8.0 * (1.0 - difficulty)
 

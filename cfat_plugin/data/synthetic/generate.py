@@ -52,7 +52,7 @@ def _write_one(record: ImageRecord) -> tuple[str, str, dict | None]:
         image = render_record(spec, record)
     else:
         image, pose = render_clothes_record(spec, record)
-        ident = dressed_identity(draw_seed(spec), record.pid, record.clothes, spec.difficulty)
+        ident = dressed_identity(draw_seed(spec), record.pid, record.clothes, spec.difficulty, spec.identity_cues)
         attrs = {"path": rel, "pid": record.pid, "camid": record.camid, "clothes": record.clothes,
                  **image_attributes(ident, pose)}
         if layout.captions:

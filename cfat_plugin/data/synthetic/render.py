@@ -291,7 +291,7 @@ def render_clothes_record(spec: SynthSpec, record: ImageRecord) -> tuple[Image.I
     """
     seed = draw_seed(spec)
     camera = sample_camera(seed, record.camid, spec.difficulty)
-    ident = dressed_identity(seed, record.pid, record.clothes, spec.difficulty)
+    ident = dressed_identity(seed, record.pid, record.clothes, spec.difficulty, spec.identity_cues)
     trk = sample_tracklet(spec, camera, record.pid,
                           rng=streams.stream(seed, streams.CLOTHES_TRACKLET, record.pid, record.camid, record.clothes))
     rng = streams.stream(seed, streams.CLOTHES_IMAGE, record.pid, record.camid, record.clothes, record.index)

@@ -26,6 +26,7 @@ OUTFIT = 13  # outfit k of one identity, keyed (pid, k)
 WARDROBE = 14  # how many outfits an identity has, and which it wears where
 CLOTHES_TRACKLET = 15  # one identity in one outfit passing one camera, keyed (pid, cam, k)
 CLOTHES_IMAGE = 16  # one frame of such a tracklet, keyed (pid, cam, k, frame)
+PERSISTENT_CUES = 17  # what an identity keeps across outfits, made visible (``identity_cues="persistent"``)
 # Infrared modality and the SYSU-MM01 / RegDB layouts: tags 20..29.
 IR_CAMERA = 20  # one infrared camera: illuminator power and falloff, sensor gain, blur and noise
 IR_SENSOR = 21  # one infrared frame's sensor noise

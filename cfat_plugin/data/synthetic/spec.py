@@ -35,7 +35,10 @@ MAX_PEDES_IDS = 99_999
 MLR_CAMERAS = 2  # MLR-CUHK03: each person in one CUHK03 camera pair, one camera of it down-sampled
 MLR_FACTORS = (2, 3, 4)  # MLR-CUHK03's down-sampling factors
 MAX_FACTOR = 8
-IDENTITY_CUES = ("all", "fine")  # what tells people apart: everything, or only details a low resolution erases
+# What tells people apart: everything; only details a low resolution erases (Market, MLR); or, where people
+# change clothes (LTCC, PRCC), what they keep made plain to see at full quality.
+IDENTITY_CUES = ("all", "fine", "persistent")
+CUES_LAYOUTS = {"fine": ("market", "mlr"), "persistent": ("ltcc", "prcc")}  # the layouts each mode is for
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class SynthSpec:
     the factors an MLR-CUHK03 low-resolution image is down-sampled by, one
     drawn per image. ``identity_cues="fine"`` draws look-alike families that
     differ only in details a low resolution erases (``fine_identity.py``; the
-    Market and MLR layouts). These fields come before ``caption_dropout`` so that
+    Market and MLR layouts); ``"persistent"`` makes what a person keeps across
+    outfits plain to see (``persistent_cues.py``; the LTCC and PRCC layouts). These fields come before ``caption_dropout`` so that
     it stays last (its test); the manifest stores the spec by name, not order.
     """
 
@@ -83,7 +87,7 @@ class SynthSpec:
     lowres_cameras: tuple[int, ...] = ()
     lowres_height_range: tuple[int, int] = (32, 64)
     downsample_factors: tuple[int, ...] = ()
-    identity_cues: str = "all"  # "all": people differ in colours, build and details; "fine": in details only
+    identity_cues: str = "all"  # "all"; "fine": details only; "persistent": kept cues visible (IDENTITY_CUES)
     caption_dropout: float = 0.3  # the last field (tests/test_captions.py)
 
     def __post_init__(self) -> None:
@@ -121,8 +125,9 @@ class SynthSpec:
             self._validate_clothes(need)
         need(self.identity_cues in IDENTITY_CUES, f"identity_cues must be one of {IDENTITY_CUES}, "
              f"got {self.identity_cues!r}")
-        need(self.identity_cues == "all" or self.layout in ("market", "mlr"),
-             f"identity_cues='fine' is for the market and mlr layouts, not {self.layout!r}")
+        need(self.identity_cues == "all" or self.layout in CUES_LAYOUTS[self.identity_cues],
+             f"identity_cues={self.identity_cues!r} is for the {' and '.join(CUES_LAYOUTS.get(self.identity_cues, ()))} "
+             f"layouts, not {self.layout!r}")
         need(isinstance(self.caption_dropout, (int, float)) and 0.0 <= self.caption_dropout <= 1.0,
              f"caption_dropout must be in [0, 1], got {self.caption_dropout!r}")
         need(2 <= self.min_cameras_per_id <= self.num_cameras,
@@ -277,6 +282,10 @@ PRESETS: dict[str, SynthSpec] = {
 # byte-identical: a model's score on them is its full-resolution score on the same test.
 PRESETS["mlr-hard"] = PRESETS["mlr"].replace(difficulty=1.0)
 PRESETS["mlr-fine"] = PRESETS["mlr"].replace(identity_cues="fine", height_range=(64, 96))
+# "ltcc-persistent": the ltcc people keeping cues a full-quality crop shows and a low-quality one loses
+# (a larger head, hair never capped and in distinct tones, builds further apart, their own shoes).
+PRESETS["ltcc-persistent"] = PRESETS["ltcc"].replace(identity_cues="persistent")
+PRESETS["ltcc-persistent-tiny"] = PRESETS["ltcc-tiny"].replace(identity_cues="persistent")
 PRESETS.update({f"{name}-x1": PRESETS[name].replace(downsample_factors=(1,))
                 for name in ("mlr", "mlr-tiny", "mlr-hard", "mlr-fine")})
 
