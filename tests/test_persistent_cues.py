@@ -41,3 +41,17 @@ def test_persistent_cues_are_only_for_the_clothes_changing_layouts():
         preset("demo").replace(identity_cues="persistent")
     assert preset("prcc").replace(identity_cues="persistent").identity_cues == "persistent"
     assert SPEC == preset("ltcc").replace(identity_cues="persistent")
+
+
+def test_the_clothes_changing_oracle_reads_the_kept_shoes_and_bins_the_wider_body_ranges():
+    from cfat_plugin.data.synthetic.clothes_plan import draw_seed
+    from cfat_plugin.rlq.clothes_changing_oracle import person_cues
+
+    seed, bins = draw_seed(SPEC), set()
+    for pid in range(1, 41):
+        count = num_outfits(SPEC.seed, pid, SPEC.outfits_per_id)
+        kept = [person_cues(seed, pid, k, SPEC.difficulty, "persistent") for k in range(count)]
+        assert len({c["kept_shoes"] for c in kept}) == 1 and kept[0]["kept_shoes"] != "none"
+        assert person_cues(seed, pid, 0, SPEC.difficulty)["kept_shoes"] == "none"
+        bins.add(kept[0]["head"])
+    assert bins == {0, 1, 2}  # every head falls in the mode's own range, spread over its bins

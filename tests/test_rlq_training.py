@@ -144,3 +144,20 @@ def test_epochs_option_moves_the_step_and_cal_start_and_leaves_the_profile_as_it
     assert with_epochs(imagenet, None) is imagenet
     with pytest.raises(SystemExit, match="at least 2"):
         with_epochs(imagenet, 1)
+
+
+def test_the_teacher_trains_first_only_where_a_tad_arm_runs(monkeypatch, tmp_path):
+    import argparse
+
+    from cfat_plugin.experiments import SeedResults
+    from cfat_plugin.rlq import comparison
+
+    planned = []
+    monkeypatch.setenv("CFAT_CORRUPTION_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(comparison, "run_missing", lambda store, pairs, *rest, **kw: planned.append(pairs))
+    for arms in (["base", "cap"], ["base", "rlq"]):
+        args = argparse.Namespace(profile="persistent", epochs=None, seeds=[3, 4], arms=arms, test_seed=0)
+        comparison.train_all(SeedResults(str(tmp_path / "results.json")), args, str(tmp_path / "out"))
+    assert planned[0] == [("base", 3), ("cap", 3), ("base", 4), ("cap", 4)]  # no teacher: base seed 0 not trained
+    assert planned[1] == [("base", 0), ("base", 3), ("rlq", 3), ("base", 4), ("rlq", 4)]
+    assert comparison.PROFILES["persistent"]["preset"] == "ltcc-persistent"

@@ -184,3 +184,16 @@ def test_a_profile_on_a_real_data_set_reads_it_from_its_root(tmp_path, cuhk01_ro
     missing = Demo(get_profile("cuhk01_mnv2", data_root=str(tmp_path / "nowhere")), str(tmp_path / "o2"))
     with pytest.raises(FileNotFoundError, match="CUHK01 not found"):
         missing.prepare_data()
+
+
+def test_difference_table_pairs_each_arm_with_its_own_reference_and_skips_missing_arms():
+    from cfat_plugin.experiments import difference_table
+
+    results = {"a": {"0": {"m": 3.0}, "1": {"m": 5.0}}, "b": {"0": {"m": 1.0}, "1": {"m": 2.0}},
+               "c": {"0": {"m": 1.0}, "1": {"m": 3.0}}}
+    table = difference_table(results, [("a over b", "a", "b"), ("c over b", "c", "b"), ("gone", "d", "b")], ["m"])
+    rows = table.strip().splitlines()
+    # a - b: 2 and 3 -> mean 2.5, std 0.707, SE 0.5 -> beyond 2 SE with 2 seeds; c - b: 0 and 1 -> +0.50 ± 0.50, tie
+    assert rows[2] == "| a over b | 2 | +2.50 ± 0.50 (beyond 2 SE, 2<5 seeds) |"
+    assert rows[3] == "| c over b | 2 | +0.50 ± 0.50 (tie) |"
+    assert len(rows) == 4 and rows[0] == "| effect | seeds | m |"

@@ -7,9 +7,9 @@ how one of its arms is trained and scored and hands the rest to this package.
 """
 from .seed_runs import (REPO_ROOT, RESULTS_DIR, SeedResults, axis_label, comparison_parser, run_missing, short_name,
                         weights_fingerprint, write_report, write_table_report)
-from .seeds import MIN_SEEDS, PerSeed, mean_std, paired_difference, seed_tables, verdict
+from .seeds import MIN_SEEDS, PerSeed, difference_table, mean_std, paired_difference, seed_tables, verdict
 from .training import train_arm
 
 __all__ = ["MIN_SEEDS", "PerSeed", "REPO_ROOT", "RESULTS_DIR", "SeedResults", "axis_label", "comparison_parser",
-           "mean_std", "paired_difference", "run_missing", "seed_tables", "short_name", "train_arm", "verdict",
+           "difference_table", "mean_std", "paired_difference", "run_missing", "seed_tables", "short_name", "train_arm", "verdict",
            "weights_fingerprint", "write_report", "write_table_report"]

@@ -60,6 +60,17 @@ def _difference_row(results: Dict[str, PerSeed], arm: str, ref: str, metrics: Se
     return f"| {label} | {n} | " + " | ".join(cells) + " |"
 
 
+def difference_table(results: Dict[str, PerSeed], pairs: Sequence[Tuple[str, str, str]], metrics: Sequence[str],
+                     digits: int = 2, unit: str = "seeds") -> str:
+    """Markdown: a row per ``(label, arm, reference)`` of ``pairs`` that both have results, the paired
+    difference arm - reference +- its standard error and its verdict per metric: the effect of one part
+    where the arms that isolate it are not all measured against one reference."""
+    lines = _header(metrics, "effect", unit)
+    lines += [_difference_row(results, arm, ref, metrics, label, digits)
+              for label, arm, ref in pairs if results.get(arm) and results.get(ref)]
+    return "\n".join(lines) + "\n"
+
+
 def seed_tables(results: Dict[str, PerSeed], arms: Sequence[str], references: Union[Sequence[str], str],
                 metrics: Sequence[str], titles: Dict[str, str], digits: int = 2, unit: str = "seeds") -> str:
     """Markdown: per-arm mean +- std over seeds, then paired differences +- their standard error:

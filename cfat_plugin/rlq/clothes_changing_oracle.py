@@ -14,7 +14,8 @@ a rough ceiling (weighting rarer cues more could do a little better), not a mode
 Cue sets:
 
 - ``persistent``: gender, skin tone, hair style as seen (``cap`` while one is worn), hair colour
-  (``none`` on a bald head, the only one that shows no hair);
+  (``none`` on a bald head, the only one that shows no hair), and the shoes where people keep them
+  (``identity_cues="persistent"``, ``persistent_cues.py``, whose head and build ranges bin the body);
 - ``persistent+body``: those and the five body measures (height, build, head size, leg ratio,
   arm swing) each in ``BODY_BINS`` equal bins of the range the generator draws it from;
 - ``all``: ``persistent+body`` and the outfit as this image's view shows it (``attributes.
@@ -37,14 +38,20 @@ import numpy as np
 from ..data.clothes import clothes_of_path
 from ..data.synthetic.clothes import dressed_identity, sample_biometrics
 from ..data.synthetic.clothes_plan import draw_seed
+from ..data.synthetic.persistent_cues import BUILD_RANGES, HEAD_RANGE, persistent_biometrics
 from ..data.synthetic.spec import SynthSpec
 from ..evaluation.clothes_changing import evaluate_clothes
 from ..evaluation.fact_agreement import fact_agreement
 
-PERSISTENT = ("gender", "skin", "hair_style", "hair_color")
+# "kept_shoes": the shoes a person wears with every outfit where the set's people keep them
+# (``identity_cues="persistent"``); "none" for everyone elsewhere, so it adds the same to every count.
+PERSISTENT = ("gender", "skin", "hair_style", "hair_color", "kept_shoes")
 # (low, high) of each body measure over both genders (clothes.sample_biometrics)
 BODY_RANGES = {"height": (0.86, 1.0), "build": (0.84, 1.16), "head": (0.92, 1.08), "leg_ratio": (0.95, 1.05),
                "arm_swing": (0.5, 1.2)}
+# where the persistent cues are made visible, head and build are drawn from ranges of their own
+PERSISTENT_BODY_RANGES = {**BODY_RANGES, "head": HEAD_RANGE,
+                          "build": (min(r[0] for r in BUILD_RANGES.values()), max(r[1] for r in BUILD_RANGES.values()))}
 BODY_BINS = 3
 BODY = tuple(BODY_RANGES)
 OUTFIT = ("upper", "upper_color", "pattern", "lower", "lower_color", "shoes", "bag", "bag_color")
@@ -55,22 +62,27 @@ SUBSETS = (("gender", "skin"), ("skin", "hair_color"), ("gender", "skin", "hair_
 JITTER = 0.5  # below 1: breaks ties between equal counts only
 
 
-def body_bin(name: str, value: float, bins: int = BODY_BINS) -> int:
+def body_bin(name: str, value: float, bins: int = BODY_BINS, ranges: Mapping = BODY_RANGES) -> int:
     """Which of ``bins`` equal bins of the drawn range ``value`` falls in."""
-    lo, hi = BODY_RANGES[name]
+    lo, hi = ranges[name]
     return int(min(bins - 1, max(0, (value - lo) / (hi - lo) * bins)))
 
 
-def person_cues(seed: int, pid: int, clothes: int, difficulty: float) -> dict[str, object]:
+def person_cues(seed: int, pid: int, clothes: int, difficulty: float, kept: str = "all") -> dict[str, object]:
     """The persistent labels and binned body measures of ``pid`` in outfit ``clothes`` (0-based).
-    ``seed`` is the draw seed (``clothes_plan.draw_seed``)."""
+    ``seed`` is the draw seed (``clothes_plan.draw_seed``); ``kept`` the set's ``identity_cues``."""
     body = sample_biometrics(seed, pid)
-    names = dressed_identity(seed, pid, clothes, difficulty).outfit_names()
+    visible = kept == "persistent"
+    if visible:
+        body = persistent_biometrics(seed, pid, body)
+    names = dressed_identity(seed, pid, clothes, difficulty, kept).outfit_names()
     cues: dict[str, object] = {
         "gender": names["gender"], "skin": names["skin"], "hair_style": names["hair_style"],
         "hair_color": "none" if names["hair_style"] == "bald" else names["hair_color"],
+        "kept_shoes": names["shoes"] if visible else "none",
     }
-    cues.update((k, body_bin(k, body[k])) for k in BODY)
+    ranges = PERSISTENT_BODY_RANGES if visible else BODY_RANGES
+    cues.update((k, body_bin(k, body[k], ranges=ranges)) for k in BODY)
     return cues
 
 
@@ -136,7 +148,7 @@ def read_test_split(folder: str, spec: SynthSpec) -> tuple[list[OracleImage], li
             row = rows[os.path.relpath(path, folder)]
             if int(row["pid"]) != pid or int(row["clothes"]) != clothes:
                 raise ValueError(f"{path}: file name and attributes/images.csv disagree")
-            cues = person_cues(seed, pid, clothes, spec.difficulty)
+            cues = person_cues(seed, pid, clothes, spec.difficulty, spec.identity_cues)
             cues.update((k, row[k]) for k in OUTFIT)
             out.append(OracleImage(pid, camid, clothes, cues))
         return out

@@ -35,7 +35,8 @@ import sys
 import time
 from typing import Optional, Sequence
 
-from ..experiments import REPO_ROOT, RESULTS_DIR, SeedResults, run_missing, seed_tables, weights_fingerprint, write_report
+from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parser, difference_table, run_missing,
+                           seed_tables, weights_fingerprint, write_report)
 from .evaluation import SUMMARY
 
 PROJECT = os.path.join(REPO_ROOT, "projects", "RLQ")
@@ -50,6 +51,11 @@ ARMS = {  # key -> (title, CAP on, TAD on, recoloured replicas on: None = the pr
 TITLES = {key: arm[0] for key, arm in ARMS.items()}
 HQ_METRICS = SUMMARY  # the clothes-changing scores RLQ's evaluation reports
 METRICS = HQ_METRICS + tuple("lq_" + m for m in HQ_METRICS)
+# Each part's effect, from the two arms that differ by it alone (label, arm, reference).
+COMPONENTS = (("CAP (+CAP vs base)", "cap", "base"), ("TAD (+TAD vs base)", "tad", "base"),
+              ("CAP with TAD (RLQ vs +TAD)", "rlq", "tad"), ("TAD with CAP (RLQ vs +CAP)", "rlq", "cap"),
+              ("recoloured replicas (RLQ vs RLQ without them)", "rlq", "rlq_noreplicas"))
+COMPONENT_METRICS = ("cc_mAP", "lq_cc_mAP", "cc_Rank-1", "lq_cc_Rank-1", "sc_mAP", "lq_sc_mAP")
 # Sizes: "default" is the comparison (fits 45 min on 2 cores for 4 arms x 3 seeds); "tiny" checks the script.
 # "imagenet" starts from the ImageNet MobileNetV2 with the published recoloured replicas on, at a size where
 # the base is off the floor and low-quality queries cost it (projects/RLQ/README.md says how it was chosen).
@@ -119,24 +125,20 @@ def score(config: str, opts: list, seed: int) -> dict:
 def tables(results: dict, arms: list) -> str:
     return ("### High-quality queries\n\n" + seed_tables(results, arms, ("base",), HQ_METRICS, TITLES)
             + "\n### Low-quality queries (published LTCC mixture)\n\n"
-            + seed_tables(results, arms, ("base",), METRICS[len(HQ_METRICS):], TITLES))
+            + seed_tables(results, arms, ("base",), METRICS[len(HQ_METRICS):], TITLES)
+            + "\n### Each part's effect (paired over the seeds both arms have)\n\n"
+            + difference_table(results, COMPONENTS, COMPONENT_METRICS))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """``benchmarks/rlq_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output-dir", default="output/rlq_comparison")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="training seeds (5: the fewest a verdict is given on)")
-    parser.add_argument("--arms", nargs="+", default=None, choices=list(ARMS),
-                        help="default: every arm; without rlq_noreplicas where the profile has no replicas")
+    parser = comparison_parser(__doc__, "output/rlq_comparison", list(ARMS), PROFILES, None)
+    # every arm, but without rlq_noreplicas where the profile has no replicas; the results file is named by the
+    # profile: benchmarks/results/rlq_comparison.json (default profile), rlq_comparison_PROFILE.json (others)
+    parser.set_defaults(arms=None)
     parser.add_argument("--test-seed", type=int, default=0, help="seed of the low-quality query draws")
-    parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
     parser.add_argument("--epochs", type=int, default=None,
                         help="train this many epochs instead of the profile's (kept in the results file)")
-    parser.add_argument("--results", default=None, help="results file; (arm, seed) pairs in it are not rerun; default: "
-                        "benchmarks/results/rlq_comparison.json (default profile), rlq_comparison_PROFILE.json (others)")
-    parser.add_argument("--report-only", action="store_true", help="train nothing: tables of the results file")
     args = parser.parse_args(argv)
     if args.arms is None:
         args.arms = [arm for arm in ARMS if PROFILES[args.profile]["replicas"] or arm != "rlq_noreplicas"]
