@@ -161,3 +161,21 @@ def test_the_teacher_trains_first_only_where_a_tad_arm_runs(monkeypatch, tmp_pat
     assert planned[0] == [("base", 3), ("cap", 3), ("base", 4), ("cap", 4)]  # no teacher: base seed 0 not trained
     assert planned[1] == [("base", 0), ("base", 3), ("rlq", 3), ("base", 4), ("rlq", 4)]
     assert comparison.PROFILES["persistent"]["preset"] == "ltcc-persistent"
+
+
+def test_each_parts_effect_pairs_the_arms_that_isolate_it_and_scores_how_queries_hold_up():
+    from cfat_plugin.rlq.comparison import tables
+
+    def run(cc, lq):  # one (arm, seed)'s scores: every metric the tables read
+        from cfat_plugin.rlq.comparison import METRICS
+        return {m: (lq if m.startswith("lq_") else cc) for m in METRICS}
+
+    results = {"base": {str(s): run(20.0 + s, 14.0 + s) for s in range(5)},
+               "tad": {str(s): run(22.0 + s + 0.1 * s, 19.0 + s) for s in range(5)}}
+    text = tables(results, ["base", "tad"])
+    row = next(line for line in text.splitlines() if line.startswith("| TAD (+TAD vs base) |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # cc +2.2 on average (2 + 0.1 s), lq cc +5: low quality costs TAD 3 - 0.1 s against the base's 6
+    assert cells[1] == "5" and cells[2].startswith("+2.20 ± 0.07 (better)") and cells[3].startswith("+5.00 ± 0.00")
+    assert cells[4].startswith("+2.80 ± 0.07 (better)")
+    assert "CAP (+CAP vs base)" not in text  # no +CAP arm: no row
