@@ -1,7 +1,10 @@
 """RLQ on the generated clothes-changing set: base, +CAP, +TAD, RLQ, each over several training seeds.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rlq_comparison.py --seeds 0 1 2 3 4
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rlq_comparison.py --profile persistent --seeds 0 1 2 3 4
 
+``--profile persistent`` is the comparison ``projects/RLQ/README.md`` reports: SynthReID's ``ltcc-persistent``
+preset (people who keep visible cues across outfits), ImageNet MobileNetV2 at 128x64, 3 epochs, recoloured
+replicas on, and the arm ``rlq_noreplicas`` besides the four below. The default profile, the earlier one:
 SynthReID's ``ltcc`` preset (LTCC layout, 80 train / 40 test identities, 2-5 outfits) is the target
 set and its ``external`` preset (other people, no labels) TAD's external set; ResNet-18 from scratch
 at 64x32, 3 epochs (``projects/RLQ/synth_ltcc_r18*.yml``; sized for the 45-minute budget: at 128x64
