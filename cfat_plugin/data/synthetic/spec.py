@@ -66,8 +66,9 @@ class SynthSpec:
     drawn per image. ``identity_cues="fine"`` draws look-alike families that
     differ only in details a low resolution erases (``fine_identity.py``; the
     Market and MLR layouts); ``"persistent"`` makes what a person keeps across
-    outfits plain to see (``persistent_cues.py``; the LTCC and PRCC layouts). These fields come before ``caption_dropout`` so that
-    it stays last (its test); the manifest stores the spec by name, not order.
+    outfits plain to see (``persistent_cues.py``; the LTCC and PRCC layouts).
+    These fields come before ``caption_dropout`` so that it stays last (its
+    test); the manifest stores the spec by name, not order.
     """
 
     num_train_ids: int = 200
@@ -126,8 +127,8 @@ class SynthSpec:
         need(self.identity_cues in IDENTITY_CUES, f"identity_cues must be one of {IDENTITY_CUES}, "
              f"got {self.identity_cues!r}")
         need(self.identity_cues == "all" or self.layout in CUES_LAYOUTS[self.identity_cues],
-             f"identity_cues={self.identity_cues!r} is for the {' and '.join(CUES_LAYOUTS.get(self.identity_cues, ()))} "
-             f"layouts, not {self.layout!r}")
+             f"identity_cues={self.identity_cues!r} is for the "
+             f"{' and '.join(CUES_LAYOUTS.get(self.identity_cues, ()))} layouts, not {self.layout!r}")
         need(isinstance(self.caption_dropout, (int, float)) and 0.0 <= self.caption_dropout <= 1.0,
              f"caption_dropout must be in [0, 1], got {self.caption_dropout!r}")
         need(2 <= self.min_cameras_per_id <= self.num_cameras,
