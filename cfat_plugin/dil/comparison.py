@@ -121,7 +121,8 @@ PROFILES = {
     # clothing colour, which down-sampling may erase, decide more matches.
     "hard": Profile("mlr-hard", "mlr-hard-x1", about="the CPU configs on the mlr-hard set (difficulty 1)"),
     # People told apart only by details a few pixels wide (their jacket's pattern and period, the shirt in its
-    # opening, their shoes), in crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling by 2-4 erases.
+    # opening, their shoes), in crops 64-96 px high that a 64x32 input keeps at full size: what a down-sampling
+    # by 2-4 erases.
     # The baseline trains 12 epochs (6 leave it short of what it learns by 20 on this set).
     "fine": Profile("mlr-fine", "mlr-fine-x1", {"baseline": ["SOLVER.MAX_EPOCH", "12", "SOLVER.STEPS", "[9]",
                                                              "SOLVER.CHECKPOINT_PERIOD", "12", "TEST.EVAL_PERIOD", "12"]},

@@ -36,9 +36,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..data.clothes import clothes_of_path
-from ..data.synthetic.clothes import dressed_identity, sample_biometrics
+from ..data.synthetic.clothes import dressed_identity, kept_biometrics
 from ..data.synthetic.clothes_plan import draw_seed
-from ..data.synthetic.persistent_cues import BUILD_RANGES, HEAD_RANGE, persistent_biometrics
+from ..data.synthetic.persistent_cues import BUILD_RANGES, HEAD_RANGE
 from ..data.synthetic.spec import SynthSpec
 from ..evaluation.clothes_changing import evaluate_clothes
 from ..evaluation.fact_agreement import fact_agreement
@@ -71,10 +71,8 @@ def body_bin(name: str, value: float, bins: int = BODY_BINS, ranges: Mapping = B
 def person_cues(seed: int, pid: int, clothes: int, difficulty: float, kept: str = "all") -> dict[str, object]:
     """The persistent labels and binned body measures of ``pid`` in outfit ``clothes`` (0-based).
     ``seed`` is the draw seed (``clothes_plan.draw_seed``); ``kept`` the set's ``identity_cues``."""
-    body = sample_biometrics(seed, pid)
+    body = kept_biometrics(seed, pid, kept)
     visible = kept == "persistent"
-    if visible:
-        body = persistent_biometrics(seed, pid, body)
     names = dressed_identity(seed, pid, clothes, difficulty, kept).outfit_names()
     cues: dict[str, object] = {
         "gender": names["gender"], "skin": names["skin"], "hair_style": names["hair_style"],

@@ -62,12 +62,6 @@ COMPONENTS = (("CAP (+CAP vs base)", "cap", "base"), ("TAD (+TAD vs base)", "tad
 # model hold up on them raises it ("better"), a part that helps on every query alike leaves it
 COMPONENT_METRICS = ("cc_mAP", "lq_cc_mAP", "lq_minus_hq_cc_mAP", "cc_Rank-1", "lq_cc_Rank-1", "sc_mAP", "lq_sc_mAP")
 
-
-def with_lq_cost(results: dict) -> dict:
-    """``results`` with each run's ``lq_minus_hq_cc_mAP`` (minus the clothes-changing mAP lost on low-quality
-    queries)."""
-    return {arm: {seed: {**row, "lq_minus_hq_cc_mAP": row["lq_cc_mAP"] - row["cc_mAP"]} for seed, row in per.items()}
-            for arm, per in results.items()}
 # Sizes: "default" is the comparison (fits 45 min on 2 cores for 4 arms x 3 seeds); "tiny" checks the script.
 # "imagenet" starts from the ImageNet MobileNetV2 with the published recoloured replicas on, at a size where
 # the base is off the floor and low-quality queries cost it (projects/RLQ/README.md says how it was chosen).
@@ -134,6 +128,13 @@ def score(config: str, opts: list, seed: int) -> dict:
     return {m: float(next(iter(results.values()))[m]) for m in METRICS}
 
 
+def with_lq_cost(results: dict) -> dict:
+    """``results`` with each run's ``lq_minus_hq_cc_mAP`` (minus the clothes-changing mAP lost on low-quality
+    queries)."""
+    return {arm: {seed: {**row, "lq_minus_hq_cc_mAP": row["lq_cc_mAP"] - row["cc_mAP"]} for seed, row in per.items()}
+            for arm, per in results.items()}
+
+
 def tables(results: dict, arms: list) -> str:
     return ("### High-quality queries\n\n" + seed_tables(results, arms, ("base",), HQ_METRICS, TITLES)
             + "\n### Low-quality queries (published LTCC mixture)\n\n"
@@ -189,9 +190,9 @@ def train_all(store: SeedResults, args: argparse.Namespace, out: str) -> None:
     data_root = os.path.join(out, "datasets")
     os.environ.setdefault("CFAT_CORRUPTION_CACHE", os.path.join(out, "corruption_cache"))
     teacher = os.path.join(out, "seed0", "base", "model_final.pth")
-    needs_teacher = any(ARMS[a][2] for a in args.arms)
-    pairs = ([("base", 0)] if needs_teacher else []) + [
-        (a, s) for s in args.seeds for a in args.arms if not (needs_teacher and (a, s) == ("base", 0))]
+    pairs = [(a, s) for s in args.seeds for a in args.arms]
+    if any(ARMS[a][2] for a in args.arms):  # a TAD arm: its teacher first
+        pairs = [("base", 0)] + [p for p in pairs if p != ("base", 0)]
     if not os.path.exists(teacher) and any(ARMS[a][2] and not store.has(a, s) for a, s in pairs):
         store.results.get("base", {}).pop("0", None)  # the teacher's weights are gone: train base seed 0 again
     # base seed 0 trains first and its weights do not change after: hash them once, not per TAD run

@@ -63,6 +63,13 @@ def sample_biometrics(seed: int, pid: int) -> dict:
     }
 
 
+def kept_biometrics(seed: int, pid: int, cues: str = "all") -> dict:
+    """What identity ``pid`` keeps across outfits in a set drawn with ``identity_cues=cues``: the default
+    biometrics, made plain to see (with the shoes the person keeps) where ``cues`` is ``"persistent"``."""
+    body = sample_biometrics(seed, pid)
+    return persistent_biometrics(seed, pid, body) if cues == "persistent" else body
+
+
 def _pick_upper(rng: np.random.Generator, gender: str, exclude: tuple[str, ...] = ()) -> str:
     names = [n for n in CLOTH_PALETTE if n not in exclude]
     scale = {n: (2.0 if gender == "female" else 0.4) if n in _FEMININE else 1.0 for n in names}
@@ -96,10 +103,9 @@ def dressed_identity(seed: int, pid: int, k: int, difficulty: float, cues: str =
     garments), for attribute labels. ``cues="persistent"`` makes what the person
     keeps plain to see (``persistent_cues.py``).
     """
-    body = sample_biometrics(seed, pid)
+    body = kept_biometrics(seed, pid, cues)
     outfit = sample_outfit(seed, pid, k, body["gender"])
     if cues == "persistent":
-        body = persistent_biometrics(seed, pid, body)
         outfit = persistent_outfit(outfit, body)
     rng = streams.stream(seed, streams.OUTFIT, pid, k, 1)  # colour jitter of this outfit
     sd = _JITTER_SD + 8.0 * (1.0 - difficulty)
