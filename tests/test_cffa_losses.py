@@ -1,4 +1,4 @@
-"""CFFA's losses and modules on constructed cases: SDM's target distribution, MAL's margin and batch
+"""CFFA's losses and modules on constructed cases: ITC's diagonal targets, SDM's target distribution, MAL's margin and batch
 constant, ID, IRR's masking (at least one word a caption), FLFR's top-k selection, text augmentation."""
 import math
 
@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from cfat_plugin.cffa.flfr import FLFRHead, select_top_k
 from cfat_plugin.cffa.irr import IRRHead, mask_words
-from cfat_plugin.cffa.losses import id_loss, irr_loss, mal_coefficient, mal_loss, sdm_loss
+from cfat_plugin.cffa.losses import id_loss, irr_loss, itc_loss, mal_coefficient, mal_loss, sdm_loss
 from cfat_plugin.cffa.losses.irr_loss import IGNORE
 from cfat_plugin.cffa.text_augmentation import augment_text
 
@@ -25,6 +25,18 @@ def test_sdm_is_the_kl_to_the_identity_distribution():
     # when the predicted distribution is the target distribution, the loss is ~0
     same = torch.tensor([[1., 0], [1., 0], [0., 1.]])
     assert sdm_loss(same, same, pids, tau=1e-3) < 1e-4
+
+
+def test_itc_is_the_cross_entropy_of_each_pair_against_the_batch():
+    # two pairs, cosine 1 with the own caption and 0 with the other: each row's softmax gives the own
+    # caption e^(1/tau) / (e^(1/tau) + 1), in both directions
+    image = torch.tensor([[2., 0], [0., 3.]])
+    text = torch.tensor([[1., 0], [0., 1.]])
+    tau = 0.5
+    expected = -math.log(math.exp(2) / (math.exp(2) + 1))
+    assert math.isclose(itc_loss(image, text, tau).item(), expected, rel_tol=1e-6)
+    # a same-identity pair is still a negative: swapping the captions raises the loss above log 2 (chance)
+    assert itc_loss(image, text.flip(0), tau) > math.log(2)
 
 
 def test_mal_constant_is_floor_of_one_over_b_and_a_zero_is_refused():

@@ -28,17 +28,22 @@ def add_cffa_config(cfg: CN) -> None:
     off = child_node(c, "OFFLINE")
     add_key(off, "WIDTH", 256)  # width of the attention layer over MobileNetV2's tokens
     add_key(off, "HEADS", 4)  # its heads
+    add_key(off, "FROZEN_IMAGE_BLOCKS", 0)  # MobileNetV2 feature blocks kept as shipped (of 18; 14: up to stride 16)
+    add_key(off, "FROZEN_TEXT_LAYERS", 0)  # MiniLM layers kept as shipped, embeddings with them (of 6)
 
     # ---- Loss weights: 0 removes a term (the paper's ablations) ----
     loss = child_node(c, "LOSS")
+    add_key(loss, "ITC", 0.0)  # CLIP's image-text contrastive loss, the baseline IRRA improves on (CFFA: off)
     add_key(loss, "SDM", 0.0)  # IRRA's similarity distribution matching (CFFA: off, --loss_names mal+mlm)
     add_key(loss, "MAL", 1.0)  # multi-association learning on the global features (published 1)
-    add_key(loss, "MAL_LOCAL", 1.0)  # MAL on FLFR's local features; 0 builds no FLFR heads (published 1)
+    add_key(loss, "MAL_LOCAL", 1.0)  # MAL on FLFR's local features (published 1)
+    add_key(loss, "SDM_LOCAL", 0.0)  # SDM on FLFR's local features (CFFA: off; "SDM in MAL's place" sets it)
+    # FLFR's heads are built when MAL_LOCAL or SDM_LOCAL is above 0; both 0: no FLFR, global features only
     add_key(loss, "ID", 1.0)  # shared identity classifier over image and text features (published 1, on with mal)
     add_key(loss, "IRR", 1.4)  # IRR's masked-language modelling (published mlm_loss_weight 1.4)
 
     sdm = child_node(c, "SDM")
-    add_key(sdm, "TAU", 0.02)  # temperature tau of SDM (IRRA: logit scale 1/0.02)
+    add_key(sdm, "TAU", 0.02)  # temperature tau of SDM and ITC (IRRA: one logit scale 1/0.02 for both)
     mal = child_node(c, "MAL")
     add_key(mal, "TAU", 0.015)  # temperature tau of MAL (published --tau 0.015)
     add_key(mal, "MARGIN", 0.1)  # margin m of MAL (published --margin 0.1)

@@ -1,9 +1,10 @@
 """``CFFA``: IRRA's dual encoder with CFFA's FLFR heads and MAL, each term weighted by ``MODEL.CFFA.LOSS``.
 
 Training takes a FastReID batch whose ``caption`` holds one string per image (an image with two captions
-is two samples) and returns the loss dict: ``loss_sdm``, ``loss_mal``, ``loss_mal_local``, ``loss_id``,
-``loss_irr`` for the terms whose weight is above 0. Evaluation encodes each modality on its own
-(:meth:`encode_image`, :meth:`encode_text`): ``global`` and, with FLFR, ``local`` features.
+is two samples) and returns the loss dict:
+``loss_itc``, ``loss_sdm``, ``loss_mal``, ``loss_mal_local``, ``loss_sdm_local``, ``loss_id``, ``loss_irr``
+for the terms whose weight is above 0. Evaluation encodes each modality on its own (:meth:`encode_image`,
+:meth:`encode_text`): ``global`` and, with FLFR, ``local`` features.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from torch import nn
 from .clip_tokenizer import ClipTokenizer
 from .flfr import FLFRHead
 from .irr import IRRHead, mask_words
-from .losses import id_loss, irr_loss, mal_coefficient, mal_loss, sdm_loss
+from .losses import id_loss, irr_loss, itc_loss, mal_coefficient, mal_loss, sdm_loss
 from .losses.irr_loss import IGNORE
 from .text_augmentation import augment_text
 from .towers import IMAGE_TOWERS, TEXT_TOWERS, build_tower
@@ -46,7 +47,7 @@ class CFFA(nn.Module):
         classes = cfg.MODEL.HEADS.NUM_CLASSES  # 0 when only evaluating: no classifier is built
         self.classifier = nn.Linear(width, classes) if self.weights["id"] > 0 and classes > 0 else None
         self.irr = IRRHead(width, c.IRR.DEPTH, c.IRR.HEADS, self.tokenizer.vocab_size) if self.weights["irr"] > 0 else None
-        if self.weights["mal_local"] > 0:
+        if self.weights["mal_local"] > 0 or self.weights["sdm_local"] > 0:
             self.flfr_image = FLFRHead(width, c.FLFR.DIM, c.FLFR.SELECT_RATIO)
             self.flfr_text = FLFRHead(width, c.FLFR.DIM, c.FLFR.SELECT_RATIO)
         else:
@@ -108,6 +109,8 @@ class CFFA(nn.Module):
         image = self.image_tower(images)
         text = self.text_tower(augment_text(ids, words, self.text_aug_prob, tok.mask, tok.word_ids, tok.pad))
         w, losses = self.weights, {}
+        if w["itc"] > 0:
+            losses["loss_itc"] = w["itc"] * itc_loss(image.feature, text.feature, self.sdm_tau)
         if w["sdm"] > 0:
             losses["loss_sdm"] = w["sdm"] * sdm_loss(image.feature, text.feature, pids, self.sdm_tau)
         if w["mal"] > 0:
@@ -116,8 +119,11 @@ class CFFA(nn.Module):
             local_image = self.flfr_image(image.tokens[:, 1:], image.attention, torch.ones_like(image.attention,
                                                                                                  dtype=torch.bool))
             local_text = self.flfr_text(text.tokens, text.attention, text.words)
-            losses["loss_mal_local"] = w["mal_local"] * mal_loss(local_image, local_text, pids, self.mal_tau,
-                                                                 self.mal_margin)
+            if w["mal_local"] > 0:
+                losses["loss_mal_local"] = w["mal_local"] * mal_loss(local_image, local_text, pids, self.mal_tau,
+                                                                     self.mal_margin)
+            if w["sdm_local"] > 0:
+                losses["loss_sdm_local"] = w["sdm_local"] * sdm_loss(local_image, local_text, pids, self.sdm_tau)
         if self.classifier is not None:
             losses["loss_id"] = w["id"] * id_loss(self.classifier(image.feature), self.classifier(text.feature), pids)
         if self.irr is not None:

