@@ -113,3 +113,18 @@ def pytest_terminal_summary(terminalreporter):
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             terminalreporter.write_line("WARNING: torchsort did not build: MCJA's CMR loss runs on its PyTorch "
                                         f"soft rank ({reason.removeprefix('Skipped: ')})", yellow=True, bold=True)
+
+
+def record_trainings(monkeypatch, module, describe):
+    """Make ``module.train_arm`` record ``describe(cfg)`` of each model it trains (then train it); returns the
+    list the records go to, so a comparison test can check what trained, in which order, and that a rerun
+    trains nothing."""
+    trained = []
+    train = module.train_arm
+
+    def recording(cfg, iters_per_epoch=None):
+        trained.append(describe(cfg))
+        return train(cfg, iters_per_epoch)
+
+    monkeypatch.setattr(module, "train_arm", recording)
+    return trained

