@@ -85,3 +85,18 @@ def test_a_random_ranking_finds_the_share_of_true_matches_at_rank_1():
     scores = random_ranking_scores(q, g, draws=3000)
     assert abs(scores["R1"] - 100 * (2 / 4 + 1 / 4 + 1 / 4) / 3) < 1.5
     assert scores["R5"] == 100.0  # every true match is within the first 5 of 4
+
+
+@pytest.mark.slow
+def test_the_aligned_profile_starts_every_arm_from_the_seeds_contrastive_model(tmp_path, monkeypatch, one_torch_thread):
+    from cfat_plugin.cffa import comparison
+
+    trained = record_trainings(monkeypatch, comparison, lambda cfg: (cfg.MODEL.CFFA.LOSS.ITC, cfg.MODEL.WEIGHTS))
+    results, out = tmp_path / "aligned.json", tmp_path / "out"
+    comparison.main(["--profile", "aligned-tiny", "--seeds", "0", "--arms", "irra", "cffa", "--root",
+                     str(tmp_path / "data"), "--output-dir", str(out), "--results", str(results)])
+    start = str(out / "aligned-tiny" / "seed0" / "start" / "model_final.pth")
+    # the contrastive start model first, from the shipped towers; then each arm from it
+    assert trained == [(1.0, ""), (0.0, start), (0.0, start)]
+    data = json.loads(results.read_text())
+    assert set(data["start_weights"]) == {"0"} and sorted(data["results"]) == ["cffa", "irra"]

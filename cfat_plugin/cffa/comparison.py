@@ -14,13 +14,16 @@ downloaded) with its own loss weights (``MODEL.CFFA.LOSS``); the profile sets th
 - ``sdm``, ``itc_id`` (not run by default): SDM alone, and ITC with the identity classifier, to tell which
   of IRRA's terms slows it at this budget.
 
+``--profile aligned`` starts every arm from the seed's contrastive model (what CLIP's pre-alignment is to the
+published recipe) and trains one more epoch; its results go to ``cffa_comparison_aligned.json``.
+
 Pairing: every arm of one seed trains with ``SEED`` = the seed: the same batches in the same order (FastReID's
 training sampler draws its order from the seed) and the same initial towers (built first); the modules an
 arm adds draw their initial weights after them, and augmentation draws differ once an arm's word masking
 consumes random numbers. Each model is scored on the test split (captions against every test
 image, IRRA's metrics) with its headline similarity (fused where FLFR is on, else global) and with the
 global one alone. Every finished (arm, seed) goes at once into ``benchmarks/results/cffa_comparison.json``
-with its wall time; a rerun trains only what is missing. The report (:mod:`cfat_plugin.experiments`):
+(models under ``<output-dir>/<profile>/seed<N>/<arm>``) with its wall time; a rerun trains only what is missing. The report (:mod:`cfat_plugin.experiments`):
 ``comparison.md``, ``.csv`` and ``.png`` (mAP, a line per seed) in ``--output-dir``.
 ``benchmarks/cffa_comparison.py`` runs :func:`main`.
 """
@@ -31,7 +34,7 @@ import time
 from typing import Dict, Optional, Sequence
 
 from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parser, difference_table, run_missing,
-                           seed_tables, train_arm, write_report)
+                           seed_tables, train_arm, weights_fingerprint, write_report)
 from .evaluation import METRICS
 
 PROJECT = os.path.join(REPO_ROOT, "projects", "CFFA")
@@ -70,19 +73,25 @@ PROFILES = {
     "default": {"preset": "pedes", "epochs": 1, "batch": 64, "iters": None},
     "tiny": {"preset": "pedes-tiny", "epochs": 1, "batch": 8, "iters": 2},
 }
+# "aligned": the published recipe fine-tunes towers that contrastive training already aligned (CLIP). Here
+# every arm starts from the same seed's contrastive model of the default profile (ITC for one epoch: the
+# "start" model, trained first if missing) and trains one more epoch with its own losses; "contrastive"
+# is then ITC for a second epoch. "aligned-tiny" checks it in the test suite.
+PROFILES["aligned"] = {**PROFILES["default"], "start": "default"}
+PROFILES["aligned-tiny"] = {**PROFILES["tiny"], "start": "tiny"}
 
 
-def arm_config(arm: str, seed: int, profile: dict, data_root: str, out: str):
-    """The frozen config of one (arm, seed)."""
+def arm_config(arm: str, seed: int, profile: dict, data_root: str, out: str, weights: str = ""):
+    """The frozen config of one (arm, seed), starting from ``weights`` (empty: the shipped towers)."""
     from ..engine import apply_runtime_config, load_config
 
-    _, weights, text_aug = ARMS[arm]
+    _, losses, text_aug = ARMS[arm]
     opts = ["DATASETS.ROOT", data_root, "OUTPUT_DIR", out, "SEED", str(seed),
             "DATASETS.SYNTHREID.PRESET.PEDES", profile["preset"], "SOLVER.MAX_EPOCH", str(profile["epochs"]),
             "SOLVER.IMS_PER_BATCH", str(profile["batch"]),
             "SOLVER.CHECKPOINT_PERIOD", str(profile["epochs"]), "TEST.EVAL_PERIOD", str(profile["epochs"]),
-            "MODEL.CFFA.TEXT_AUG_PROB", str(text_aug), "MODEL.CFFA.SHEET_QUERIES", "0"]
-    for name, weight in weights.items():
+            "MODEL.CFFA.TEXT_AUG_PROB", str(text_aug), "MODEL.CFFA.SHEET_QUERIES", "0", "MODEL.WEIGHTS", weights]
+    for name, weight in losses.items():
         opts += [f"MODEL.CFFA.LOSS.{name}", str(weight)]
     cfg = load_config(CONFIG, opts)
     apply_runtime_config(cfg)
@@ -137,11 +146,14 @@ def tables(results: dict, arms: Sequence[str]) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """``benchmarks/cffa_comparison.py``: train what is missing (or nothing, ``--report-only``), then report."""
-    parser = comparison_parser(__doc__, "output/cffa_comparison", list(ARMS), PROFILES, RESULTS)
+    parser = comparison_parser(__doc__, "output/cffa_comparison", list(ARMS), PROFILES, None)
+    # results: benchmarks/results/cffa_comparison.json (default profile), cffa_comparison_PROFILE.json (others)
     parser.set_defaults(arms=list(MAIN_ARMS))
     parser.add_argument("--root", default=None, help="data root (default: <output-dir>/datasets); the set is "
                                                       "generated there on first use")
     args = parser.parse_args(argv)
+    if args.results is None:
+        args.results = RESULTS if args.profile == "default" else RESULTS.replace(".json", f"_{args.profile}.json")
     started = time.perf_counter()
     out = os.path.abspath(args.output_dir)
     profile = PROFILES[args.profile]
@@ -151,8 +163,21 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         store = SeedResults(args.results, {"profile": args.profile})
         root = os.path.abspath(args.root or os.path.join(out, "datasets"))
 
+        def start_weights(seed: int) -> str:
+            """The seed's contrastive start model of an "aligned" profile (trained if missing), else ""."""
+            if "start" not in profile:
+                return ""
+            start = os.path.join(out, args.profile, f"seed{seed}", "start")
+            weights = os.path.join(start, "model_final.pth")
+            if not os.path.isfile(weights):
+                print(f"  seed {seed}: training the contrastive start model", flush=True)
+                train_arm(arm_config("contrastive", seed, PROFILES[profile["start"]], root, start), profile["iters"])
+            store.require("start_weights", weights_fingerprint(weights), seed=seed)
+            return weights
+
         def train_and_score(arm: str, seed: int) -> Dict[str, float]:
-            cfg = arm_config(arm, seed, profile, root, os.path.join(out, f"seed{seed}", arm))
+            cfg = arm_config(arm, seed, profile, root, os.path.join(out, args.profile, f"seed{seed}", arm),
+                             start_weights(seed))
             return score(cfg, train_arm(cfg, profile["iters"]))
 
         run_missing(store, [(a, s) for s in args.seeds for a in args.arms], train_and_score, TITLES,
@@ -167,8 +192,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     floor = store.data.get("chance")
     if floor:
         text += "\nA random ranking of the test gallery (chance): " + ", ".join(f"{m} {floor[m]:.2f}" for m in METRICS) + ".\n"
+    start = ("from the seed's contrastive model (one epoch of ITC), " if "start" in profile else "")
     note = (f"\nSynthReID `{profile['preset']}`; `synth_pedes_cpu.yml` (ImageNet MobileNetV2 + MiniLM at 128x64), "
-            f"{profile['epochs']} epoch(s) of batches of {profile['batch']}; training seeds {seeds}. "
+            f"{start}{profile['epochs']} epoch(s) of batches of {profile['batch']}; training seeds {seeds}. "
             f"With fewer than 5 paired seeds a difference beyond 2 SE gets no verdict; within 2 SE it is a tie. "
             f"Wall time of this invocation: {(time.perf_counter() - started) / 60:.1f} min.\n")
     files = write_report(out, "comparison", "CFFA comparison", text, note, store, arms, TITLES, "mAP")

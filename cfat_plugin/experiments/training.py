@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 
 def train_arm(cfg, iters_per_epoch: Optional[int] = None) -> "torch.nn.Module":
-    """Train with the project's trainer (its loader and hooks), without its end-of-training test; the
-    trained model in eval mode. ``iters_per_epoch``: a short epoch (the test suite's tiny profiles); None:
+    """Train with the project's trainer (its loader and hooks), without its end-of-training test, from
+    ``MODEL.WEIGHTS`` where it names a file; the trained model in eval mode. ``iters_per_epoch``: a short epoch (the test suite's tiny profiles); None:
     the whole training set per epoch (FastReID's)."""
     from fastreid.utils.env import seed_all_rng
 
@@ -28,6 +28,8 @@ def train_arm(cfg, iters_per_epoch: Optional[int] = None) -> "torch.nn.Module":
     os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
     seed_all_rng(None if cfg.SEED < 0 else cfg.SEED)  # SEED -1: a random seed, as FastReID's default_setup
     trainer = TrainOnly(cfg)
+    if cfg.MODEL.WEIGHTS:  # an arm that starts from trained weights loads them (model only), as train_net does
+        trainer.resume_or_load(resume=False)
     if iters_per_epoch:
         trainer.iters_per_epoch = iters_per_epoch
     trainer.train()
