@@ -5,9 +5,9 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/cffa_first_steps.py --steps 150 --loss SDM --tau 0.02
 
 Trains ``projects/CFFA/synth_pedes_cpu.yml`` with one loss term alone (weight 1, the others 0) for
-``--steps`` steps, then prints the training time (model building and checkpoint included), the mean cosine between the test images' global
-features (near 1: they collapsed into one direction) and the text-to-image scores of the test split, and
-writes them to ``<output-dir>/first_steps.json``. ``--unfrozen`` trains the towers' lower parts too.
+``--steps`` steps, then prints the training time (model building and checkpoint included), the mean
+cosine between the test images' global features (near 1: they collapsed into one direction) and the
+text-to-image scores of the test split, and writes them to ``<output-dir>/first_steps.json``. ``--unfrozen`` trains the towers' lower parts too.
 """
 import argparse
 import json
