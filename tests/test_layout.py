@@ -152,8 +152,8 @@ def test_the_experiments_package_imports_no_method_and_no_demo():
 
 def test_every_method_runner_is_where_the_rule_looks_for_it():
     runners = sorted(rel for rel, _ in _modules() if _is_runner(rel.split(os.sep)))
-    assert runners == ["cfat/comparison.py", "dil/comparison.py", "mcja/comparison.py", "mcja/regdb_trials.py",
-                       "rlq/comparison.py"]
+    assert runners == ["cfat/comparison.py", "cffa/comparison.py", "dil/comparison.py", "mcja/comparison.py",
+                       "mcja/regdb_trials.py", "rlq/comparison.py"]
     assert not any(os.path.exists(os.path.join(PACKAGE, "demo", name))
                    for name in ("mcja_comparison.py", "regdb_trials.py"))  # each method's runner in its own room
 
