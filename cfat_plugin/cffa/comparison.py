@@ -23,8 +23,8 @@ arm adds draw their initial weights after them, and augmentation draws differ on
 consumes random numbers. Each model is scored on the test split (captions against every test
 image, IRRA's metrics) with its headline similarity (fused where FLFR is on, else global) and with the
 global one alone. Every finished (arm, seed) goes at once into ``benchmarks/results/cffa_comparison.json``
-(models under ``<output-dir>/<profile>/seed<N>/<arm>``) with its wall time; a rerun trains only what is missing. The report (:mod:`cfat_plugin.experiments`):
-``comparison.md``, ``.csv`` and ``.png`` (mAP, a line per seed) in ``--output-dir``.
+(models under ``<output-dir>/<profile>/seed<N>/<arm>``) with its wall time; a rerun trains only what is
+missing. The report (:mod:`cfat_plugin.experiments`): ``comparison.md``, ``.csv`` and ``.png`` (mAP, a line per seed) in ``--output-dir``.
 ``benchmarks/cffa_comparison.py`` runs :func:`main`.
 """
 from __future__ import annotations
@@ -102,13 +102,13 @@ def arm_config(arm: str, seed: int, profile: dict, data_root: str, out: str, wei
 def score(cfg, model) -> Dict[str, float]:
     """The test split's scores: the headline similarity's (``SIM_FUSION``; global without FLFR) and the
     global one's (``global_`` columns)."""
-    from .evaluation import text_to_image_scores
+    from .evaluation import headline_view, text_to_image_scores
     from .trainer import CFFATrainer
 
     name = cfg.DATASETS.TESTS[0]
     text, image, q_pids, g_pids, _ = CFFATrainer.encode_test_set(cfg, model, name)
     views = text_to_image_scores(text, image, q_pids, g_pids)
-    headline = views.get(cfg.MODEL.CFFA.SIM_FUSION, views["global"])
+    headline = views[headline_view(views, cfg.MODEL.CFFA.SIM_FUSION)]
     return {**{m: round(headline[m], 3) for m in METRICS}, **{f"global_{m}": round(views["global"][m], 3)
                                                               for m in METRICS}}
 

@@ -45,6 +45,11 @@ def text_to_image_scores(text: Dict[str, torch.Tensor], image: Dict[str, torch.T
     return {view: rank_metrics(sim, q_pids, g_pids) for view, sim in sims.items()}
 
 
+def headline_view(views: Dict[str, Dict[str, float]], fusion: str) -> str:
+    """The view ``MODEL.CFFA.SIM_FUSION`` names, or ``global`` where the model has no local feature."""
+    return fusion if fusion in views else "global"
+
+
 def similarity(text: Dict[str, torch.Tensor], image: Dict[str, torch.Tensor], view: str) -> torch.Tensor:
     """The similarity matrix of one view (``fused`` falls back to ``global`` without local features)."""
     if view == "fused" and "local" in text:

@@ -19,7 +19,7 @@ from ..data.captions import build_caption_test_loader, build_caption_train_loade
 from ..data.config import datasets_root
 from ..engine.trainer import ReIDTrainer
 from ..utils.errors import QueryWithoutMatchError, TrainingDataError
-from .evaluation import t2i_table, text_to_image_scores
+from .evaluation import headline_view, t2i_table, text_to_image_scores
 
 logger = logging.getLogger(__name__)
 NAMED = 3  # missing files named in the error
@@ -104,7 +104,7 @@ class CFFATrainer(ReIDTrainer):
         for name in cfg.DATASETS.TESTS:
             text, image, q_pids, g_pids, dataset = cls.encode_test_set(cfg, model, name)
             tables[name] = text_to_image_scores(text, image, q_pids, g_pids)
-            view = cfg.MODEL.CFFA.SIM_FUSION if cfg.MODEL.CFFA.SIM_FUSION in tables[name] else "global"
+            view = headline_view(tables[name], cfg.MODEL.CFFA.SIM_FUSION)
             headline = tables[name][view]
             results[name] = {"Rank-1": headline["R1"], "Rank-5": headline["R5"], "Rank-10": headline["R10"],
                              "mAP": headline["mAP"], "mINP": headline["mINP"], "metric": headline["R1"]}
