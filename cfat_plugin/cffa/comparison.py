@@ -24,8 +24,8 @@ consumes random numbers. Each model is scored on the test split (captions agains
 image, IRRA's metrics) with its headline similarity (fused where FLFR is on, else global) and with the
 global one alone. Every finished (arm, seed) goes at once into ``benchmarks/results/cffa_comparison.json``
 (models under ``<output-dir>/<profile>/seed<N>/<arm>``) with its wall time; a rerun trains only what is
-missing. The report (:mod:`cfat_plugin.experiments`): ``comparison.md``, ``.csv`` and ``.png`` (mAP, a line per seed) in ``--output-dir``.
-``benchmarks/cffa_comparison.py`` runs :func:`main`.
+missing. The report (:mod:`cfat_plugin.experiments`): ``comparison.md``, ``.csv`` and ``.png`` (mAP, a line
+per seed) in ``--output-dir``. ``benchmarks/cffa_comparison.py`` runs :func:`main`.
 """
 from __future__ import annotations
 
