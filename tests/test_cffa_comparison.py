@@ -3,6 +3,7 @@ trained and scored with IRRA's metrics, the headline and global columns, a rerun
 --report-only writes the report; the loss terms each arm's weights switch on; the chance row."""
 import json
 import math
+import os
 
 import pytest
 import torch
@@ -65,6 +66,10 @@ def test_tiny_comparison_scores_each_arm_once_and_a_rerun_trains_nothing(tmp_pat
     contrastive = data["results"]["contrastive"]["0"]
     assert all(contrastive[m] == contrastive[f"global_{m}"] for m in ("R1", "mAP"))
     assert data["chance"]["R1"] < 100 and set(data["chance"]) == set(comparison.METRICS)
+    # each arm's checkpoint is gone once scored; its config and training metrics stay
+    arm_dirs = [out / "tiny" / "seed0" / arm for arm in ARMS]
+    assert all((d / "config.yaml").is_file() and (d / "metrics.json").is_file() and not list(d.glob("*.pth"))
+               for d in arm_dirs)
 
     def refuse(cfg, iters_per_epoch=None):
         raise AssertionError(f"trained {cfg.OUTPUT_DIR} again")
@@ -94,9 +99,12 @@ def test_the_aligned_profile_starts_every_arm_from_the_seeds_contrastive_model(t
     trained = record_trainings(monkeypatch, comparison, lambda cfg: (cfg.MODEL.CFFA.LOSS.ITC, cfg.MODEL.WEIGHTS))
     results, out = tmp_path / "aligned.json", tmp_path / "out"
     comparison.main(["--profile", "aligned-tiny", "--seeds", "0", "--arms", "irra", "cffa", "--root",
-                     str(tmp_path / "data"), "--output-dir", str(out), "--results", str(results)])
+                     str(tmp_path / "data"), "--output-dir", str(out), "--results", str(results), "--keep-checkpoints"])
     start = str(out / "aligned-tiny" / "seed0" / "start" / "model_final.pth")
     # the contrastive start model first, from the shipped towers; then each arm from it
     assert trained == [(1.0, ""), (0.0, start), (0.0, start)]
     data = json.loads(results.read_text())
     assert set(data["start_weights"]) == {"0"} and sorted(data["results"]) == ["cffa", "irra"]
+    # asked to, the arms keep their checkpoints beside the start model
+    assert os.path.isfile(start) and all((out / "aligned-tiny" / "seed0" / arm / "model_final.pth").is_file()
+                                         for arm in ("irra", "cffa"))

@@ -86,3 +86,13 @@ def test_report_writes_markdown_csv_and_plot(tmp_path):
 def test_axis_labels_are_short():
     assert axis_label("(c') CFAT staged: published KL") == "(c')"
     assert axis_label("+ VIMC (visible images)") == "+ VIMC"
+
+
+def test_dropping_an_arms_checkpoints_keeps_its_log_and_config(tmp_path):
+    from cfat_plugin.experiments import drop_checkpoints
+
+    for name in ("model_final.pth", "model_0000009.pth", "last_checkpoint", "log.txt", "config.yaml"):
+        (tmp_path / name).write_text("x")
+    assert drop_checkpoints(str(tmp_path)) == ["last_checkpoint", "model_0000009.pth", "model_final.pth"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "log.txt"]
+    assert drop_checkpoints(str(tmp_path)) == []  # a rerun finds nothing left to drop

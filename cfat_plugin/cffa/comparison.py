@@ -23,9 +23,11 @@ arm adds draw their initial weights after them, and augmentation draws differ on
 consumes random numbers. Each model is scored on the test split (captions against every test
 image, IRRA's metrics) with its headline similarity (fused where FLFR is on, else global) and with the
 global one alone. Every finished (arm, seed) goes at once into ``benchmarks/results/cffa_comparison.json``
-(models under ``<output-dir>/<profile>/seed<N>/<arm>``) with its wall time; a rerun trains only what is
-missing. The report (:mod:`cfat_plugin.experiments`): ``comparison.md``, ``.csv`` and ``.png`` (mAP, a line
-per seed) in ``--output-dir``. ``benchmarks/cffa_comparison.py`` runs :func:`main`.
+with its wall time; a rerun trains only what is missing. Each arm's config and training metrics stay under
+``<output-dir>/<profile>/seed<N>/<arm>``; its checkpoint is deleted once scored unless ``--keep-checkpoints``
+(an aligned profile's start models are kept). The report (:mod:`cfat_plugin.experiments`): ``comparison.md``,
+``.csv`` and ``.png`` (mAP, a line per seed) in ``--output-dir``. ``benchmarks/cffa_comparison.py`` runs
+:func:`main`.
 """
 from __future__ import annotations
 
@@ -33,8 +35,8 @@ import os
 import time
 from typing import Dict, Optional, Sequence
 
-from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parser, difference_table, run_missing,
-                           seed_tables, train_arm, weights_fingerprint, write_report)
+from ..experiments import (REPO_ROOT, RESULTS_DIR, SeedResults, comparison_parser, difference_table, drop_checkpoints,
+                           run_missing, seed_tables, train_arm, weights_fingerprint, write_report)
 from .evaluation import METRICS
 
 PROJECT = os.path.join(REPO_ROOT, "projects", "CFFA")
@@ -149,6 +151,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = comparison_parser(__doc__, "output/cffa_comparison", list(ARMS), PROFILES, None)
     # results: benchmarks/results/cffa_comparison.json (default profile), cffa_comparison_PROFILE.json (others)
     parser.set_defaults(arms=list(MAIN_ARMS))
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="keep each arm's checkpoint (157 MB); by default only the scores and an aligned "
+                             "profile's start models are kept")
     parser.add_argument("--root", default=None, help="data root (default: <output-dir>/datasets); the set is "
                                                       "generated there on first use")
     args = parser.parse_args(argv)
@@ -178,7 +183,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         def train_and_score(arm: str, seed: int) -> Dict[str, float]:
             cfg = arm_config(arm, seed, profile, root, os.path.join(out, args.profile, f"seed{seed}", arm),
                              start_weights(seed))
-            return score(cfg, train_arm(cfg, profile["iters"]))
+            scores = score(cfg, train_arm(cfg, profile["iters"]))
+            if not args.keep_checkpoints:
+                drop_checkpoints(cfg.OUTPUT_DIR)
+            return scores
 
         run_missing(store, [(a, s) for s in args.seeds for a in args.arms], train_and_score, TITLES,
                     echo=lambda line: print(line, flush=True))
