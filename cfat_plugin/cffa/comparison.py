@@ -16,7 +16,6 @@ downloaded) with its own loss weights (``MODEL.CFFA.LOSS``); the profile sets th
 
 ``--profile aligned`` starts every arm from the seed's contrastive model (what CLIP's pre-alignment is to the
 published recipe) and trains one more epoch; its results go to ``cffa_comparison_aligned.json``.
-``--profile aligned-long`` trains two epochs from the same start (``cffa_comparison_aligned-long.json``).
 
 Pairing: every arm of one seed trains with ``SEED`` = the seed: the same batches in the same order (FastReID's
 training sampler draws its order from the seed) and the same initial towers (built first); the modules an
@@ -82,9 +81,6 @@ PROFILES = {
 # is then ITC for a second epoch. "aligned-tiny" checks it in the test suite.
 PROFILES["aligned"] = {**PROFILES["default"], "start": "default"}
 PROFILES["aligned-tiny"] = {**PROFILES["tiny"], "start": "tiny"}
-# "aligned-long": the same start, then two epochs (the cosine schedule over both): whether a method that
-# trails after one epoch catches up with more training
-PROFILES["aligned-long"] = {**PROFILES["aligned"], "epochs": 2}
 
 
 def arm_config(arm: str, seed: int, profile: dict, data_root: str, out: str, weights: str = ""):
