@@ -11,5 +11,5 @@ from .seeds import MIN_SEEDS, PerSeed, difference_table, mean_std, paired_differ
 from .training import drop_checkpoints, train_arm
 
 __all__ = ["MIN_SEEDS", "PerSeed", "REPO_ROOT", "RESULTS_DIR", "SeedResults", "axis_label", "comparison_parser",
-           "difference_table", "drop_checkpoints", "mean_std", "paired_difference", "run_missing", "seed_tables", "short_name", "train_arm",
-           "verdict", "weights_fingerprint", "write_report", "write_table_report"]
+           "difference_table", "drop_checkpoints", "mean_std", "paired_difference", "run_missing", "seed_tables",
+           "short_name", "train_arm", "verdict", "weights_fingerprint", "write_report", "write_table_report"]
