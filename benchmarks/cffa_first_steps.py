@@ -7,7 +7,8 @@
 Trains ``projects/CFFA/synth_pedes_cpu.yml`` with one loss term alone (weight 1, the others 0) for
 ``--steps`` steps, then prints the training time (model building and checkpoint included), the mean
 cosine between the test images' global features (near 1: they collapsed into one direction) and the
-text-to-image scores of the test split, and writes them to ``<output-dir>/first_steps.json``. ``--unfrozen`` trains the towers' lower parts too.
+text-to-image scores of the test split, and writes them to ``<output-dir>/first_steps.json``. ``--unfrozen``
+trains the towers' lower parts too.
 """
 import argparse
 import json
@@ -33,7 +34,7 @@ def main() -> None:
     import torch.nn.functional as F
 
     import cfat_plugin  # noqa: F401
-    from cfat_plugin.cffa.comparison import CONFIG, score
+    from cfat_plugin.cffa.comparison import CONFIG, LOSS_TERMS, score
     from cfat_plugin.cffa.trainer import CFFATrainer
     from cfat_plugin.engine import apply_runtime_config, load_config
     from cfat_plugin.experiments import train_arm
@@ -41,7 +42,7 @@ def main() -> None:
     opts = ["DATASETS.ROOT", args.root, "OUTPUT_DIR", args.output_dir, "SEED", str(args.seed),
             "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.EVAL_PERIOD", "1", "MODEL.CFFA.SHEET_QUERIES", "0",
             "MODEL.CFFA.TEXT_AUG_PROB", "0.0"]
-    for name in ("ITC", "SDM", "MAL", "MAL_LOCAL", "SDM_LOCAL", "ID", "IRR"):
+    for name in LOSS_TERMS:
         opts += [f"MODEL.CFFA.LOSS.{name}", "1.0" if name == args.loss else "0.0"]
     if args.tau is not None:
         opts += ["MODEL.CFFA.SDM.TAU", str(args.tau)]

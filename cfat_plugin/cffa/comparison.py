@@ -42,7 +42,8 @@ from .evaluation import METRICS
 PROJECT = os.path.join(REPO_ROOT, "projects", "CFFA")
 CONFIG = os.path.join(PROJECT, "synth_pedes_cpu.yml")
 RESULTS = os.path.join(RESULTS_DIR, "cffa_comparison.json")
-_OFF = {"ITC": 0.0, "SDM": 0.0, "MAL": 0.0, "MAL_LOCAL": 0.0, "SDM_LOCAL": 0.0, "ID": 0.0, "IRR": 0.0}
+LOSS_TERMS = ("ITC", "SDM", "MAL", "MAL_LOCAL", "SDM_LOCAL", "ID", "IRR")  # the MODEL.CFFA.LOSS weights an arm sets
+_OFF = dict.fromkeys(LOSS_TERMS, 0.0)
 _CFFA = {**_OFF, "MAL": 1.0, "MAL_LOCAL": 1.0, "ID": 1.0, "IRR": 1.4}
 ARMS = {  # key -> (title, loss weights, text augmentation probability)
     "contrastive": ("contrastive baseline (ITC)", {**_OFF, "ITC": 1.0}, 0.0),
